@@ -1,0 +1,225 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { ActorDiedError, SerializationError } from '../errors.js';
+import { reviveRemoteError } from '../wire/errors.js';
+import type { Transferable } from '../wire/messages.js';
+import { Op, READY_METHOD, type SerializedError, Status } from '../wire/messages.js';
+import { decodeDeep, encodeDeep, findUncloneable, isDataCloneError, prepare } from './codec.js';
+import { findErrorClass } from './error-classes.js';
+import type { ActorInfo, ActorRef } from './ref.js';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  methodId: number;
+}
+
+/**
+ * The calling side of one MessagePort to an actor. Calls are sent at once (the actor keeps their
+ * order), and all calls made in one tick travel in one message. The port keeps the process alive
+ * only while calls are pending.
+ */
+export class PortConnection implements ActorRef {
+  readonly actorId: string;
+  readonly name: string;
+  readonly kind: ActorInfo['kind'];
+  readonly methods: readonly string[];
+  readonly moduleUrl?: string;
+  /** Messages other than results (the owner listens for `Op.Drained`). */
+  onControl: ((message: unknown[]) => void) | undefined;
+
+  private nextCallId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private outbox: unknown[] = [Op.Calls];
+  private scheduled = false;
+  private death: string | undefined;
+  private readyPromise: Promise<void> | undefined;
+
+  constructor(
+    private readonly port: MessagePort,
+    info: ActorInfo,
+  ) {
+    this.actorId = info.actorId;
+    this.name = info.name;
+    this.kind = info.kind;
+    this.methods = info.methods;
+    this.moduleUrl = info.moduleUrl;
+    port.on('message', (message: unknown[]) => this.receive(message));
+    port.on('close', () => this.die("the actor's thread ended"));
+    port.unref();
+  }
+
+  call(methodId: number, args: unknown[]): Promise<unknown> {
+    if (this.death !== undefined) return Promise.reject(this.deadError(methodId, false));
+    const callId = this.nextCallId++;
+    this.outbox.push(callId, methodId, args);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.flush);
+    }
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.port.ref();
+      this.pending.set(callId, { resolve, reject, methodId });
+    });
+  }
+
+  ready(): Promise<void> {
+    this.readyPromise ??= this.call(READY_METHOD, []).then(() => undefined);
+    return this.readyPromise;
+  }
+
+  connect(): MessagePort {
+    const { port1, port2 } = new MessageChannel();
+    this.post([Op.Connect, port1], [port1]);
+    return port2;
+  }
+
+  async kill(): Promise<void> {
+    this.post([Op.Kill]);
+  }
+
+  /** Sends a control message after every call made so far. */
+  post(message: unknown[], transfers: Transferable[] = []): void {
+    if (this.death !== undefined) return;
+    this.flush();
+    this.port.postMessage(message, transfers);
+  }
+
+  get pendingCalls(): number {
+    return this.pending.size;
+  }
+
+  get isDead(): boolean {
+    return this.death !== undefined;
+  }
+
+  /** Rejects every pending call and every later one with `ActorDiedError`. */
+  die(reason: string): void {
+    if (this.death !== undefined) return;
+    this.death = reason;
+    this.outbox = [Op.Calls];
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(this.deadError(p.methodId, true));
+    this.port.close();
+  }
+
+  private methodName(methodId: number): string {
+    return methodId === READY_METHOD ? 'ready' : (this.methods[methodId] ?? `#${methodId}`);
+  }
+
+  private deadError(methodId: number, wasPending: boolean): ActorDiedError {
+    const call = `call '${this.methodName(methodId)}'`;
+    const fate = wasPending
+      ? `${call} did not complete: it may have run in part, or not at all`
+      : `${call} was not sent`;
+    return new ActorDiedError(`Actor ${this.name} is dead (${this.death}); ${fate}.`, this.name);
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const batch = this.outbox;
+    if (batch.length === 1) return;
+    this.outbox = [Op.Calls];
+    const transfers: Transferable[] = [];
+    for (let i = 3; i < batch.length; i += 3) {
+      batch[i] = prepare(batch[i] as unknown[], transfers);
+    }
+    try {
+      this.port.postMessage(batch, transfers);
+    } catch (error) {
+      closePorts(transfers);
+      this.sendOneByOne(batch, error);
+    }
+  };
+
+  /** A batch failed to clone: send each call alone, deeply encoded, to find the culprit. */
+  private sendOneByOne(batch: unknown[], batchError: unknown): void {
+    for (let i = 1; i < batch.length; i += 3) {
+      const callId = batch[i] as number;
+      const methodId = batch[i + 1] as number;
+      const sent = batch[i + 2];
+      const args = Array.isArray(sent) ? sent : (sent as { encoded: unknown[] }).encoded;
+      const transfers: Transferable[] = [];
+      try {
+        const encoded = { encoded: encodeDeep(args, transfers) };
+        this.port.postMessage([Op.Calls, callId, methodId, encoded], transfers);
+      } catch (error) {
+        closePorts(transfers);
+        this.settle(callId, (p) =>
+          p.reject(isDataCloneError(error) ? this.argumentError(methodId, args) : batchError),
+        );
+      }
+    }
+  }
+
+  private argumentError(methodId: number, args: unknown[]): SerializationError {
+    const method = this.methodName(methodId);
+    const bad = findUncloneable(args);
+    const which = bad ? `argument ${bad.index}` : 'an argument';
+    return new SerializationError(
+      `Actor ${this.name}, method '${method}': ${which} cannot be sent to the actor's thread` +
+        `${bad ? ` (${bad.reason})` : ''}. Pass data that structured clone accepts: functions, ` +
+        'symbols and objects holding them cannot cross threads (handles and shared primitives can).',
+      this.name,
+      method,
+      bad?.index ?? 0,
+    );
+  }
+
+  private settle(callId: number, how: (p: Pending) => void): void {
+    const p = this.pending.get(callId);
+    if (p === undefined) return;
+    this.pending.delete(callId);
+    if (this.pending.size === 0) this.port.unref();
+    how(p);
+  }
+
+  private receive(message: unknown[]): void {
+    if (message[0] !== Op.Results) {
+      this.onControl?.(message);
+      return;
+    }
+    for (let i = 1; i < message.length; i += 3) {
+      const p = this.pending.get(message[i] as number);
+      if (p === undefined) continue;
+      this.pending.delete(message[i] as number);
+      const value = message[i + 2];
+      switch (message[i + 1] as Status) {
+        case Status.Ok:
+          p.resolve(value);
+          break;
+        case Status.OkEncoded:
+          p.resolve(decodeDeep(value));
+          break;
+        case Status.Threw:
+          p.reject(this.remoteError(value as SerializedError, p.methodId));
+          break;
+        case Status.NotCloneable: {
+          const method = this.methodName(p.methodId);
+          const message =
+            `Actor ${this.name}, method '${method}': its result cannot be sent back (${value}). ` +
+            'Return data that structured clone accepts: functions, symbols and objects holding ' +
+            'them cannot cross threads.';
+          p.reject(new SerializationError(message, this.name, method, 'result'));
+          break;
+        }
+        case Status.Dropped:
+          p.reject(new ActorDiedError(value as string, this.name));
+          break;
+      }
+    }
+    if (this.pending.size === 0) this.port.unref();
+  }
+
+  private remoteError(error: SerializedError, methodId: number) {
+    return reviveRemoteError(error, this.name, this.methodName(methodId), (cls) =>
+      findErrorClass(cls, this.moduleUrl),
+    );
+  }
+}
+
+function closePorts(transfers: Transferable[]): void {
+  for (const t of transfers) {
+    if (typeof (t as MessagePort).close === 'function') (t as MessagePort).close();
+  }
+}

@@ -1,0 +1,90 @@
+import { inspect } from 'node:util';
+import { UnknownMethodError } from '../errors.js';
+import type { HandleDescriptor } from '../wire/messages.js';
+import { installHandleCodec } from './codec.js';
+import { PortConnection } from './connection.js';
+import type { ActorRef } from './ref.js';
+
+const refs = new WeakMap<object, ActorRef>();
+
+/** Names a handle never answers with a function, so that libraries probing objects stay sane. */
+const NOT_METHODS = new Set(['then', 'toJSON', 'asymmetricMatch', 'nodeType', '$$typeof']);
+
+/**
+ * Sits at the end of every handle's prototype chain: a handle's own methods are found before it,
+ * so it only sees names the actor lacks, and answers them with a call that rejects clearly.
+ */
+const unknownMethods = new Proxy(Object.create(Object.prototype) as object, {
+  get(target, key, receiver) {
+    if (typeof key === 'symbol' || key in target || NOT_METHODS.has(key)) {
+      return Reflect.get(target, key, receiver);
+    }
+    const ref = refs.get(receiver);
+    if (ref === undefined) return undefined;
+    return () =>
+      Promise.reject(
+        new UnknownMethodError(
+          `Actor ${ref.name} has no method '${key}'. Its methods are: ` +
+            `${ref.methods.join(', ') || '(none)'}.`,
+          ref.name,
+          key,
+        ),
+      );
+  },
+});
+
+class Handle {
+  constructor(ref: ActorRef) {
+    refs.set(this, ref);
+    const methods = ref.methods;
+    for (let id = 0; id < methods.length; id++) {
+      // One closure per method, so `const { incr } = handle` works too.
+      Object.defineProperty(this, methods[id], {
+        value: (...args: unknown[]) => ref.call(id, args),
+        enumerable: true,
+      });
+    }
+  }
+
+  ready(): Promise<void> {
+    return (refs.get(this) as ActorRef).ready();
+  }
+
+  [inspect.custom](): string {
+    const ref = refs.get(this) as ActorRef;
+    return `ActorHandle<${ref.name}> { ${ref.kind}: ${ref.methods.join(', ')} }`;
+  }
+
+  toString(): string {
+    return `ActorHandle<${(refs.get(this) as ActorRef).name}>`;
+  }
+}
+Object.setPrototypeOf(Handle.prototype, unknownMethods);
+
+export function createHandle(ref: ActorRef): object {
+  return new Handle(ref);
+}
+
+/** The actor behind a handle, or undefined for anything else. */
+export function refOf(handle: unknown): ActorRef | undefined {
+  return typeof handle === 'object' && handle !== null ? refs.get(handle) : undefined;
+}
+
+installHandleCodec({
+  isHandle: (value) => refs.has(value),
+  describe(value) {
+    const ref = refs.get(value);
+    if (ref === undefined) return undefined;
+    const descriptor: HandleDescriptor = {
+      $troupe: 'handle',
+      actorId: ref.actorId,
+      name: ref.name,
+      kind: ref.kind,
+      methods: [...ref.methods],
+      moduleUrl: ref.moduleUrl,
+      port: ref.connect(),
+    };
+    return descriptor;
+  },
+  revive: (descriptor) => createHandle(new PortConnection(descriptor.port, descriptor)),
+});

@@ -1,0 +1,67 @@
+import type { ActorClass } from './types.js';
+import type { ActorKind } from './wire/messages.js';
+
+export type { ActorKind };
+
+/** Options of `@actor(options)`: the class's own limits. `spawn` options may change them. */
+export interface ActorOptions {
+  /**
+   * How many calls may run at once. On an async actor: calls interleaved on its event loop. On an
+   * actor without async methods, a value above 1 makes it threaded, with this many threads.
+   *
+   * @default 1 for serial actors, 1000 for async actors (threaded actors must give it)
+   */
+  maxConcurrency?: number;
+  /**
+   * The kind, where it cannot be read from the class: the transformer decides it from the type
+   * checker; without it, a method is async only if it is a native `async` function, so code
+   * compiled below ES2017 (or methods returning promises without `async`) must say `kind: 'async'`.
+   */
+  kind?: ActorKind;
+  /**
+   * URL of the module that exports the class, for the worker to import. Found from the
+   * decorator's call site when omitted; give `import.meta.url` where that fails.
+   *
+   * @example @actor({ module: import.meta.url })
+   */
+  module?: string;
+  /** Base name of the class's actors in logs and errors (`Name#1`). @default the class name */
+  name?: string;
+}
+
+/** Options of `@method(options)`. */
+export interface MethodOptions {
+  /** Mark a method that returns a promise without being `async`, when building without the transformer. */
+  async?: boolean;
+  /** Tell the transformer's thread-safety check (TROUPE101) that this method is safe. */
+  threadSafe?: boolean;
+}
+
+/** Options of `spawn(Class, options)`. */
+export type SpawnOptions<C extends ActorClass> = {
+  /** The constructor's arguments. Shared primitives in them are shared, not copied. */
+  args?: ConstructorParameters<C>;
+  /**
+   * Overrides the class's limit within its kind: an async actor's concurrent calls, a threaded
+   * actor's thread count. A serial class cannot be given more than 1: declare it on the class.
+   */
+  maxConcurrency?: number;
+  /** Name of this actor in logs and errors. @default `ClassName#n` */
+  name?: string;
+};
+
+/**
+ * What the transformer injects as `@actor`'s second argument, so that the runtime guesses nothing.
+ * Not written by hand.
+ */
+export interface CompiledActorInfo {
+  /** URL of the compiled module that declares the class. */
+  module: string;
+  /** The name the worker module exports the class under. */
+  exportName: string;
+  kind: ActorKind;
+  /** Every public method: `[name, isAsync]`. */
+  methods: [string, boolean][];
+  /** URL (absolute, or relative to `module`) of a worker bundle to import instead of `module`. */
+  bundle?: string;
+}

@@ -1,0 +1,48 @@
+/**
+ * Shared primitives: state that threads of a threaded actor (or any actors) really share, built on
+ * SharedArrayBuffer and Atomics. A class instance loses its prototype when structured-cloned, so
+ * each primitive crosses a thread as a descriptor and is rebuilt on arrival.
+ */
+
+export interface SharedDescriptor {
+  $troupe: 'shared';
+  type: string;
+  buffer: SharedArrayBuffer;
+}
+
+type Reviver = (buffer: SharedArrayBuffer) => SharedPrimitive;
+const revivers = new Map<string, Reviver>();
+
+export abstract class SharedPrimitive {
+  protected constructor(
+    /** The memory every copy of this primitive works on. */
+    readonly buffer: SharedArrayBuffer,
+  ) {}
+
+  /** The cloneable form of this primitive, rebuilt by `reviveShared` in the receiving thread. */
+  abstract describe(): SharedDescriptor;
+}
+
+export function registerSharedType(type: string, revive: Reviver): void {
+  revivers.set(type, revive);
+}
+
+export function isSharedDescriptor(value: unknown): value is SharedDescriptor {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as SharedDescriptor).$troupe === 'shared' &&
+    (value as SharedDescriptor).buffer instanceof SharedArrayBuffer
+  );
+}
+
+export function reviveShared(descriptor: SharedDescriptor): SharedPrimitive {
+  const revive = revivers.get(descriptor.type);
+  if (!revive) throw new TypeError(`Unknown shared primitive type '${descriptor.type}'`);
+  return revive(descriptor.buffer);
+}
+
+/** A typed array over a SharedArrayBuffer: it is shared as it is by structured clone. */
+export function isSharedTypedArray(value: unknown): value is ArrayBufferView {
+  return ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer;
+}

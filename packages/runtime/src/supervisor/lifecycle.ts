@@ -1,0 +1,25 @@
+import { refOf } from '../client/handle.js';
+import { ActorDefinitionError } from '../errors.js';
+import { ownedRecord, ownedRecords } from './registry.js';
+
+/**
+ * Ends an actor at once, whatever it is doing: its pending and later calls reject with
+ * `ActorDiedError`. Resolves when its threads have exited (from the thread that spawned it) or
+ * once the request is sent (from a thread that was handed the handle).
+ */
+export async function kill(handle: object): Promise<void> {
+  const ref = refOf(handle);
+  if (!ref) {
+    throw new ActorDefinitionError('kill(handle): not an actor handle (use what spawn returned).');
+  }
+  const record = ownedRecord(ref.actorId);
+  await (record ? record.kill() : ref.kill());
+}
+
+/**
+ * Ends every actor this thread spawned: calls not yet started reject with `ActorDiedError`,
+ * running calls finish, then the threads exit. The process can then end by itself.
+ */
+export async function shutdown(): Promise<void> {
+  await Promise.all(ownedRecords().map((record) => record.shutdown()));
+}

@@ -1,0 +1,105 @@
+import { isMainThread, threadId } from 'node:worker_threads';
+import { encodeDeep, findUncloneable, isDataCloneError, needsEncoding } from '../client/codec.js';
+import type { ActorInfo } from '../client/ref.js';
+import type { ActorDefinition } from '../decorators/definition.js';
+import { ActorDefinitionError, SerializationError } from '../errors.js';
+import type { SpawnOptions } from '../options.js';
+import type { ActorClass } from '../types.js';
+import type { Transferable } from '../wire/messages.js';
+import { type HostWorker, startHostWorker } from './host-worker.js';
+
+let sequence = 0;
+
+const DEFAULT_MAX_CONCURRENCY = { serial: 1, async: 1000, threaded: 1 } as const;
+
+/** One actor about to be started: its identity, limits and what each of its workers needs. */
+export interface SpawnPlan {
+  info: ActorInfo;
+  maxConcurrency: number;
+  /** Starts the worker of replica `replica` (constructor arguments are encoded anew for each). */
+  startWorker(replica: number, awaitUnify: boolean): HostWorker;
+}
+
+function limitFor(def: ActorDefinition, requested: number | undefined): number {
+  const max = requested ?? def.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY[def.kind];
+  if (!(Number.isInteger(max) && max >= 1)) {
+    throw new ActorDefinitionError(
+      `spawn(${def.className}): maxConcurrency must be a whole number >= 1, not ${max}.`,
+    );
+  }
+  if (def.kind === 'serial' && max > 1) {
+    throw new ActorDefinitionError(
+      `spawn(${def.className}, { maxConcurrency: ${max} }): ${def.className} is a serial actor ` +
+        '(no async method, maxConcurrency 1) and spawn options cannot change the kind, which ' +
+        `the build checks. Declare it on the class: @actor({ maxConcurrency: ${max} }) makes it ` +
+        'threaded; an async method makes it async.',
+    );
+  }
+  return max;
+}
+
+export function planSpawn<C extends ActorClass>(
+  def: ActorDefinition,
+  options: SpawnOptions<C>,
+): SpawnPlan {
+  const workerModule = def.workerModule;
+  if (!workerModule) {
+    throw new ActorDefinitionError(
+      `spawn(${def.className}): cannot tell which module declares the class, so its worker ` +
+        'cannot load it. Pass it: @actor({ module: import.meta.url }).',
+    );
+  }
+  const maxConcurrency = limitFor(def, options.maxConcurrency);
+  const seq = ++sequence;
+  const base = options.name ?? def.options.name ?? def.className;
+  const name = options.name ?? (isMainThread ? `${base}#${seq}` : `${base}#${threadId}.${seq}`);
+  const info: ActorInfo = {
+    actorId: `${process.pid}.${threadId}.${seq}`,
+    name,
+    kind: def.kind,
+    methods: def.methods,
+    moduleUrl: def.module,
+  };
+  const args = (options.args ?? []) as unknown[];
+  return {
+    info,
+    maxConcurrency,
+    startWorker(replica, awaitUnify) {
+      const transfers: Transferable[] = [];
+      const init = {
+        actorId: info.actorId,
+        name: def.kind === 'threaded' ? `${name}/${replica}` : name,
+        kind: def.kind,
+        moduleUrl: workerModule,
+        exportName: def.exportName,
+        className: def.className,
+        methods: def.methods,
+        args: encodeDeep(args, transfers) as unknown[],
+        maxConcurrency: def.kind === 'async' ? maxConcurrency : 1,
+        replica,
+        awaitUnify,
+      };
+      try {
+        return startHostWorker(init, transfers);
+      } catch (error) {
+        if (!isDataCloneError(error)) throw error;
+        throw constructorArgumentError(def.className, args);
+      }
+    },
+  };
+}
+
+function constructorArgumentError(className: string, args: unknown[]): SerializationError {
+  // Handles and shared primitives are encoded, not cloned: leave them out of the search.
+  const plain = args.map((a) => (needsEncoding(a, []) ? null : a));
+  const bad = findUncloneable(plain);
+  const which = bad ? `constructor argument ${bad.index}` : 'a constructor argument';
+  return new SerializationError(
+    `spawn(${className}): ${which} cannot be sent to the actor's thread` +
+      `${bad ? ` (${bad.reason})` : ''}. Pass data that structured clone accepts; handles and ` +
+      'shared primitives are fine.',
+    className,
+    'constructor',
+    bad?.index ?? 0,
+  );
+}

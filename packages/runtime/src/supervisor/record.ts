@@ -1,0 +1,31 @@
+import type { ActorRef } from '../client/ref.js';
+import type { ActorKind } from '../wire/messages.js';
+
+/** What `listActors()` reports of one actor. */
+export interface ActorSummary {
+  id: string;
+  name: string;
+  kind: ActorKind;
+  /** Worker threads it runs on. */
+  threads: number;
+  /** Calls waiting to start. */
+  queued: number;
+  /** Calls running now. */
+  running: number;
+  /** Calls that returned. */
+  done: number;
+  /** Calls that threw. */
+  failed: number;
+}
+
+/** An actor this thread owns: it started its workers and ends them. */
+export interface ActorRecord {
+  readonly ref: ActorRef;
+  summary(): ActorSummary;
+  /** Ends the actor at once; pending calls reject with `ActorDiedError`. */
+  kill(): Promise<void>;
+  /** Rejects queued calls, lets running calls finish, then ends the actor. */
+  shutdown(): Promise<void>;
+  /** Settles when the actor's threads have all exited. */
+  readonly exited: Promise<void>;
+}

@@ -1,0 +1,49 @@
+import { moduleLoading, recordLoadViolation } from '../client/context.js';
+import { loadErrorClasses } from '../client/error-classes.js';
+import { createHandle } from '../client/handle.js';
+import { definitionOf } from '../decorators/definition.js';
+import { ActorDefinitionError } from '../errors.js';
+import type { SpawnOptions } from '../options.js';
+import type { ActorClass, ActorHandle } from '../types.js';
+import { planSpawn } from './plan.js';
+import { register } from './registry.js';
+import { SingleWorkerActor } from './single-actor.js';
+import { ThreadPoolActor } from './thread-pool.js';
+
+/**
+ * Starts an actor of class `cls` in its own worker thread (a pool of them for a threaded actor)
+ * and returns its handle at once; calls made before the actor is built wait for it.
+ *
+ * @example
+ * const counter = spawn(Counter, { args: [10] });
+ * await counter.incr(1); // 11
+ */
+export function spawn<C extends ActorClass>(
+  cls: C,
+  options: SpawnOptions<C> = {},
+): ActorHandle<InstanceType<C>> {
+  const def = definitionOf(cls);
+  if (!def) {
+    throw new ActorDefinitionError(
+      `spawn(${(cls as { name?: string })?.name || cls}): not an actor class. Decorate it with ` +
+        '@actor() from @troupe/runtime (and export it from its module).',
+    );
+  }
+  const loading = moduleLoading.getStore();
+  if (loading !== undefined) {
+    const error = new ActorDefinitionError(
+      `spawn(${def.className}) ran while an actor's worker was loading ${loading}: that module's ` +
+        'top-level code spawns actors, and every worker that imports it would run it again. ' +
+        'Move the code that spawns and drives actors into another module (keep actor classes ' +
+        'in modules without top-level effects), or build with @troupe/transformer, which ' +
+        'extracts actors from such modules.',
+    );
+    recordLoadViolation(error);
+    throw error;
+  }
+  const plan = planSpawn(def, options);
+  const record = def.kind === 'threaded' ? new ThreadPoolActor(plan) : new SingleWorkerActor(plan);
+  register(record);
+  if (def.module) loadErrorClasses(def.module);
+  return createHandle(record.ref) as ActorHandle<InstanceType<C>>;
+}

@@ -1,0 +1,33 @@
+/** Any class decorated with `@actor`. */
+// biome-ignore lint/suspicious/noExplicitAny: constructor parameters are checked by SpawnOptions.
+export type ActorClass<T = object> = new (...args: any[]) => T;
+
+/** Keys of `T` whose values are methods. */
+export type MethodKeys<T> = {
+  // biome-ignore lint/suspicious/noExplicitAny: any function signature qualifies.
+  [K in keyof T]: T[K] extends (...args: any[]) => any ? K : never;
+}[keyof T];
+
+/** What a handle's method returns for a method returning `R`: a promise of its awaited value. */
+export type RemoteMethod<F> = F extends (...args: infer A) => infer R
+  ? (...args: A) => Promise<Awaited<R>>
+  : never;
+
+/**
+ * A handle to an actor of class `T`: every public method of `T`, taking the same arguments and
+ * returning a promise of the method's awaited result. It maps `T`'s own keys (a homomorphic mapped
+ * type), so hover, go-to-definition and JSDoc lead to the actor's methods. Fields are not part of
+ * a handle; neither is `then` (a handle is not thenable, so an async function can return one).
+ *
+ * @example
+ * const counter: ActorHandle<Counter> = spawn(Counter, { args: [0] });
+ * const n: number = await counter.incr(1);
+ */
+export type ActorHandle<T> = {
+  // biome-ignore lint/suspicious/noExplicitAny: any function signature qualifies.
+  readonly [K in keyof T as T[K] extends (...args: any[]) => any ? K : never]: RemoteMethod<T[K]>;
+} & {
+  /** Resolves once the actor is constructed; rejects with the constructor's error if it threw. */
+  ready(): Promise<void>;
+  readonly then?: never;
+};
