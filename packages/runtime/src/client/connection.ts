@@ -37,6 +37,8 @@ export class PortConnection implements ActorRef {
   constructor(
     private readonly port: MessagePort,
     info: ActorInfo,
+    /** The owner learns of the end from the worker's exit, which says why; others from the port. */
+    owner = false,
   ) {
     this.actorId = info.actorId;
     this.name = info.name;
@@ -44,7 +46,7 @@ export class PortConnection implements ActorRef {
     this.methods = info.methods;
     this.moduleUrl = info.moduleUrl;
     port.on('message', (message: unknown[]) => this.receive(message));
-    port.on('close', () => this.die("the actor's thread ended"));
+    if (!owner) port.on('close', () => this.die("the actor's thread ended"));
     port.unref();
   }
 

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+
 type ErrorClass = new (...args: never[]) => Error;
 
 const registered = new Map<string, ErrorClass>();
@@ -20,7 +22,9 @@ export function loadErrorClasses(moduleUrl: string): void {
   if (byModule.has(moduleUrl)) return;
   const table = new Map<string, ErrorClass>();
   byModule.set(moduleUrl, table);
-  import(moduleUrl).then(
+  // A path, not a URL: module loaders such as Jest's resolve paths but not file: URLs.
+  const specifier = moduleUrl.startsWith('file:') ? fileURLToPath(moduleUrl) : moduleUrl;
+  import(specifier).then(
     (ns: Record<string, unknown>) => {
       for (const value of Object.values(ns)) {
         if (typeof value === 'function' && value.prototype instanceof Error) {

@@ -39,6 +39,8 @@ export class Executor implements CallTarget {
   private running = 0;
   private readonly readyWaiters: [Endpoint, number][] = [];
   private mainEndpoint: Endpoint | undefined;
+  /** Replica 0's shared fields, if they arrived before this replica was built. */
+  private earlyUnify: SharedFields | undefined;
 
   constructor(
     readonly actorName: string,
@@ -59,12 +61,14 @@ export class Executor implements CallTarget {
       const fn = (instance as Record<string, unknown>)[name];
       return typeof fn === 'function' ? (fn as Method) : undefined;
     });
-    if (awaitUnify) {
+    if (!awaitUnify) {
+      this.sharedFields = sharedFieldsOf(instance);
+      this.serve();
+    } else if (this.earlyUnify) {
+      this.unify(this.earlyUnify);
+    } else {
       this.state = State.AwaitingUnify;
-      return;
     }
-    this.sharedFields = sharedFieldsOf(instance);
-    this.serve();
   }
 
   failInit(error: unknown): void {
@@ -99,9 +103,8 @@ export class Executor implements CallTarget {
   control(message: unknown[]): void {
     switch (message[0]) {
       case Op.Unify:
-        if (this.state !== State.AwaitingUnify) return;
-        adoptSharedFields(this.instance as object, message[1] as SharedFields);
-        this.serve();
+        if (this.state === State.AwaitingUnify) this.unify(message[1] as SharedFields);
+        else if (this.state === State.Loading) this.earlyUnify = message[1] as SharedFields;
         return;
       case Op.Shutdown:
         this.beginDrain();
@@ -110,6 +113,11 @@ export class Executor implements CallTarget {
         flushReplies();
         process.exit(0);
     }
+  }
+
+  private unify(fields: SharedFields): void {
+    adoptSharedFields(this.instance as object, fields);
+    this.serve();
   }
 
   private serve(): void {
@@ -122,6 +130,10 @@ export class Executor implements CallTarget {
   private pump(): void {
     const sliceStart = performance.now();
     while (this.running < this.limit && this.head < this.queue.length) {
+      if (this.stats[StatSlot.ShutdownRequested] !== 0) {
+        this.beginDrain();
+        return;
+      }
       const q = this.queue;
       const endpoint = q[this.head] as Endpoint;
       const callId = q[this.head + 1] as number;

@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { Transferable } from '../wire/messages.js';
-import { type HostInit, STAT_SLOTS } from '../wire/messages.js';
+import { type HostInit, Op, STAT_SLOTS, StatSlot } from '../wire/messages.js';
 
 const HOST_ENTRY = new URL('../host/entry.js', import.meta.url);
 
@@ -34,6 +34,12 @@ export function startHostWorker(
     host.lastError = error;
   });
   return host;
+}
+
+/** Asks the host to end: queued calls are dropped, running calls finish, then it drains. */
+export function requestShutdown(host: HostWorker, post: (message: unknown[]) => void): void {
+  Atomics.store(host.stats, StatSlot.ShutdownRequested, 1);
+  post([Op.Shutdown]);
 }
 
 export function exitReason(code: number, host: HostWorker, killed: boolean): string {

@@ -1,6 +1,6 @@
 import { PortConnection } from '../client/connection.js';
 import { Op, StatSlot } from '../wire/messages.js';
-import { exitReason, type HostWorker } from './host-worker.js';
+import { exitReason, type HostWorker, requestShutdown } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
 import type { ActorRecord, ActorSummary } from './record.js';
 
@@ -13,7 +13,7 @@ export class SingleWorkerActor implements ActorRecord {
 
   constructor(private readonly plan: SpawnPlan) {
     this.host = plan.startWorker(0, false);
-    this.ref = new PortConnection(this.host.port, plan.info);
+    this.ref = new PortConnection(this.host.port, plan.info, true);
     this.ref.onControl = (message) => {
       if (message[0] === Op.Drained) void this.host.worker.terminate();
     };
@@ -47,7 +47,7 @@ export class SingleWorkerActor implements ActorRecord {
 
   async shutdown(): Promise<void> {
     this.ending ??= 'it was shut down';
-    this.ref.post([Op.Shutdown]);
+    requestShutdown(this.host, (message) => this.ref.post(message));
     await this.exited;
   }
 }

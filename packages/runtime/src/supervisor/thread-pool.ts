@@ -4,7 +4,7 @@ import { type CallTarget, Endpoint } from '../client/endpoint.js';
 import type { ActorRef } from '../client/ref.js';
 import { ActorDiedError } from '../errors.js';
 import { Op, READY_METHOD, type SharedFields, StatSlot } from '../wire/messages.js';
-import { exitReason, type HostWorker } from './host-worker.js';
+import { exitReason, type HostWorker, requestShutdown } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
 import type { ActorRecord, ActorSummary } from './record.js';
 
@@ -42,7 +42,7 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     this.actorName = plan.info.name;
     for (let i = 0; i < plan.maxConcurrency; i++) {
       const host = plan.startWorker(i, i > 0);
-      const conn = new PortConnection(host.port, plan.info);
+      const conn = new PortConnection(host.port, plan.info, true);
       const replica = { host, conn };
       conn.onControl = (message) => {
         if (message[0] === Op.Drained) void host.worker.terminate();
@@ -185,15 +185,22 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
 
   async shutdown(): Promise<void> {
     this.ending ??= 'it was shut down';
-    const dropped = new ActorDiedError(
-      `Actor ${this.actorName} was shut down before the call started; it did not run.`,
-      this.actorName,
-    );
-    for (let i = this.queueHead; i < this.queue.length; i++) this.queue[i].reject(dropped);
+    const dropped = (method: string) =>
+      new ActorDiedError(
+        `Actor ${this.actorName} was shut down before call '${method}' started; it did not run.`,
+        this.actorName,
+      );
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const call = this.queue[i];
+      call.reject(dropped(this.plan.info.methods[call.methodId] ?? `#${call.methodId}`));
+    }
     this.queue.length = 0;
     this.queueHead = 0;
-    this.failure ??= dropped;
-    for (const r of this.replicas) r.conn.post([Op.Shutdown]);
+    this.failure ??= new ActorDiedError(
+      `Actor ${this.actorName} is dead (it was shut down); the call was not run.`,
+      this.actorName,
+    );
+    for (const r of this.replicas) requestShutdown(r.host, (message) => r.conn.post(message));
     await this.exited;
   }
 }

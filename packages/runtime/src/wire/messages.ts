@@ -91,7 +91,7 @@ export interface HostInit {
   args: unknown[];
   maxConcurrency: number;
   port: import('node:worker_threads').MessagePort;
-  /** Int32Array over a SharedArrayBuffer: see `StatSlot`. */
+  /** Int32Array over a SharedArrayBuffer: see `StatSlot`; also carries the shutdown request. */
   stats: Int32Array;
   /** Replicas other than 0 of a threaded actor wait for `Op.Unify` before serving. */
   awaitUnify: boolean;
@@ -105,8 +105,13 @@ export enum StatSlot {
   Running = 1,
   Done = 2,
   Failed = 3,
+  /**
+   * Set by the supervisor before it posts `Op.Shutdown`: a worker busy with a blocking call reads
+   * the message only when its loop is free, but checks this between calls.
+   */
+  ShutdownRequested = 4,
 }
-export const STAT_SLOTS = 4;
+export const STAT_SLOTS = 5;
 
 /** Something `postMessage` can move rather than copy (an ArrayBuffer, a MessagePort…). */
 export type Transferable = import('node:worker_threads').TransferListItem;

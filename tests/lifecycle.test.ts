@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { ActorDiedError, kill, listActors, shutdown, spawn } from '@troupe/runtime';
+import { Faulty } from './fixtures/dist/errors.js';
+
+const run = promisify(execFile);
+const script = fileURLToPath(new URL('./fixtures/dist/exit-script.js', import.meta.url));
+
+afterAll(() => shutdown());
+
+describe('lifecycle', () => {
+  test('kill rejects the running call, queued calls and later calls with ActorDiedError', async () => {
+    const faulty = spawn(Faulty, { name: 'doomed' });
+    await faulty.ready();
+    const running = faulty.spin(5000);
+    const queued = faulty.count();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await kill(faulty);
+    for (const settled of await Promise.allSettled([running, queued])) {
+      const error = (settled as PromiseRejectedResult).reason;
+      expect(error).toBeInstanceOf(ActorDiedError);
+      expect(error.message).toMatch(/is dead \(it was killed\)/);
+    }
+    await expect(faulty.count()).rejects.toBeInstanceOf(ActorDiedError);
+    expect(listActors().some((a) => a.name === 'doomed')).toBe(false);
+  });
+
+  test('a child process that spawns actors and calls shutdown() exits by itself', async () => {
+    const { stdout } = await run(process.execPath, [script], { timeout: 20000 });
+    expect(stdout).toMatch(/\[2,7,1\]/);
+  });
+
+  test('a child process that forgets shutdown() still exits by itself', async () => {
+    const { stdout } = await run(process.execPath, [script, '--forget-shutdown'], {
+      timeout: 20000,
+    });
+    expect(stdout).toMatch(/\[2,7,1\]/);
+  });
+});
