@@ -39,3 +39,23 @@ describe('lifecycle', () => {
     expect(stdout).toMatch(/\[2,7,1\]/);
   });
 });
+
+describe('actor output', () => {
+  const printer = fileURLToPath(new URL('./fixtures/dist/print-script.js', import.meta.url));
+
+  test.each([[[]], [['--enable-source-maps']]])(
+    'is prefixed with the actor name, line by line (node flags %p)',
+    async (flags) => {
+      const { stdout, stderr } = await run(process.execPath, [...flags, printer], {
+        timeout: 20000,
+      });
+      expect(stdout.split('\n')).toEqual([
+        '(Chatty#1) hello',
+        '(Chatty#1) world',
+        '(Chatty#1) partial line',
+        '',
+      ]);
+      expect(stderr).toContain('(Chatty#1) err: hello\n(Chatty#1) world');
+    },
+  );
+});

@@ -41,12 +41,15 @@ export class SingleWorkerActor implements ActorRecord {
 
   async kill(): Promise<void> {
     this.ending ??= 'it was killed';
+    // Whoever awaits the end keeps the process alive until it comes.
+    this.host.worker.ref();
     await this.host.worker.terminate();
     await this.exited;
   }
 
   async shutdown(): Promise<void> {
     this.ending ??= 'it was shut down';
+    this.host.worker.ref();
     requestShutdown(this.host, (message) => this.ref.post(message));
     await this.exited;
   }

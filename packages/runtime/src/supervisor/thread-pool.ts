@@ -179,7 +179,11 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
 
   async kill(): Promise<void> {
     this.ending ??= 'it was killed';
-    for (const r of this.replicas) void r.host.worker.terminate();
+    for (const r of this.replicas) {
+      // Whoever awaits the end keeps the process alive until it comes.
+      r.host.worker.ref();
+      void r.host.worker.terminate();
+    }
     await this.exited;
   }
 
@@ -200,7 +204,10 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
       `Actor ${this.actorName} is dead (it was shut down); the call was not run.`,
       this.actorName,
     );
-    for (const r of this.replicas) requestShutdown(r.host, (message) => r.conn.post(message));
+    for (const r of this.replicas) {
+      r.host.worker.ref();
+      requestShutdown(r.host, (message) => r.conn.post(message));
+    }
     await this.exited;
   }
 }

@@ -1,0 +1,39 @@
+/**
+ * Type-level tests of ActorHandle<T>, checked by `tsc -b` (part of `npm test`): each
+ * `@ts-expect-error` line must fail to compile, or the build fails.
+ */
+import { type ActorHandle, spawn } from '@troupe/runtime';
+import { Counter } from '../fixtures/dist/counter.js';
+import type { Gate } from '../fixtures/dist/gate.js';
+
+type Equal<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): T | undefined {
+  return undefined;
+}
+
+declare const counter: ActorHandle<Counter>;
+declare const gate: ActorHandle<Gate>;
+
+// Methods return promises of their awaited results.
+assertType<Equal<ReturnType<typeof counter.add>, Promise<number>>>();
+assertType<Equal<ReturnType<typeof counter.track>, Promise<number>>>();
+assertType<Equal<ReturnType<typeof gate.report>, Promise<{ log: string[]; peak: number }>>>();
+assertType<Equal<Parameters<typeof counter.add>, [by: number]>>();
+assertType<Equal<ReturnType<typeof counter.ready>, Promise<void>>>();
+
+// @ts-expect-error a wrong argument type is a type error
+void counter.add('one');
+// @ts-expect-error a missing argument is a type error
+void counter.add();
+// @ts-expect-error fields are not part of a handle
+void counter.order;
+// @ts-expect-error private members are not part of a handle
+void counter.n;
+// @ts-expect-error a handle is not thenable
+void counter.then();
+
+// spawn checks constructor arguments against the class.
+spawn(Counter, { args: [1] });
+// @ts-expect-error a wrong constructor argument type is a type error
+spawn(Counter, { args: ['1'] });
