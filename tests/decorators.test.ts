@@ -40,6 +40,11 @@ describe('decorators', () => {
     expect(hits.get()).toBe(30);
   });
 
+  test('spawning a class that is not an actor says how to fix it', () => {
+    class Plain {}
+    expect(() => spawn(Plain)).toThrow(/spawn\(Plain\): not an actor class\. Decorate it with @actor\(\)/);
+  });
+
   test('a method named then is refused when the class is decorated, with the fix', async () => {
     await expect(import('./fixtures/dist/reserved.js')).rejects.toThrow(
       /@actor on Thenable: a method named 'then' cannot be called through a handle.*Rename the method/,

@@ -44,6 +44,12 @@ describe('a threaded actor', () => {
     expect(await busy.count()).toBe(1000);
   });
 
+  test('a mutex created in the constructor guards a shared cell across threads', async () => {
+    const { busy } = spawnBusy(4);
+    await Promise.all(Array.from({ length: 40 }, () => busy.lockedAdd(1)));
+    expect(await busy.cellValue()).toBe(40);
+  });
+
   test('takes its thread count from spawn options within its kind', async () => {
     const { busy, peak } = spawnBusy(3);
     await Promise.all(Array.from({ length: 12 }, (_, i) => busy.hold(i, 20)));
