@@ -128,7 +128,8 @@ export class Executor implements CallTarget {
   }
 
   private pump(): void {
-    const sliceStart = performance.now();
+    // Read the clock only when a batch holds more than one call: a lone call flushes at once.
+    let sliceStart = 0;
     while (this.running < this.limit && this.head < this.queue.length) {
       if (this.stats[StatSlot.ShutdownRequested] !== 0) {
         this.beginDrain();
@@ -147,7 +148,13 @@ export class Executor implements CallTarget {
       }
       this.stats[StatSlot.Queued]--;
       this.run(endpoint, callId, methodId, args);
-      if (performance.now() - sliceStart > RESULT_SLICE_MS) flushReplies();
+      if (this.head < this.queue.length) {
+        if (sliceStart === 0) sliceStart = performance.now();
+        else if (performance.now() - sliceStart > RESULT_SLICE_MS) {
+          flushReplies();
+          sliceStart = performance.now();
+        }
+      }
     }
   }
 
