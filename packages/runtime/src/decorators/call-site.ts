@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 
+/** The runtime package (this code runs from a bundle in its dist/). */
 const RUNTIME_ROOT = new URL('../', import.meta.url).href;
 
 function toUrl(file: string): string {

@@ -2,7 +2,8 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { Transferable } from '../wire/messages.js';
 import { type HostInit, Op, STAT_SLOTS, StatSlot } from '../wire/messages.js';
 
-const HOST_ENTRY = new URL('../host/entry.js', import.meta.url);
+// This module is bundled into a chunk in dist/, beside the worker entry's folder (build.mjs).
+const HOST_ENTRY = new URL('./host/entry.js', import.meta.url);
 
 export interface HostWorker {
   worker: Worker;
