@@ -42,7 +42,9 @@ describe('decorators', () => {
 
   test('spawning a class that is not an actor says how to fix it', () => {
     class Plain {}
-    expect(() => spawn(Plain)).toThrow(/spawn\(Plain\): not an actor class\. Decorate it with @actor\(\)/);
+    expect(() => spawn(Plain)).toThrow(
+      /spawn\(Plain\): not an actor class\. Decorate it with @actor\(\)/,
+    );
   });
 
   test('a method named then is refused when the class is decorated, with the fix', async () => {
