@@ -32,6 +32,16 @@ describe('lifecycle', () => {
     expect(stdout).toMatch(/\[2,7,1\]/);
   });
 
+  test('without the transformer, warns once, naming what is lost', async () => {
+    const env = { ...process.env };
+    delete env.TROUPE_SILENCE_TRANSFORMER_WARNING;
+    const { stderr } = await run(process.execPath, [script], { timeout: 20000, env });
+    expect(stderr.match(/TROUPE_NO_TRANSFORMER/g)).toHaveLength(1);
+    expect(stderr).toMatch(
+      /was not compiled with @troupe\/transformer.*re-runs its top-level code/,
+    );
+  });
+
   test('a child process that forgets shutdown() still exits by itself', async () => {
     const { stdout } = await run(process.execPath, [script, '--forget-shutdown'], {
       timeout: 20000,

@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import { moduleLoading, recordLoadViolation } from '../client/context.js';
 import { loadErrorClasses } from '../client/error-classes.js';
 import { createHandle } from '../client/handle.js';
@@ -41,9 +42,28 @@ export function spawn<C extends ActorClass>(
     recordLoadViolation(error);
     throw error;
   }
+  if (!def.compiled) warnWithoutTransformer(def.className);
   const plan = planSpawn(def, options);
   const record = def.kind === 'threaded' ? new ThreadPoolActor(plan) : new SingleWorkerActor(plan);
   register(record);
   if (def.module) loadErrorClasses(def.module);
   return createHandle(record.ref) as ActorHandle<InstanceType<C>>;
+}
+
+let warned = false;
+
+/** Once per process: what a build without `@troupe/transformer` gives up. */
+function warnWithoutTransformer(className: string): void {
+  if (warned || !isMainThread || process.env.TROUPE_SILENCE_TRANSFORMER_WARNING) return;
+  warned = true;
+  process.emitWarning(
+    `${className} (and any other actor built the same way) was not compiled with ` +
+      '@troupe/transformer, so Troupe works from runtime metadata alone: each worker imports ' +
+      "the actor's module and re-runs its top-level code; a method counts as async only if it " +
+      'is a native async function (or says @method({ async: true })); and the build checks ' +
+      '(TROUPE101-109: thread safety, blocking methods, uncloneable types) did not run. Add ' +
+      '{ "transform": "@troupe/transformer" } to compilerOptions.plugins and build with tspc. ' +
+      'Set TROUPE_SILENCE_TRANSFORMER_WARNING=1 to silence this.',
+    { code: 'TROUPE_NO_TRANSFORMER' },
+  );
 }

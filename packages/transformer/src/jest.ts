@@ -1,0 +1,66 @@
+import type * as ts from 'typescript';
+import { createTransformer, type TroupeTransformerConfig } from './transformer';
+
+/** Options of the adapter in ts-jest's `astTransformers.before` entry. */
+export interface TroupeJestOptions extends TroupeTransformerConfig {
+  /**
+   * The tsconfig that `tspc` builds the actors with. Workers load that build's output (they cannot
+   * load ts-jest's in-memory code), so the injected info names those files.
+   * @default ts-jest's own tsconfig
+   */
+  tsconfig?: string;
+}
+
+/** The part of ts-jest's compiler instance the adapter uses. */
+interface TsJestCompiler {
+  program: ts.Program | undefined;
+  configSet: {
+    compilerModule: typeof ts;
+    parsedTsConfig: ts.ParsedCommandLine;
+  };
+}
+
+export const name = '@troupe/transformer';
+/** Bump when the output changes, so ts-jest's cache is not reused. */
+export const version = 1;
+
+/**
+ * ts-jest `astTransformers` adapter:
+ * `astTransformers: { before: [{ path: '@troupe/transformer/jest', options: { tsconfig } }] }`.
+ * Diagnostics are printed, not thrown: `tspc` is where they fail the build. Without a program
+ * (`isolatedModules`), the analysis reads syntax only, so it prints nothing and a method counts as
+ * async only by its `async` keyword or a written `Promise`/`PromiseLike` return type.
+ */
+export function factory(
+  compiler: TsJestCompiler,
+  options: TroupeJestOptions = {},
+): ts.TransformerFactory<ts.SourceFile> {
+  const tsi = compiler.configSet.compilerModule;
+  let parsed = compiler.configSet.parsedTsConfig;
+  if (options.tsconfig) {
+    parsed =
+      tsi.getParsedCommandLineOfConfigFile(
+        options.tsconfig,
+        {},
+        {
+          ...tsi.sys,
+          onUnRecoverableConfigFileDiagnostic: () => undefined,
+        },
+      ) ?? parsed;
+  }
+  return createTransformer({
+    tsi,
+    program: compiler.program,
+    config: { ...options, bundles: false },
+    compiledOutput: { options: parsed.options, rootNames: parsed.fileNames },
+    report: (diagnostic) => {
+      if (!compiler.program) return;
+      const host: ts.FormatDiagnosticsHost = {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => process.cwd(),
+        getNewLine: () => '\n',
+      };
+      process.stderr.write(tsi.formatDiagnostic(diagnostic, host));
+    },
+  });
+}

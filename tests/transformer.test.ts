@@ -1,0 +1,551 @@
+/**
+ * @troupe/transformer on fixture projects (tests/transformer/projects/*), compiled for real: with
+ * the TypeScript API and the transformer as ts-patch loads it (fast, in-process), and with `tspc`
+ * itself for the plugin setup and for the program that runs under plain node.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const projects = path.join(root, 'tests/transformer/projects');
+const transformer = require(path.join(root, 'packages/transformer/dist/index.js')).default;
+
+type Target = 'ES2015' | 'ES2022';
+type Decorators = 'standard' | 'legacy';
+interface Variant {
+  target: Target;
+  decorators: Decorators;
+}
+const variants: Variant[] = [
+  { target: 'ES2022', decorators: 'standard' },
+  { target: 'ES2015', decorators: 'standard' },
+  { target: 'ES2022', decorators: 'legacy' },
+  { target: 'ES2015', decorators: 'legacy' },
+];
+const label = (v: Variant) => `${v.target}, ${v.decorators} decorators`;
+
+interface Reported {
+  file: string;
+  line: number;
+  code: number;
+  category: 'error' | 'warning';
+  text: string;
+}
+
+interface Compiled {
+  outDir: string;
+  diagnostics: Reported[];
+  typeErrors: string[];
+  read(file: string): string;
+  exists(file: string): boolean;
+}
+
+const tempDirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// Library files (lib.*.d.ts, @types/node, the runtime stub) are parsed once for all compilations.
+const libraryCache = new Map<string, ts.SourceFile | undefined>();
+function cachingHost(options: ts.CompilerOptions): ts.CompilerHost {
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    if (!fileName.includes('node_modules') && !fileName.includes('runtime-stub')) {
+      return getSourceFile(fileName, languageVersion, onError, shouldCreate);
+    }
+    const key = `${fileName}|${JSON.stringify(languageVersion)}`;
+    if (!libraryCache.has(key)) {
+      libraryCache.set(key, getSourceFile(fileName, languageVersion, onError, shouldCreate));
+    }
+    return libraryCache.get(key);
+  };
+  return host;
+}
+
+function summarize(d: ts.Diagnostic, base: string): Reported {
+  const file = d.file ? path.relative(base, d.file.fileName) : '';
+  const line =
+    d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0;
+  return {
+    file,
+    line,
+    code: d.code,
+    category: d.category === ts.DiagnosticCategory.Error ? 'error' : 'warning',
+    text: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+  };
+}
+
+/** Compiles a fixture project in-process, the way ts-patch runs the plugin, into a temp dir. */
+function compile(project: string, variant: Variant, extra: ts.CompilerOptions = {}): Compiled {
+  const base = path.join(projects, project);
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    path.join(base, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
+    },
+  ) as ts.ParsedCommandLine;
+  const outDir = tempDir(`troupe-${project}-`);
+  const options: ts.CompilerOptions = {
+    ...parsed.options,
+    outDir,
+    target: ts.ScriptTarget[variant.target],
+    experimentalDecorators: variant.decorators === 'legacy',
+    declaration: false,
+    sourceMap: false,
+    ...extra,
+  };
+  const program = ts.createProgram(parsed.fileNames, options, cachingHost(options));
+  const reported: ts.Diagnostic[] = [];
+  const before = transformer(
+    program,
+    {},
+    { ts, addDiagnostic: (d: ts.Diagnostic) => reported.push(d) },
+  );
+  program.emit(undefined, undefined, undefined, false, { before: [before] });
+  const typeErrors = ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => `${summarize(d, base).file}:${summarize(d, base).line} ${summarize(d, base).text}`);
+  return {
+    outDir,
+    diagnostics: reported.map((d) => summarize(d, base)),
+    typeErrors,
+    read: (file) => fs.readFileSync(path.join(outDir, file), 'utf8'),
+    exists: (file) => fs.existsSync(path.join(outDir, file)),
+  };
+}
+
+/** The compiled actor info injected for an export name, evaluated. */
+function metaOf(js: string, exportName: string): Record<string, unknown> | undefined {
+  const at = js.indexOf(`exportName: '${exportName}'`);
+  if (at < 0) return undefined;
+  const start = js.lastIndexOf('{ module:', at);
+  let depth = 0;
+  let end = start;
+  for (; end < js.length; end++) {
+    if ('{['.includes(js[end])) depth++;
+    if ('}]'.includes(js[end]) && --depth === 0) break;
+  }
+  const text = js
+    .slice(start, end + 1)
+    .replace(/new URL\(('[^']*'), import\.meta\.url\)\.href/g, '$1')
+    .replace(/import\.meta\.url/g, "'MODULE_URL'");
+  return new Function(`return (${text});`)();
+}
+
+/**
+ * `// expect TROUPE101` markers: the diagnostics a fixture must produce, by file and line. A marker
+ * written `// ^ expect TROUPE101` (where the formatter moves it into a block) means the line above.
+ */
+function expectedMarkers(project: string): string[] {
+  const base = path.join(projects, project);
+  const expected: string[] = [];
+  for (const file of fs.readdirSync(base).filter((f) => f.endsWith('.ts'))) {
+    fs.readFileSync(path.join(base, file), 'utf8')
+      .split('\n')
+      .forEach((text, i) => {
+        for (const m of text.matchAll(/(\^ )?expect (TROUPE\d{3})/g)) {
+          expected.push(`${file}:${m[1] ? i : i + 1} ${m[2]}`);
+        }
+      });
+  }
+  return expected.sort();
+}
+
+const codesAndLines = (c: Compiled) =>
+  c.diagnostics.map((d) => `${d.file}:${d.line} TROUPE${d.code}`).sort();
+
+describe('discovery, kind and method table', () => {
+  for (const variant of variants) {
+    describe(label(variant), () => {
+      let out: Compiled;
+      beforeAll(() => {
+        out = compile('discovery', variant);
+      });
+
+      test('the fixture type-checks', () => {
+        expect(out.typeErrors).toEqual([]);
+      });
+
+      test('a renamed import is found; private and static methods stay out of the table', () => {
+        expect(metaOf(out.read('renamed.js'), 'Renamed')).toEqual({
+          module: 'MODULE_URL',
+          exportName: 'Renamed',
+          kind: 'serial',
+          methods: [['incr', false]],
+        });
+      });
+
+      test('a namespace import is found; maxConcurrency 4 makes a sync actor threaded', () => {
+        expect(metaOf(out.read('namespace.js'), 'Hasher')).toMatchObject({
+          kind: 'threaded',
+          methods: [['hash', false]],
+        });
+      });
+
+      test('a re-export is found; Promise return types (declared, inferred, inherited) make methods async', () => {
+        const meta = metaOf(out.read('reexported.js'), 'Fetcher');
+        expect(meta).toMatchObject({ exportName: 'Fetcher', kind: 'async' });
+        expect(new Map(meta?.methods as [string, boolean][])).toEqual(
+          new Map([
+            ['get', true],
+            ['later', true],
+            ['size', false],
+            ['run', true],
+            ['describe', false],
+            ['load', true],
+          ]),
+        );
+        expect(meta).not.toHaveProperty('bundle');
+      });
+
+      test('const limits and concurrency groups make threaded actors; maxConcurrency 1 stays serial', () => {
+        const js = out.read('kinds.js');
+        expect(metaOf(js, 'ConstThreads')).toMatchObject({ kind: 'threaded' });
+        expect(metaOf(js, 'Grouped')).toMatchObject({
+          kind: 'threaded',
+          methods: [
+            ['read', false],
+            ['crunch', false],
+          ],
+        });
+        expect(metaOf(js, 'OneAtATime')).toMatchObject({ kind: 'serial' });
+        expect(metaOf(js, 'Explicit')).toMatchObject({ kind: 'threaded' });
+      });
+
+      test('an actor exported under another name, or not at all, is loaded from a bundle', () => {
+        const js = out.read('kinds.js');
+        expect(metaOf(js, 'PublicName')).toMatchObject({
+          kind: 'serial',
+          bundle: './kinds.troupe.js',
+        });
+        expect(metaOf(js, 'Unexported')).toMatchObject({ bundle: './kinds.troupe.js' });
+        const bundle = out.read('kinds.troupe.js');
+        expect(bundle).toMatch(/export \{ Renamed2 as PublicName \}/);
+        expect(bundle).toMatch(/export \{ Unexported as Unexported \}/);
+      });
+
+      test('a decorator that is not the runtime`s is left alone', () => {
+        expect(out.read('not-an-actor.js')).not.toMatch(/exportName/);
+      });
+
+      test('a thread-safe module gets no bundle', () => {
+        expect(out.exists('renamed.troupe.js')).toBe(false);
+        expect(out.exists('reexported.troupe.js')).toBe(false);
+      });
+
+      test('the only findings are the sync methods of the async actor (TROUPE103)', () => {
+        expect(codesAndLines(out)).toEqual([
+          'reexported.ts:17 TROUPE103',
+          'reexported.ts:24 TROUPE103',
+        ]);
+      });
+    });
+  }
+});
+
+describe('diagnostics', () => {
+  const diagnosticVariants: Variant[] = [variants[0], variants[3]];
+  for (const variant of diagnosticVariants) {
+    describe(label(variant), () => {
+      let bad: Compiled;
+      let clean: Compiled;
+      beforeAll(() => {
+        bad = compile('diagnostics', variant);
+        clean = compile('clean', variant);
+      });
+
+      test('the fixtures type-check', () => {
+        expect(bad.typeErrors).toEqual([]);
+        expect(clean.typeErrors).toEqual([]);
+      });
+
+      test('each mistake is reported with its code on its line (the `expect` markers)', () => {
+        expect(codesAndLines(bad)).toEqual(expectedMarkers('diagnostics'));
+      });
+
+      test('correct actors produce no diagnostics', () => {
+        expect(clean.diagnostics).toEqual([]);
+      });
+
+      test('severity follows the code; each message says what to do', () => {
+        const severity = new Map(bad.diagnostics.map((d) => [d.code, d.category]));
+        expect(Object.fromEntries(severity)).toEqual({
+          101: 'error',
+          102: 'warning',
+          103: 'warning',
+          104: 'error',
+          105: 'error',
+          106: 'warning',
+          108: 'error',
+          109: 'warning',
+        });
+        for (const d of bad.diagnostics) expect(d.text).toMatch(/^TROUPE1\d\d: .+\n\s*Fix: .+/);
+      });
+
+      test('a TROUPE101 message names the actor, method and field', () => {
+        const alias = bad.diagnostics.find(
+          (d) => d.code === 101 && d.text.includes('throughAlias'),
+        );
+        expect(alias?.text).toMatch(
+          /threaded actor `Pool`.*field `items` through the alias `items`/,
+        );
+      });
+    });
+  }
+});
+
+describe('worker bundles for modules with top-level code', () => {
+  for (const variant of [variants[0], variants[3]]) {
+    describe(label(variant), () => {
+      let out: Compiled;
+      beforeAll(() => {
+        out = compile('bundle', variant);
+      });
+
+      test('the actor and what it references go into <module>.troupe.js, the program does not', () => {
+        const bundle = out.read('app.troupe.js');
+        expect(bundle.split('\n')[0]).toBe('// Worker bundle generated by @troupe/transformer.');
+        for (const needed of [
+          /class Helper/,
+          /function shout/,
+          /const GREETING = 'hello'/,
+          /from '\.\/format\.js'/,
+        ]) {
+          expect(bundle).toMatch(needed);
+        }
+        expect(bundle).toMatch(/export \{ Greeter \}|export class Greeter|exports\.Greeter/);
+        for (const program of [/top-level code runs here/, /unrelated/, /spawn/]) {
+          expect(bundle).not.toMatch(program);
+        }
+      });
+
+      test('the module and its bundle carry the same compiled info, pointing at the bundle', () => {
+        const expected = {
+          exportName: 'Greeter',
+          kind: 'serial',
+          methods: [['greet', false]],
+          bundle: './app.troupe.js',
+        };
+        expect(metaOf(out.read('app.js'), 'Greeter')).toEqual({
+          module: 'MODULE_URL',
+          ...expected,
+        });
+        expect(metaOf(out.read('app.troupe.js'), 'Greeter')).toEqual({
+          module: './app.js',
+          ...expected,
+        });
+      });
+
+      test('a thread-safe module it imports is loaded as it is', () => {
+        expect(out.exists('format.troupe.js')).toBe(false);
+      });
+
+      test('an actor reading state the top-level code sets up, or importing program code, is an error (TROUPE107)', () => {
+        expect(codesAndLines(out)).toEqual(expectedMarkers('bundle'));
+        const texts = out.diagnostics.map((d) => d.text).join('\n');
+        expect(texts).toMatch(
+          /reads `config`, which the module's top-level code sets up \(line 21\)/,
+        );
+        expect(texts).toMatch(
+          /loads program-code\.ts, whose top-level code \(line 3\) would run again/,
+        );
+      });
+    });
+  }
+});
+
+describe('CommonJS output', () => {
+  test('the module URL comes from __filename, and the bundle is CommonJS too', () => {
+    const out = compile('discovery', variants[1], {
+      module: ts.ModuleKind.CommonJS,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+    });
+    expect(out.read('renamed.js')).toMatch(
+      /module: require\('url'\)\.pathToFileURL\(__filename\)\.href,\s*exportName: 'Renamed'/,
+    );
+    const bundle = out.read('kinds.troupe.js');
+    expect(bundle).toMatch(/exports\.PublicName = /);
+    expect(bundle).toMatch(/pathToFileURL\(require\('path'\)\.join\(__dirname, 'kinds\.js'\)\)/);
+    expect(bundle).not.toMatch(/^import /m);
+  });
+});
+
+describe('the ts-patch plugin under tspc', () => {
+  test('tspc loads it from the package and reports TROUPE diagnostics as compiler errors', () => {
+    const outDir = tempDir('troupe-tspc-');
+    const result = spawnSync(
+      process.execPath,
+      [
+        path.join(root, 'node_modules/.bin/tspc'),
+        '-p',
+        path.join(projects, 'diagnostics'),
+        '--outDir',
+        outDir,
+        '--pretty',
+        'false',
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).toMatch(
+      /mutation\.ts\(13,5\): error TS101: TROUPE101: method `assign` of threaded actor `Pool`/,
+    );
+    expect(result.stdout).toMatch(/counter-lib\.ts\(1,5\): warning TS102: TROUPE102/);
+    expect(result.stdout).toMatch(/Fix: /);
+    expect(fs.readFileSync(path.join(outDir, 'groups.js'), 'utf8')).toMatch(
+      /exportName: 'Grouped'/,
+    );
+  });
+});
+
+describe('the ts-jest adapter', () => {
+  const jest = require(path.join(root, 'packages/transformer/dist/jest.js'));
+  const source = fs.readFileSync(path.join(projects, 'discovery/reexported.ts'), 'utf8');
+  const fileName = path.join(projects, 'discovery/reexported.ts');
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    path.join(projects, 'discovery/tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: () => undefined,
+    },
+  ) as ts.ParsedCommandLine;
+
+  test('exports what ts-jest expects', () => {
+    expect(jest.name).toBe('@troupe/transformer');
+    expect(typeof jest.version).toBe('number');
+    expect(typeof jest.factory).toBe('function');
+  });
+
+  test('without a program (isolated modules) it still injects the info, naming the files tspc writes', () => {
+    const before = jest.factory(
+      { program: undefined, configSet: { compilerModule: ts, parsedTsConfig: parsed } },
+      {},
+    );
+    const barrelFree = source.replace("from './barrel.js'", "from '@troupe/runtime'");
+    const { outputText } = ts.transpileModule(barrelFree, {
+      fileName,
+      compilerOptions: { ...parsed.options, module: ts.ModuleKind.ESNext },
+      transformers: { before: [before] },
+    });
+    const meta = metaOf(outputText, 'Fetcher');
+    expect(meta).toMatchObject({
+      module: `file://${path.join(projects, 'discovery/dist/reexported.js')}`,
+      exportName: 'Fetcher',
+      kind: 'async',
+    });
+    expect(meta?.methods).toEqual(
+      expect.arrayContaining([
+        ['get', true],
+        ['size', false],
+      ]),
+    );
+  });
+});
+
+describe('the ts-jest adapter, syntax only', () => {
+  test('`@method({ async: true })` marks a method async where no type checker can tell', () => {
+    const jest = require(path.join(root, 'packages/transformer/dist/jest.js'));
+    const source = [
+      "import { actor, method } from '@troupe/runtime';",
+      '@actor()',
+      'export class Lazy {',
+      '  @method({ async: true })',
+      '  later() { return new Promise<number>((resolve) => resolve(1)); }',
+      '  now(): number { return 1; }',
+      '}',
+    ].join('\n');
+    const before = jest.factory({
+      program: undefined,
+      configSet: { compilerModule: ts, parsedTsConfig: { options: {}, fileNames: [], errors: [] } },
+    });
+    const { outputText } = ts.transpileModule(source, {
+      fileName: path.join(os.tmpdir(), 'lazy.ts'),
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+      transformers: { before: [before] },
+    });
+    expect(metaOf(outputText, 'Lazy')).toMatchObject({
+      kind: 'async',
+      methods: [
+        ['later', true],
+        ['now', false],
+      ],
+    });
+  });
+});
+
+describe('the ts-jest adapter inside jest', () => {
+  test('ts-jest loads it from astTransformers and its output carries the compiled info', () => {
+    const project = path.join(projects, 'jest-adapter');
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--experimental-vm-modules',
+        path.join(root, 'node_modules/jest/bin/jest.js'),
+        '--config',
+        path.join(project, 'jest.config.js'),
+        '--rootDir',
+        project,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 50000 },
+    );
+    const output = `${run.stdout}${run.stderr}`;
+    expect(output).toMatch(/SEEN .*"kind":"async","methods":\[\["later",true\]\]/);
+    expect(run.status).toBe(0);
+  });
+});
+
+describe('a one-file program under plain node', () => {
+  const project = path.join(projects, 'run');
+  for (const [config, outDir] of [
+    ['tsconfig.json', 'dist/es2022-standard'],
+    ['tsconfig.es2015-legacy.json', 'dist/es2015-legacy'],
+  ]) {
+    test(`its top-level code runs once, in the main thread, with serial, async and threaded actors (${outDir})`, () => {
+      const runtime = path.join(root, 'packages/runtime/dist/index.js');
+      if (!fs.existsSync(runtime)) throw new Error('build @troupe/runtime first (npm run build)');
+      fs.rmSync(path.join(project, outDir), { recursive: true, force: true });
+      execFileSync(
+        process.execPath,
+        [path.join(root, 'node_modules/.bin/tspc'), '-p', path.join(project, config)],
+        {
+          cwd: root,
+          encoding: 'utf8',
+        },
+      );
+      expect(fs.existsSync(path.join(project, outDir, 'program.troupe.js'))).toBe(true);
+      const run = spawnSync(process.execPath, [path.join(project, outDir, 'program.js')], {
+        cwd: project,
+        encoding: 'utf8',
+        timeout: 30000,
+      });
+      expect(run.stderr).not.toMatch(/FAILED/);
+      expect(run.stdout.match(/TOP-LEVEL.*/g)).toEqual(['TOP-LEVEL main=true']);
+      const result = JSON.parse((run.stdout.match(/RESULT (.*)/) as RegExpMatchArray)[1]);
+      expect(result).toMatchObject({
+        serial: [1, 3, 6],
+        counterInMain: false,
+        asyncResult: ['k', true],
+        met: [true, true],
+        threads: 2,
+      });
+      expect(run.status).toBe(0);
+    });
+  }
+});

@@ -1,0 +1,3 @@
+export const LABEL = 'label';
+
+console.log('program code: must not run in a worker');

@@ -1,0 +1,22 @@
+import { actor } from '@troupe/runtime';
+
+class Point {
+  constructor(public x: number) {}
+  norm(): number {
+    return Math.abs(this.x);
+  }
+}
+
+@actor({ maxConcurrency: 1 })
+export class Geometry {
+  constructor(onReady: () => void) {} // expect TROUPE106
+  move(p: Point): void {} // expect TROUPE106
+  key(): symbol {
+    // ^ expect TROUPE106 (on the line above)
+    return Symbol('k');
+  }
+  async later(): Promise<() => void> {
+    // ^ expect TROUPE106 (on the line above)
+    return () => {};
+  }
+}
