@@ -1,14 +1,22 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-
 /**
  * Where this thread stands. A worker imports its actor's module, and that import re-runs the
  * module's top-level code: if that code spawns actors, every worker would spawn more workers.
- * The host runs the import inside `moduleLoading`, and `spawn` refuses to run there, including
- * in async code the top-level code started (`main()` continuing after an `await`).
+ * The host installs a guard that `spawn` consults; it names the reason to refuse, if any.
  */
-export const moduleLoading = new AsyncLocalStorage<string>();
 
+type SpawnGuard = () => string | undefined;
+
+let guard: SpawnGuard | undefined;
 let violation: Error | undefined;
+
+export function setSpawnGuard(check: SpawnGuard): void {
+  guard = check;
+}
+
+/** Why `spawn` must not run here and now, or undefined where it may. */
+export function spawnRefusal(): string | undefined {
+  return guard?.();
+}
 
 /** The first spawn refused while the actor's module loaded, for the host to report. */
 export function loadViolation(): Error | undefined {

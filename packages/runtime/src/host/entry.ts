@@ -4,7 +4,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { decodeDeep } from '../client/codec.js';
-import { loadViolation, moduleLoading } from '../client/context.js';
+import { loadViolation, setSpawnGuard } from '../client/context.js';
 import { Endpoint } from '../client/endpoint.js';
 import '../client/handle.js';
 import type { HostInit } from '../wire/messages.js';
@@ -18,14 +18,31 @@ prefixOutput(init.name);
 const executor = new Executor(init.name, init.methods, init.maxConcurrency, init.stats);
 executor.setMainEndpoint(new Endpoint(init.port, executor));
 
+let phase: 'loading' | 'constructing' | 'serving' = 'loading';
+
+// Importing re-runs the module's top-level code. Actors may spawn from their constructor and
+// their calls (and what those await), but top-level or background code must not, or each
+// worker would spawn workers that import the module again.
+setSpawnGuard(() => {
+  if (phase === 'loading') {
+    return `ran while the worker of actor ${init.name} was loading ${init.moduleUrl}: that module's top-level code spawns actors, and every worker that imports it would run it again`;
+  }
+  if (phase === 'serving' && executor.idle) {
+    return `ran in the worker of actor ${init.name} outside its constructor and calls (top-level or background code of ${init.moduleUrl}?), where it could spawn workers that import the module again`;
+  }
+  return undefined;
+});
+
 async function boot(): Promise<void> {
-  // Importing re-runs the module's top-level code; `spawn` refuses to run inside it.
-  const ns = await moduleLoading.run(init.moduleUrl, () => import(init.moduleUrl));
+  const ns = await import(init.moduleUrl);
   const violation = loadViolation();
   if (violation) throw violation;
   const Class = findActorClass(ns, init);
   const args = decodeDeep(init.args) as unknown[];
-  executor.start(Reflect.construct(Class, args), init.awaitUnify);
+  phase = 'constructing';
+  const instance = Reflect.construct(Class, args);
+  phase = 'serving';
+  executor.start(instance, init.awaitUnify);
 }
 
 boot().catch((error: unknown) => executor.failInit(error));

@@ -49,6 +49,11 @@ export class Executor implements CallTarget {
     private readonly stats: Int32Array,
   ) {}
 
+  /** No call is running (a started call counts until its promise settles). */
+  get idle(): boolean {
+    return this.running === 0;
+  }
+
   /** The endpoint of the supervisor that owns this worker. */
   setMainEndpoint(endpoint: Endpoint): void {
     this.mainEndpoint = endpoint;

@@ -1,5 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
-import { moduleLoading, recordLoadViolation } from '../client/context.js';
+import { recordLoadViolation, spawnRefusal } from '../client/context.js';
 import { loadErrorClasses } from '../client/error-classes.js';
 import { createHandle } from '../client/handle.js';
 import { definitionOf } from '../decorators/definition.js';
@@ -30,14 +30,12 @@ export function spawn<C extends ActorClass>(
         '@actor() from @troupe/runtime (and export it from its module).',
     );
   }
-  const loading = moduleLoading.getStore();
-  if (loading !== undefined) {
+  const refusal = spawnRefusal();
+  if (refusal !== undefined) {
     const error = new ActorDefinitionError(
-      `spawn(${def.className}) ran while an actor's worker was loading ${loading}: that module's ` +
-        'top-level code spawns actors, and every worker that imports it would run it again. ' +
-        'Move the code that spawns and drives actors into another module (keep actor classes ' +
-        'in modules without top-level effects), or build with @troupe/transformer, which ' +
-        'extracts actors from such modules.',
+      `spawn(${def.className}) ${refusal}. Move the code that spawns and drives actors into ` +
+        'another module (keep actor classes in modules without top-level effects), or build ' +
+        'with @troupe/transformer, which extracts actors from such modules.',
     );
     recordLoadViolation(error);
     throw error;
