@@ -3,6 +3,7 @@
  * `@ts-expect-error` line must fail to compile, or the build fails.
  */
 import { type ActorHandle, spawn } from '@troupe/runtime';
+import type { Ticker } from '../fixtures/dist/concurrency.js';
 import { Counter } from '../fixtures/dist/counter.js';
 import type { Gate } from '../fixtures/dist/gate.js';
 
@@ -37,3 +38,12 @@ void counter.then();
 spawn(Counter, { args: [1] });
 // @ts-expect-error a wrong constructor argument type is a type error
 spawn(Counter, { args: ['1'] });
+
+// Per-call options keep the method's types.
+assertType<Equal<ReturnType<ReturnType<typeof counter.add.options>>, Promise<number>>>();
+// @ts-expect-error an option that does not exist is a type error
+counter.add.options({ retries: 3 });
+
+// A streaming method (an async generator) returns its items as an async iterable.
+declare const ticker: ActorHandle<Ticker>;
+assertType<Equal<ReturnType<typeof ticker.count>, AsyncIterableIterator<number>>>();

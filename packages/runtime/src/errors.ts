@@ -86,3 +86,45 @@ export class UnknownMethodError extends TroupeError {
 export class ActorDefinitionError extends TroupeError {
   override name = 'ActorDefinitionError';
 }
+
+/**
+ * The call was cancelled (`cancel(promise)`, or its `signal` aborted). A call that had not
+ * started never runs; an async call that had started sees its `callSignal()` abort and its
+ * result is discarded; a sync call that had started runs on to its end (JavaScript cannot
+ * interrupt it) unless cancelled with `{ force: true }` on a threaded actor.
+ */
+export class CancelledError extends TroupeError {
+  override name = 'CancelledError';
+  constructor(
+    message: string,
+    readonly actor: string,
+    readonly method: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The call outlived its `timeoutMs`, counted from when it was made. */
+export class TimeoutError extends TroupeError {
+  override name = 'TimeoutError';
+  constructor(
+    message: string,
+    readonly actor: string,
+    readonly method: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The actor already has `maxPendingCalls` calls pending from this thread. */
+export class PendingCallsLimitError extends TroupeError {
+  override name = 'PendingCallsLimitError';
+  constructor(
+    message: string,
+    readonly actor: string,
+    readonly limit: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,3 +1,6 @@
+export { ActorPool, ActorPoolError, ActorPoolTimeoutError } from './client/actor-pool.js';
+export { cancel, type WaitOptions, wait } from './client/calls.js';
+export { callSignal } from './client/context.js';
 export { registerErrorClass } from './client/error-classes.js';
 export { transfer } from './client/transfer.js';
 export { actor } from './decorators/actor.js';
@@ -5,14 +8,18 @@ export { method, perThread } from './decorators/method.js';
 export {
   ActorDefinitionError,
   ActorDiedError,
+  CancelledError,
+  PendingCallsLimitError,
   RemoteError,
   SerializationError,
+  TimeoutError,
   TroupeError,
   UnknownMethodError,
 } from './errors.js';
 export type {
   ActorKind,
   ActorOptions,
+  CallOptions,
   CompiledActorInfo,
   MethodOptions,
   SpawnOptions,

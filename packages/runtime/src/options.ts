@@ -27,6 +27,23 @@ export interface ActorOptions {
   module?: string;
   /** Base name of the class's actors in logs and errors (`Name#1`). @default the class name */
   name?: string;
+  /**
+   * Named groups of methods, each with its own limit, so that a saturated group never delays
+   * another's calls. Methods join one with `@method({ concurrencyGroup })`; the others form the
+   * default group, limited by `maxConcurrency`. On an async actor each group is a limit on the
+   * one event loop; an actor with groups and no async method is threaded, each group with its
+   * own threads.
+   *
+   * @example @actor({ concurrencyGroups: { io: 2, compute: 4 } })
+   */
+  concurrencyGroups?: Record<string, number>;
+  /**
+   * Calls that may be pending (sent, not settled) on one actor from this thread, across its
+   * handles here. The call past it is refused at once with `PendingCallsLimitError`.
+   *
+   * @default Infinity
+   */
+  maxPendingCalls?: number;
 }
 
 /** Options of `@method(options)`. */
@@ -35,6 +52,30 @@ export interface MethodOptions {
   async?: boolean;
   /** Tell the transformer's thread-safety check (TROUPE101) that this method is safe. */
   threadSafe?: boolean;
+  /** The concurrency group the method's calls run in (declared in `@actor`'s `concurrencyGroups`). */
+  concurrencyGroup?: string;
+  /** Rejects a call with `TimeoutError` this long after it was made; see `CallOptions.timeoutMs`. */
+  timeoutMs?: number;
+}
+
+/**
+ * Options for one call: `handle.method.options({ … })(...args)`.
+ *
+ * @example
+ * const controller = new AbortController();
+ * await handle.fetch.options({ signal: controller.signal, timeoutMs: 500 })(url);
+ */
+export interface CallOptions {
+  /** Run this call in another concurrency group than its method's. */
+  concurrencyGroup?: string;
+  /** Cancels the call when aborted, as `cancel(promise)` does. */
+  signal?: AbortSignal;
+  /**
+   * Rejects with `TimeoutError` this long after the call was made. A queued call is removed; a
+   * running async call is aborted (see `callSignal()`); a running sync call cannot be
+   * interrupted: it runs on to its end and its result is discarded.
+   */
+  timeoutMs?: number;
 }
 
 /** Options of `spawn(Class, options)`. */
@@ -48,6 +89,8 @@ export type SpawnOptions<C extends ActorClass> = {
   maxConcurrency?: number;
   /** Name of this actor in logs and errors. @default `ClassName#n` */
   name?: string;
+  /** Overrides the class's `maxPendingCalls`. */
+  maxPendingCalls?: number;
 };
 
 /**

@@ -1,3 +1,5 @@
+import type { CallOptions } from './options.js';
+
 /** Any class decorated with `@actor`. */
 // biome-ignore lint/suspicious/noExplicitAny: constructor parameters are checked by SpawnOptions.
 export type ActorClass<T = object> = new (...args: any[]) => T;
@@ -8,10 +10,20 @@ export type MethodKeys<T> = {
   [K in keyof T]: T[K] extends (...args: any[]) => any ? K : never;
 }[keyof T];
 
-/** What a handle's method returns for a method returning `R`: a promise of its awaited value. */
-export type RemoteMethod<F> = F extends (...args: infer A) => infer R
-  ? (...args: A) => Promise<Awaited<R>>
-  : never;
+/**
+ * A handle's method for a method `F` returning `R`: it takes the same arguments (each may also be
+ * a promise of one, such as another call's result) and returns a promise of `R`'s awaited
+ * value; `.options({ … })` gives the same call with per-call options.
+ */
+export type RemoteMethod<F> = F extends (...args: infer A) => AsyncGenerator<infer Y>
+  ? /** A streaming method: its items, as the actor yields them. */
+    (...args: A) => AsyncIterableIterator<Y>
+  : F extends (...args: infer A) => infer R
+    ? ((...args: A) => Promise<Awaited<R>>) & {
+        /** The same call with per-call options: `handle.m.options({ timeoutMs: 100 })(...args)`. */
+        options(options: CallOptions): (...args: A) => Promise<Awaited<R>>;
+      }
+    : never;
 
 /**
  * A handle to an actor of class `T`: every public method of `T`, taking the same arguments and

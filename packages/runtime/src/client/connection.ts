@@ -1,16 +1,22 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { ActorDiedError, SerializationError } from '../errors.js';
+import { ActorDefinitionError, ActorDiedError, SerializationError } from '../errors.js';
 import { reviveRemoteError } from '../wire/errors.js';
 import type { Transferable } from '../wire/messages.js';
 import { Op, READY_METHOD, type SerializedError, Status } from '../wire/messages.js';
+import { trackRef, untrackRef } from './calls.js';
 import { decodeDeep, encodeDeep, findUncloneable, isDataCloneError, prepare } from './codec.js';
 import { findErrorClass } from './error-classes.js';
 import type { ActorInfo, ActorRef } from './ref.js';
+import { RemoteStream } from './stream.js';
 
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** A streaming call's items, as they arrive. */
+  onYield?: (item: unknown) => void;
   methodId: number;
+  /** The promise the caller holds, to find the call again on `cancel(promise)`. */
+  promise: Promise<unknown> | null;
 }
 
 /**
@@ -24,6 +30,10 @@ export class PortConnection implements ActorRef {
   readonly kind: ActorInfo['kind'];
   readonly methods: readonly string[];
   readonly moduleUrl?: string;
+  readonly groups: readonly string[];
+  readonly methodTimeouts: readonly (number | undefined)[];
+  readonly streamMethods: readonly number[];
+  readonly maxPendingCalls?: number;
   /** Messages other than results (the owner listens for `Op.Drained`). */
   onControl: ((message: unknown[]) => void) | undefined;
 
@@ -45,23 +55,98 @@ export class PortConnection implements ActorRef {
     this.kind = info.kind;
     this.methods = info.methods;
     this.moduleUrl = info.moduleUrl;
+    this.groups = info.groups;
+    this.methodTimeouts = info.methodTimeouts;
+    this.streamMethods = info.streamMethods;
+    this.maxPendingCalls = info.maxPendingCalls;
+    trackRef(this);
     port.on('message', (message: unknown[]) => this.receive(message));
     if (!owner) port.on('close', () => this.die("the actor's thread ended"));
     port.unref();
   }
 
-  call(methodId: number, args: unknown[]): Promise<unknown> {
+  call(methodId: number, args: unknown[], group?: number): Promise<unknown> {
     if (this.death !== undefined) return Promise.reject(this.deadError(methodId, false));
     const callId = this.nextCallId++;
-    this.outbox.push(callId, methodId, args);
+    this.outbox.push(callId, group === undefined ? methodId : [methodId, group], args);
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(this.flush);
     }
-    return new Promise((resolve, reject) => {
-      if (this.pending.size === 0) this.port.ref();
-      this.pending.set(callId, { resolve, reject, methodId });
+    let pending: Pending | undefined;
+    const promise = new Promise((resolve, reject) => {
+      pending = { resolve, reject, methodId, promise: null };
     });
+    (pending as Pending).promise = promise;
+    if (this.pending.size === 0) this.port.ref();
+    this.pending.set(callId, pending as Pending);
+    return promise;
+  }
+
+  stream(methodId: number, args: unknown[]): RemoteStream {
+    const callId = this.nextCallId;
+    const stream = new RemoteStream(
+      (n) => this.post([Op.StreamCredit, callId, n]),
+      () => {
+        if (this.pending.delete(callId) && this.pending.size === 0) this.port.unref();
+        if (!this.unsend(callId)) this.post([Op.Cancel, callId]);
+      },
+    );
+    const promise = this.call(methodId, args);
+    const pending = this.pending.get(callId);
+    if (pending) {
+      pending.resolve = () => stream.end();
+      pending.reject = (error) => stream.fail(error);
+      pending.onYield = (item) => stream.push(item);
+    } else {
+      promise.catch((error) => stream.fail(error));
+    }
+    return stream;
+  }
+
+  cancelCall(
+    promise: Promise<unknown>,
+    makeError: (methodId: number) => Error,
+    force = false,
+  ): boolean {
+    for (const [callId, p] of this.pending) {
+      if (p.promise !== promise) continue;
+      if (force) {
+        throw new ActorDefinitionError(
+          `cancel(call, { force: true }) on actor ${this.name}: force replaces the thread running ` +
+            `the call, and a ${this.kind} actor's one thread holds all its state. Cancel without ` +
+            'force (a running sync call then runs on to its end), or kill() the actor.',
+        );
+      }
+      if (!this.unsend(callId)) this.post([Op.Cancel, callId]);
+      this.settle(callId, (found) => found.reject(makeError(found.methodId)));
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Tells the actor to abort a call's signal (or drop it, if queued) while the call stays pending
+   * here until the actor answers: a thread pool frees the thread only when the call really ends.
+   */
+  signalCancel(promise: Promise<unknown>): void {
+    for (const [callId, p] of this.pending) {
+      if (p.promise === promise) {
+        this.post([Op.Cancel, callId]);
+        return;
+      }
+    }
+  }
+
+  /** Takes a call out of the batch not yet sent; false if it has left already. */
+  private unsend(callId: number): boolean {
+    for (let i = 1; i < this.outbox.length; i += 3) {
+      if (this.outbox[i] === callId) {
+        this.outbox.splice(i, 3);
+        return true;
+      }
+    }
+    return false;
   }
 
   ready(): Promise<void> {
@@ -98,6 +183,7 @@ export class PortConnection implements ActorRef {
   die(reason: string): void {
     if (this.death !== undefined) return;
     this.death = reason;
+    untrackRef(this);
     this.outbox = [Op.Calls];
     const pending = [...this.pending.values()];
     this.pending.clear();
@@ -138,13 +224,14 @@ export class PortConnection implements ActorRef {
   private sendOneByOne(batch: unknown[], batchError: unknown): void {
     for (let i = 1; i < batch.length; i += 3) {
       const callId = batch[i] as number;
-      const methodId = batch[i + 1] as number;
+      const target = batch[i + 1] as number | [number, number];
+      const methodId = typeof target === 'number' ? target : target[0];
       const sent = batch[i + 2];
       const args = Array.isArray(sent) ? sent : (sent as { encoded: unknown[] }).encoded;
       const transfers: Transferable[] = [];
       try {
         const encoded = { encoded: encodeDeep(args, transfers) };
-        this.port.postMessage([Op.Calls, callId, methodId, encoded], transfers);
+        this.port.postMessage([Op.Calls, callId, target, encoded], transfers);
       } catch (error) {
         closePorts(transfers);
         this.settle(callId, (p) =>
@@ -184,9 +271,14 @@ export class PortConnection implements ActorRef {
     for (let i = 1; i < message.length; i += 3) {
       const p = this.pending.get(message[i] as number);
       if (p === undefined) continue;
-      this.pending.delete(message[i] as number);
+      const status = message[i + 1] as Status;
       const value = message[i + 2];
-      switch (message[i + 1] as Status) {
+      if (status === Status.Yield || status === Status.YieldEncoded) {
+        p.onYield?.(status === Status.Yield ? value : decodeDeep(value));
+        continue;
+      }
+      this.pending.delete(message[i] as number);
+      switch (status) {
         case Status.Ok:
           p.resolve(value);
           break;

@@ -26,3 +26,45 @@ export function loadViolation(): Error | undefined {
 export function recordLoadViolation(error: Error): void {
   violation ??= error;
 }
+
+/** Whatever runs calls in this thread and can give a running call its abort signal. */
+export interface SignalSource {
+  signalFor(endpoint: unknown, callId: number): AbortSignal;
+}
+
+let source: SignalSource | undefined;
+let callEndpoint: unknown;
+let callId = 0;
+
+/** The executor marks the synchronous part of each call, for `callSignal()`. */
+export function enterCall(runner: SignalSource, endpoint: unknown, id: number): void {
+  source = runner;
+  callEndpoint = endpoint;
+  callId = id;
+}
+
+export function leaveCall(): void {
+  source = undefined;
+}
+
+/**
+ * Inside an actor method: the signal that aborts when the caller cancels this call (or its
+ * timeout passes). Call it before the method's first `await`, keep it, and pass it on (to
+ * `fetch`, timers…) or check `signal.aborted`.
+ *
+ * @example
+ * async download(url: string): Promise<number> {
+ *   const signal = callSignal();
+ *   const res = await fetch(url, { signal });
+ *   return (await res.arrayBuffer()).byteLength;
+ * }
+ */
+export function callSignal(): AbortSignal {
+  if (source === undefined) {
+    throw new TypeError(
+      'callSignal() must be called inside an actor method, before its first await: keep the ' +
+        'signal in a variable and use it after.',
+    );
+  }
+  return source.signalFor(callEndpoint, callId);
+}

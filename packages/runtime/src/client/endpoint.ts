@@ -12,8 +12,11 @@ import {
 
 /** Whatever runs the calls an endpoint receives: an actor's executor, or a thread pool. */
 export interface CallTarget {
-  /** Runs or queues a call, and answers it through `endpoint.reply` or `endpoint.fail`. */
-  submit(endpoint: Endpoint, callId: number, methodId: number, args: unknown[]): void;
+  /**
+   * Runs or queues a call, and answers it through `endpoint.reply` or `endpoint.fail`. `target`
+   * is the method id, or `[methodId, groupId]` where the call overrides its concurrency group.
+   */
+  submit(endpoint: Endpoint, callId: number, target: number | number[], args: unknown[]): void;
   /** A message that is neither calls nor a connection (shutdown, kill, unify). */
   control(message: unknown[], endpoint: Endpoint): void;
 }
@@ -55,6 +58,15 @@ export class Endpoint {
       this.push(callId, Status.OkEncoded, encodeDeep(value, this.transfers));
     } else {
       this.push(callId, Status.Ok, value);
+    }
+  }
+
+  /** An item of a streaming call; the call stays pending until `reply` or `fail`. */
+  yield(callId: number, item: unknown): void {
+    if (needsEncoding(item, this.transfers)) {
+      this.push(callId, Status.YieldEncoded, encodeDeep(item, this.transfers));
+    } else {
+      this.push(callId, Status.Yield, item);
     }
   }
 
@@ -124,7 +136,7 @@ export class Endpoint {
             this.fail(callId, error);
             continue;
           }
-          this.target.submit(this, callId, message[i + 1] as number, args);
+          this.target.submit(this, callId, message[i + 1] as number | number[], args);
         }
         break;
       case Op.Connect:

@@ -1,8 +1,15 @@
 import { fileURLToPath } from 'node:url';
+import * as troupeErrors from '../errors.js';
 
 type ErrorClass = new (...args: never[]) => Error;
 
 const registered = new Map<string, ErrorClass>();
+// Troupe's own errors keep their class when they travel on (a pool answering a remote handle).
+for (const value of Object.values(troupeErrors)) {
+  if (typeof value === 'function' && value.prototype instanceof Error) {
+    registered.set(value.name, value as ErrorClass);
+  }
+}
 const byModule = new Map<string, Map<string, ErrorClass>>();
 
 /**

@@ -1,6 +1,8 @@
 import { inspect } from 'node:util';
 import { UnknownMethodError } from '../errors.js';
+import type { CallOptions } from '../options.js';
 import type { HandleDescriptor } from '../wire/messages.js';
+import { invoke, mustHold, needsInvoke } from './calls.js';
 import { installHandleCodec } from './codec.js';
 import { PortConnection } from './connection.js';
 import type { ActorRef } from './ref.js';
@@ -33,16 +35,36 @@ const unknownMethods = new Proxy(Object.create(Object.prototype) as object, {
   },
 });
 
+/** The function a handle exposes for one method: a call, with `.options()` for per-call options. */
+function methodOf(ref: ActorRef, id: number) {
+  if (ref.streamMethods.includes(id)) {
+    return Object.assign((...args: unknown[]) => ref.stream(id, args), {
+      options: () => {
+        throw new TypeError(
+          `Actor ${ref.name}, method '${ref.methods[id]}': a streaming method takes no per-call ` +
+            'options; break out of its loop to stop it.',
+        );
+      },
+    });
+  }
+  const call = needsInvoke(ref, id)
+    ? (...args: unknown[]) => invoke(ref, id, args)
+    : (...args: unknown[]) => (mustHold(ref, args) ? invoke(ref, id, args) : ref.call(id, args));
+  return Object.assign(call, {
+    options:
+      (options: CallOptions) =>
+      (...args: unknown[]) =>
+        invoke(ref, id, args, options),
+  });
+}
+
 class Handle {
   constructor(ref: ActorRef) {
     refs.set(this, ref);
     const methods = ref.methods;
     for (let id = 0; id < methods.length; id++) {
       // One closure per method, so `const { incr } = handle` works too.
-      Object.defineProperty(this, methods[id], {
-        value: (...args: unknown[]) => ref.call(id, args),
-        enumerable: true,
-      });
+      Object.defineProperty(this, methods[id], { value: methodOf(ref, id), enumerable: true });
     }
   }
 
@@ -77,14 +99,20 @@ installHandleCodec({
     if (ref === undefined) return undefined;
     const descriptor: HandleDescriptor = {
       $troupe: 'handle',
-      actorId: ref.actorId,
-      name: ref.name,
-      kind: ref.kind,
-      methods: [...ref.methods],
-      moduleUrl: ref.moduleUrl,
+      info: {
+        actorId: ref.actorId,
+        name: ref.name,
+        kind: ref.kind,
+        methods: ref.methods,
+        moduleUrl: ref.moduleUrl,
+        groups: ref.groups,
+        methodTimeouts: ref.methodTimeouts,
+        streamMethods: ref.streamMethods,
+        maxPendingCalls: ref.maxPendingCalls,
+      },
       port: ref.connect(),
     };
     return descriptor;
   },
-  revive: (descriptor) => createHandle(new PortConnection(descriptor.port, descriptor)),
+  revive: (descriptor) => createHandle(new PortConnection(descriptor.port, descriptor.info)),
 });

@@ -13,6 +13,14 @@ export interface ActorDefinition {
   kind: ActorKind;
   /** Method names; ids are indexes. */
   methods: string[];
+  /** Concurrency group names; a group's id is its index, and 0 is the default group. */
+  groups: string[];
+  /** Group id of each method. */
+  methodGroups: number[];
+  /** Per-method `timeoutMs`, where given. */
+  methodTimeouts: (number | undefined)[];
+  /** Ids of methods that are async generators: their calls stream. */
+  streamMethods: number[];
   options: ActorOptions;
   compiled: boolean;
 }
@@ -23,17 +31,20 @@ export function definitionOf(cls: unknown): ActorDefinition | undefined {
   return typeof cls === 'function' ? definitions.get(cls) : undefined;
 }
 
+export const DEFAULT_GROUP = 'default';
 const RESERVED = new Set(['then', 'ready']);
 
 interface MethodFacts {
   names: string[];
   async: Set<string>;
+  generators: Set<string>;
 }
 
 /** Public methods of a class and of its ancestors, with what can be read of their async-ness. */
 function readMethods(cls: Function, methodOptions: Map<string, MethodOptions>): MethodFacts {
   const names: string[] = [];
   const async = new Set<string>();
+  const generators = new Set<string>();
   const reflect = Reflect as unknown as {
     getMetadata?: (k: string, t: object, p: string) => unknown;
   };
@@ -48,6 +59,7 @@ function readMethods(cls: Function, methodOptions: Map<string, MethodOptions>): 
       if (!descriptor || typeof descriptor.value !== 'function') continue;
       names.push(name);
       const tag = descriptor.value[Symbol.toStringTag];
+      if (tag === 'AsyncGeneratorFunction') generators.add(name);
       if (
         tag === 'AsyncFunction' ||
         tag === 'AsyncGeneratorFunction' ||
@@ -58,31 +70,71 @@ function readMethods(cls: Function, methodOptions: Map<string, MethodOptions>): 
       }
     }
   }
-  return { names: names.sort(), async };
+  return { names: names.sort(), async, generators };
+}
+
+function checkLimit(className: string, what: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+    throw new ActorDefinitionError(
+      `@actor on ${className}: ${what} must be a whole number >= 1, not ${value}.`,
+    );
+  }
 }
 
 function decideKind(className: string, options: ActorOptions, facts: MethodFacts): ActorKind {
   const max = options.maxConcurrency;
-  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
-    throw new ActorDefinitionError(
-      `@actor on ${className}: maxConcurrency must be a whole number >= 1, not ${max}.`,
-    );
-  }
+  const grouped = Object.keys(options.concurrencyGroups ?? {}).length > 0;
   const kind =
-    options.kind ?? (facts.async.size > 0 ? 'async' : (max ?? 1) > 1 ? 'threaded' : 'serial');
-  if (kind === 'serial' && (max ?? 1) > 1) {
+    options.kind ??
+    (facts.async.size > 0 ? 'async' : (max ?? 1) > 1 || grouped ? 'threaded' : 'serial');
+  if (kind === 'serial' && ((max ?? 1) > 1 || grouped)) {
     throw new ActorDefinitionError(
-      `@actor on ${className}: a serial actor runs one call at a time, so maxConcurrency ${max} ` +
-        "cannot apply. Drop kind: 'serial' to make it threaded, or give it an async method.",
+      `@actor on ${className}: a serial actor runs one call at a time, so ` +
+        `${grouped ? 'concurrency groups' : `maxConcurrency ${max}`} cannot apply. Drop ` +
+        "kind: 'serial' to make it threaded, or give it an async method.",
     );
   }
-  if (kind === 'threaded' && max === undefined) {
+  if (kind === 'threaded' && max === undefined && !grouped) {
     throw new ActorDefinitionError(
       `@actor on ${className}: a threaded actor needs maxConcurrency (its number of threads), ` +
         "e.g. @actor({ kind: 'threaded', maxConcurrency: 4 }).",
     );
   }
   return kind;
+}
+
+/** Group names (default first), and each method's group id, checked against the declaration. */
+function readGroups(
+  className: string,
+  options: ActorOptions,
+  names: string[],
+  methodOptions: Map<string, MethodOptions>,
+): { groups: string[]; methodGroups: number[] } {
+  const declared = options.concurrencyGroups ?? {};
+  for (const [group, limit] of Object.entries(declared)) {
+    checkLimit(className, `concurrency group '${group}'`, limit);
+    if (group === DEFAULT_GROUP) {
+      throw new ActorDefinitionError(
+        `@actor on ${className}: '${DEFAULT_GROUP}' names the group of methods without one; ` +
+          'its limit is maxConcurrency. Give the group another name.',
+      );
+    }
+  }
+  const groups = [DEFAULT_GROUP, ...Object.keys(declared).sort()];
+  const methodGroups = names.map((name) => {
+    const group = methodOptions.get(name)?.concurrencyGroup;
+    if (group === undefined) return 0;
+    const id = groups.indexOf(group);
+    if (id <= 0) {
+      throw new ActorDefinitionError(
+        `@method on ${className}.${name}: concurrency group '${group}' is not declared. ` +
+          `Declare it: @actor({ concurrencyGroups: { ${group}: 1 } })` +
+          `${groups.length > 1 ? `, or use one of: ${groups.slice(1).join(', ')}` : ''}.`,
+      );
+    }
+    return id;
+  });
+  return { groups, methodGroups };
 }
 
 export function defineActor(
@@ -99,12 +151,16 @@ export function defineActor(
         'Give the class a name and export it.',
     );
   }
+  checkLimit(className, 'maxConcurrency', options.maxConcurrency);
+  checkLimit(className, 'maxPendingCalls', options.maxPendingCalls);
+  const read = readMethods(cls, methodOptions);
   const facts = compiled
     ? {
         names: compiled.methods.map(([name]) => name).sort(),
         async: new Set(compiled.methods.filter(([, isAsync]) => isAsync).map(([name]) => name)),
+        generators: read.generators,
       }
-    : readMethods(cls, methodOptions);
+    : read;
   for (const name of facts.names) {
     if (RESERVED.has(name)) {
       throw new ActorDefinitionError(
@@ -113,6 +169,7 @@ export function defineActor(
       );
     }
   }
+  const { groups, methodGroups } = readGroups(className, options, facts.names, methodOptions);
   const module = compiled?.module ?? options.module ?? callSiteModule;
   definitions.set(cls, {
     className,
@@ -121,6 +178,10 @@ export function defineActor(
     exportName: compiled?.exportName ?? className,
     kind: compiled?.kind ?? decideKind(className, options, facts),
     methods: facts.names,
+    groups,
+    methodGroups,
+    methodTimeouts: facts.names.map((name) => methodOptions.get(name)?.timeoutMs),
+    streamMethods: facts.names.flatMap((name, id) => (facts.generators.has(name) ? [id] : [])),
     options,
     compiled: compiled !== undefined,
   });

@@ -15,7 +15,14 @@ import { findActorClass } from './load.js';
 const init = workerData as HostInit;
 prefixOutput(init.name);
 
-const executor = new Executor(init.name, init.methods, init.maxConcurrency, init.stats);
+const executor = new Executor(
+  init.name,
+  init.methods,
+  init.groupLimits,
+  init.methodGroups,
+  init.streamMethods,
+  init.stats,
+);
 executor.setMainEndpoint(new Endpoint(init.port, executor));
 
 let phase: 'loading' | 'constructing' | 'serving' = 'loading';

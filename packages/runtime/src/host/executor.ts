@@ -1,3 +1,4 @@
+import { enterCall, leaveCall, type SignalSource } from '../client/context.js';
 import type { CallTarget, Endpoint } from '../client/endpoint.js';
 import { flushReplies } from '../client/endpoint.js';
 import {
@@ -6,10 +7,12 @@ import {
   reviveShared,
   SharedPrimitive,
 } from '../shared/primitive.js';
-import { Op, READY_METHOD, type SharedFields, StatSlot } from '../wire/messages.js';
+import { Op, READY_METHOD, type SharedFields, STREAM_WINDOW, StatSlot } from '../wire/messages.js';
 
 /** Results of sync calls wait for the end of a batch, but never longer than this (ms). */
 const RESULT_SLICE_MS = 2;
+/** Slots of one queued call: endpoint, callId, methodId, args. */
+const SLOTS = 4;
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -21,33 +24,61 @@ enum State {
   Draining,
 }
 
+/** A streaming call in progress: items are pulled from the generator while credit lasts. */
+interface Stream {
+  group: Group;
+  endpoint: Endpoint;
+  callId: number;
+  iterator: AsyncIterator<unknown>;
+  credit: number;
+  pulling: boolean;
+  finished: boolean;
+}
+
+/** One concurrency group: its own queue and its own limit on calls running at once. */
+interface Group {
+  readonly limit: number;
+  running: number;
+  /** Flat queue of calls, SLOTS slots each, from `head` on. */
+  queue: unknown[];
+  head: number;
+}
+
 /**
- * Runs an actor's calls inside its worker, never more than `limit` at a time, starting them in
- * arrival order. With limit 1 (serial actors, threaded replicas, async actors with
- * maxConcurrency 1) the next call starts only when the previous one has settled, even if it
- * returned a promise.
+ * Runs an actor's calls inside its worker: in each concurrency group, never more than the
+ * group's limit at a time, starting them in arrival order. With limit 1 (serial actors, threaded
+ * replicas, async actors with maxConcurrency 1) the next call starts only when the previous one
+ * has settled, even if it returned a promise.
  */
-export class Executor implements CallTarget {
+export class Executor implements CallTarget, SignalSource {
   private state = State.Loading;
   private instance: object | undefined;
   private methods: (Method | undefined)[] = [];
   private initError: unknown;
   private sharedFields: SharedFields | undefined;
-  /** Flat queue: endpoint, callId, methodId, args. */
-  private queue: unknown[] = [];
-  private head = 0;
+  private readonly groups: Group[];
   private running = 0;
   private readonly readyWaiters: [Endpoint, number][] = [];
   private mainEndpoint: Endpoint | undefined;
   /** Replica 0's shared fields, if they arrived before this replica was built. */
   private earlyUnify: SharedFields | undefined;
+  /** Abort controllers of running calls that asked for `callSignal()`, by endpoint and call id. */
+  private readonly controllers = new Map<Endpoint, Map<number, AbortController>>();
+  private readonly streamMethods: Set<number>;
+  /** Streaming calls in progress, by endpoint and call id. */
+  private readonly streams = new Map<Endpoint, Map<number, Stream>>();
 
   constructor(
     readonly actorName: string,
     private readonly methodNames: readonly string[],
-    private readonly limit: number,
+    groupLimits: readonly number[],
+    private readonly methodGroups: readonly number[],
+    streamMethods: readonly number[],
     private readonly stats: Int32Array,
-  ) {}
+  ) {
+    this.streamMethods = new Set(streamMethods);
+    this.groups = groupLimits.map((limit) => ({ limit, running: 0, queue: [], head: 0 }));
+  }
 
   /** No call is running (a started call counts until its promise settles). */
   get idle(): boolean {
@@ -81,10 +112,11 @@ export class Executor implements CallTarget {
     this.state = State.Failed;
     for (const [endpoint, callId] of this.readyWaiters) endpoint.fail(callId, error);
     this.readyWaiters.length = 0;
-    this.drainQueue((endpoint, callId) => endpoint.fail(callId, error));
+    this.drainQueues((endpoint, callId) => endpoint.fail(callId, error));
   }
 
-  submit(endpoint: Endpoint, callId: number, methodId: number, args: unknown[]): void {
+  submit(endpoint: Endpoint, callId: number, target: number | number[], args: unknown[]): void {
+    const methodId = typeof target === 'number' ? target : target[0];
     if (methodId === READY_METHOD) {
       if (this.state === State.Serving || this.state === State.Draining) {
         endpoint.reply(callId, this.sharedFields);
@@ -100,13 +132,26 @@ export class Executor implements CallTarget {
         endpoint.drop(callId, this.dropMessage(methodId));
         return;
     }
-    this.queue.push(endpoint, callId, methodId, args);
+    const groupId = typeof target === 'number' ? (this.methodGroups[methodId] ?? 0) : target[1];
+    const group = this.groups[groupId] ?? this.groups[0];
+    group.queue.push(endpoint, callId, methodId, args);
     this.stats[StatSlot.Queued]++;
-    if (this.state === State.Serving) this.pump();
+    if (this.state === State.Serving) this.pump(group);
   }
 
-  control(message: unknown[]): void {
+  control(message: unknown[], endpoint: Endpoint): void {
     switch (message[0]) {
+      case Op.Cancel:
+        this.cancel(endpoint, message[1] as number);
+        return;
+      case Op.StreamCredit: {
+        const stream = this.streams.get(endpoint)?.get(message[1] as number);
+        if (stream) {
+          stream.credit += message[2] as number;
+          void this.pull(stream);
+        }
+        return;
+      }
       case Op.Unify:
         if (this.state === State.AwaitingUnify) this.unify(message[1] as SharedFields);
         else if (this.state === State.Loading) this.earlyUnify = message[1] as SharedFields;
@@ -120,6 +165,93 @@ export class Executor implements CallTarget {
     }
   }
 
+  /** `callSignal()` inside a call: its controller, made on first use. */
+  signalFor(endpoint: unknown, callId: number): AbortSignal {
+    let byCall = this.controllers.get(endpoint as Endpoint);
+    if (!byCall) {
+      byCall = new Map();
+      this.controllers.set(endpoint as Endpoint, byCall);
+    }
+    let controller = byCall.get(callId);
+    if (!controller) {
+      controller = new AbortController();
+      byCall.set(callId, controller);
+    }
+    return controller.signal;
+  }
+
+  /** A cancelled call never starts if still queued; if running, its signal aborts. */
+  private cancel(endpoint: Endpoint, callId: number): void {
+    for (const group of this.groups) {
+      const q = group.queue;
+      for (let i = group.head; i < q.length; i += SLOTS) {
+        if (q[i] === endpoint && q[i + 1] === callId) {
+          q.splice(i, SLOTS);
+          this.stats[StatSlot.Queued]--;
+          return;
+        }
+      }
+    }
+    const stream = this.streams.get(endpoint)?.get(callId);
+    if (stream) {
+      // The consumer stopped reading: end the generator (its finally blocks run), then the call.
+      const ended = () => this.finishStream(stream, undefined, true);
+      Promise.resolve(stream.iterator.return?.()).then(ended, ended);
+    }
+    this.controllers
+      .get(endpoint)
+      ?.get(callId)
+      ?.abort(new Error(`call ${callId} on actor ${this.actorName} was cancelled`));
+  }
+
+  private startStream(group: Group, endpoint: Endpoint, callId: number, iterator: unknown): void {
+    const stream: Stream = {
+      group,
+      endpoint,
+      callId,
+      iterator: iterator as AsyncIterator<unknown>,
+      credit: STREAM_WINDOW,
+      pulling: false,
+      finished: false,
+    };
+    let byCall = this.streams.get(endpoint);
+    if (!byCall) {
+      byCall = new Map();
+      this.streams.set(endpoint, byCall);
+    }
+    byCall.set(callId, stream);
+    void this.pull(stream);
+  }
+
+  /** Sends items while the consumer has credit; the call ends with the generator. */
+  private async pull(stream: Stream): Promise<void> {
+    if (stream.pulling || stream.finished) return;
+    stream.pulling = true;
+    try {
+      while (stream.credit > 0 && !stream.finished) {
+        const step = await stream.iterator.next();
+        if (stream.finished) return;
+        if (step.done) {
+          this.finishStream(stream, step.value, true);
+          return;
+        }
+        stream.credit--;
+        stream.endpoint.yield(stream.callId, step.value);
+      }
+    } catch (error) {
+      this.finishStream(stream, error, false);
+    } finally {
+      stream.pulling = false;
+    }
+  }
+
+  private finishStream(stream: Stream, value: unknown, ok: boolean): void {
+    if (stream.finished) return;
+    stream.finished = true;
+    this.streams.get(stream.endpoint)?.delete(stream.callId);
+    this.settleAndPump(stream.group, stream.endpoint, stream.callId, value, ok);
+  }
+
   private unify(fields: SharedFields): void {
     adoptSharedFields(this.instance as object, fields);
     this.serve();
@@ -129,31 +261,32 @@ export class Executor implements CallTarget {
     this.state = State.Serving;
     for (const [endpoint, callId] of this.readyWaiters) endpoint.reply(callId, this.sharedFields);
     this.readyWaiters.length = 0;
-    this.pump();
+    for (const group of this.groups) this.pump(group);
   }
 
-  private pump(): void {
+  private pump(group: Group): void {
     // Read the clock only when a batch holds more than one call: a lone call flushes at once.
     let sliceStart = 0;
-    while (this.running < this.limit && this.head < this.queue.length) {
+    while (group.running < group.limit && group.head < group.queue.length) {
       if (this.stats[StatSlot.ShutdownRequested] !== 0) {
         this.beginDrain();
         return;
       }
-      const q = this.queue;
-      const endpoint = q[this.head] as Endpoint;
-      const callId = q[this.head + 1] as number;
-      const methodId = q[this.head + 2] as number;
-      const args = q[this.head + 3] as unknown[];
-      q[this.head + 3] = undefined;
-      this.head += 4;
-      if (this.head === q.length) {
-        this.queue = [];
-        this.head = 0;
+      const q = group.queue;
+      const h = group.head;
+      const endpoint = q[h] as Endpoint;
+      const callId = q[h + 1] as number;
+      const methodId = q[h + 2] as number;
+      const args = q[h + 3] as unknown[];
+      q[h + 3] = undefined;
+      group.head = h + SLOTS;
+      if (group.head === q.length) {
+        group.queue = [];
+        group.head = 0;
       }
       this.stats[StatSlot.Queued]--;
-      this.run(endpoint, callId, methodId, args);
-      if (this.head < this.queue.length) {
+      this.run(group, endpoint, callId, methodId, args);
+      if (group.head < group.queue.length) {
         if (sliceStart === 0) sliceStart = performance.now();
         else if (performance.now() - sliceStart > RESULT_SLICE_MS) {
           flushReplies();
@@ -163,7 +296,13 @@ export class Executor implements CallTarget {
     }
   }
 
-  private run(endpoint: Endpoint, callId: number, methodId: number, args: unknown[]): void {
+  private run(
+    group: Group,
+    endpoint: Endpoint,
+    callId: number,
+    methodId: number,
+    args: unknown[],
+  ): void {
     const fn = this.methods[methodId];
     if (fn === undefined) {
       endpoint.fail(
@@ -172,28 +311,42 @@ export class Executor implements CallTarget {
       );
       return;
     }
+    group.running++;
     this.running++;
     this.stats[StatSlot.Running] = this.running;
     let result: unknown;
+    enterCall(this, endpoint, callId);
     try {
       result = fn.apply(this.instance, args);
     } catch (error) {
-      this.settle(endpoint, callId, error, false);
+      leaveCall();
+      this.settle(group, endpoint, callId, error, false);
       return;
     }
-    if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
+    leaveCall();
+    if (this.streamMethods.has(methodId) && isAsyncIterator(result)) {
+      this.startStream(group, endpoint, callId, result);
+    } else if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
       (result as PromiseLike<unknown>).then(
-        (value) => this.settleAndPump(endpoint, callId, value, true),
-        (error) => this.settleAndPump(endpoint, callId, error, false),
+        (value) => this.settleAndPump(group, endpoint, callId, value, true),
+        (error) => this.settleAndPump(group, endpoint, callId, error, false),
       );
     } else {
-      this.settle(endpoint, callId, result, true);
+      this.settle(group, endpoint, callId, result, true);
     }
   }
 
-  private settle(endpoint: Endpoint, callId: number, value: unknown, ok: boolean): void {
+  private settle(
+    group: Group,
+    endpoint: Endpoint,
+    callId: number,
+    value: unknown,
+    ok: boolean,
+  ): void {
+    group.running--;
     this.running--;
     this.stats[StatSlot.Running] = this.running;
+    if (this.controllers.size > 0) this.controllers.get(endpoint)?.delete(callId);
     if (ok) {
       this.stats[StatSlot.Done]++;
       endpoint.reply(callId, value);
@@ -204,9 +357,15 @@ export class Executor implements CallTarget {
     if (this.state === State.Draining && this.running === 0) this.finishDrain();
   }
 
-  private settleAndPump(endpoint: Endpoint, callId: number, value: unknown, ok: boolean): void {
-    this.settle(endpoint, callId, value, ok);
-    if (this.state === State.Serving) this.pump();
+  private settleAndPump(
+    group: Group,
+    endpoint: Endpoint,
+    callId: number,
+    value: unknown,
+    ok: boolean,
+  ): void {
+    this.settle(group, endpoint, callId, value, ok);
+    if (this.state === State.Serving) this.pump(group);
   }
 
   private dropMessage(methodId: number): string {
@@ -214,13 +373,15 @@ export class Executor implements CallTarget {
     return `Actor ${this.actorName} was shut down before call '${method}' started; it did not run.`;
   }
 
-  private drainQueue(each: (endpoint: Endpoint, callId: number, methodId: number) => void): void {
-    const q = this.queue;
-    for (let i = this.head; i < q.length; i += 4) {
-      each(q[i] as Endpoint, q[i + 1] as number, q[i + 2] as number);
+  private drainQueues(each: (endpoint: Endpoint, callId: number, methodId: number) => void): void {
+    for (const group of this.groups) {
+      const q = group.queue;
+      for (let i = group.head; i < q.length; i += SLOTS) {
+        each(q[i] as Endpoint, q[i + 1] as number, q[i + 2] as number);
+      }
+      group.queue = [];
+      group.head = 0;
     }
-    this.queue = [];
-    this.head = 0;
     this.stats[StatSlot.Queued] = 0;
   }
 
@@ -228,7 +389,7 @@ export class Executor implements CallTarget {
     if (this.state === State.Draining) return;
     const wasFailed = this.state === State.Failed;
     this.state = State.Draining;
-    this.drainQueue((endpoint, callId, methodId) =>
+    this.drainQueues((endpoint, callId, methodId) =>
       endpoint.drop(callId, this.dropMessage(methodId)),
     );
     for (const [endpoint, callId] of this.readyWaiters) {
@@ -243,6 +404,15 @@ export class Executor implements CallTarget {
     flushReplies();
     this.mainEndpoint?.post([Op.Drained]);
   }
+}
+
+function isAsyncIterator(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AsyncIterator<unknown>).next === 'function' &&
+    Symbol.asyncIterator in value
+  );
 }
 
 /** Shared primitives replica 0 holds in its fields, to be shared by the other replicas. */

@@ -15,7 +15,10 @@ const DEFAULT_MAX_CONCURRENCY = { serial: 1, async: 1000, threaded: 1 } as const
 /** One actor about to be started: its identity, limits and what each of its workers needs. */
 export interface SpawnPlan {
   info: ActorInfo;
-  maxConcurrency: number;
+  /** The limit of each concurrency group by id; 0 is the default group (`maxConcurrency`). */
+  groupLimits: number[];
+  /** Group id of each method. */
+  methodGroups: number[];
   /** Starts the worker of replica `replica` (constructor arguments are encoded anew for each). */
   startWorker(replica: number, awaitUnify: boolean): HostWorker;
 }
@@ -50,6 +53,17 @@ export function planSpawn<C extends ActorClass>(
     );
   }
   const maxConcurrency = limitFor(def, options.maxConcurrency);
+  const declared = def.options.concurrencyGroups ?? {};
+  const groupLimits = def.groups.map((group, id) => (id === 0 ? maxConcurrency : declared[group]));
+  const maxPendingCalls = options.maxPendingCalls ?? def.options.maxPendingCalls;
+  if (
+    maxPendingCalls !== undefined &&
+    !(Number.isInteger(maxPendingCalls) && maxPendingCalls >= 1)
+  ) {
+    throw new ActorDefinitionError(
+      `spawn(${def.className}): maxPendingCalls must be a whole number >= 1, not ${maxPendingCalls}.`,
+    );
+  }
   const seq = ++sequence;
   const base = options.name ?? def.options.name ?? def.className;
   const name = options.name ?? (isMainThread ? `${base}#${seq}` : `${base}#${threadId}.${seq}`);
@@ -59,11 +73,19 @@ export function planSpawn<C extends ActorClass>(
     kind: def.kind,
     methods: def.methods,
     moduleUrl: def.module,
+    groups: def.groups,
+    methodTimeouts: def.methodTimeouts,
+    streamMethods: def.streamMethods,
+    maxPendingCalls,
   };
+  // Only an async actor limits groups inside its worker: a serial actor runs one call at a time,
+  // and a threaded actor's pool routes each call to a thread of its group.
+  const inWorker = def.kind === 'async';
   const args = (options.args ?? []) as unknown[];
   return {
     info,
-    maxConcurrency,
+    groupLimits,
+    methodGroups: def.methodGroups,
     startWorker(replica, awaitUnify) {
       const transfers: Transferable[] = [];
       const init = {
@@ -75,7 +97,9 @@ export function planSpawn<C extends ActorClass>(
         className: def.className,
         methods: def.methods,
         args: encodeDeep(args, transfers) as unknown[],
-        maxConcurrency: def.kind === 'async' ? maxConcurrency : 1,
+        groupLimits: inWorker ? groupLimits : [1],
+        methodGroups: inWorker ? def.methodGroups : def.methods.map(() => 0),
+        streamMethods: def.streamMethods,
         replica,
         awaitUnify,
       };

@@ -1,4 +1,5 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { trackRef, untrackRef } from '../client/calls.js';
 import { PortConnection } from '../client/connection.js';
 import { type CallTarget, Endpoint } from '../client/endpoint.js';
 import type { ActorRef } from '../client/ref.js';
@@ -9,8 +10,21 @@ import type { SpawnPlan } from './plan.js';
 import type { ActorRecord, ActorSummary } from './record.js';
 
 interface Replica {
+  readonly index: number;
+  readonly group: number;
   host: HostWorker;
   conn: PortConnection;
+  /** The call it runs: the caller's promise and the promise on the replica's connection. */
+  running: Running | undefined;
+  /** Replaced by a new thread (a forced cancel): its exit is expected. */
+  retired: boolean;
+}
+
+interface Running {
+  outer: Promise<unknown>;
+  inner: Promise<unknown>;
+  methodId: number;
+  reject(error: unknown): void;
 }
 
 interface QueuedCall {
@@ -18,118 +32,207 @@ interface QueuedCall {
   args: unknown[];
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  promise: Promise<unknown> | null;
+}
+
+/** One concurrency group's threads and the calls waiting for them, in arrival order. */
+interface Group {
+  idle: Replica[];
+  queue: QueuedCall[];
 }
 
 /**
- * A threaded actor: `maxConcurrency` worker threads, each with its own replica. Calls wait here,
- * in arrival order, and each goes to a replica that is idle, so a long call never holds up a
- * call another thread could run. Replica 0 is built first; the others then adopt the shared
- * primitives it created (unified by field name).
+ * A threaded actor: a pool of worker threads, each with its own replica, `maxConcurrency` of them
+ * for the default group and as many as each concurrency group declares for the others. Calls
+ * wait here, in arrival order, and each goes to an idle thread of its group, so a long call never
+ * holds up a call another thread could run, and a saturated group never delays another group.
+ * Replica 0 is built first; the others then adopt the shared primitives it created (unified by
+ * field name).
  */
 export class ThreadPoolActor implements ActorRecord, CallTarget {
   readonly ref: ActorRef;
   readonly exited: Promise<void>;
   readonly actorName: string;
+  /** Threads started and not yet exited, replacements included. */
+  private live = 0;
+  private markExited: () => void = () => {};
   private readonly replicas: Replica[] = [];
-  private readonly idle: Replica[] = [];
-  private readonly queue: QueuedCall[] = [];
-  private queueHead = 0;
+  private readonly groups: Group[];
   private failure: unknown;
   private ending: string | undefined;
+  private sharedFields: SharedFields = {};
   private readonly readyPromise: Promise<void>;
 
   constructor(private readonly plan: SpawnPlan) {
     this.actorName = plan.info.name;
-    for (let i = 0; i < plan.maxConcurrency; i++) {
-      const host = plan.startWorker(i, i > 0);
-      const conn = new PortConnection(host.port, plan.info, true);
-      const replica = { host, conn };
-      conn.onControl = (message) => {
-        if (message[0] === Op.Drained) void host.worker.terminate();
-      };
-      host.worker.once('exit', (code) => this.replicaExited(replica, code));
-      this.replicas.push(replica);
-    }
-    this.exited = Promise.all(
-      this.replicas.map((r) => new Promise((resolve) => r.host.worker.once('exit', resolve))),
-    ).then(() => undefined);
+    this.exited = new Promise((resolve) => {
+      this.markExited = resolve;
+    });
+    this.groups = plan.groupLimits.map(() => ({ idle: [], queue: [] }));
+    let index = 0;
+    plan.groupLimits.forEach((threads, group) => {
+      for (let i = 0; i < threads; i++) this.replicas.push(this.startReplica(index++, group));
+    });
     this.readyPromise = this.start();
     this.readyPromise.catch(() => {});
     this.ref = {
       ...plan.info,
-      call: (methodId, args) => this.call(methodId, args),
+      call: (methodId, args, group) => this.call(methodId, args, group),
+      cancelCall: (promise, error, force) => this.cancelCall(promise, error, force),
+      stream: (methodId) => {
+        // A threaded actor has no async methods, so none of its methods is a generator.
+        throw new TypeError(
+          `Actor ${this.actorName}: method '${plan.info.methods[methodId]}' cannot stream: ` +
+            'only async generator methods stream, and they make an actor async, not threaded.',
+        );
+      },
       ready: () => this.readyPromise,
       connect: () => this.connect(),
       kill: () => this.kill(),
     };
+    trackRef(this.ref);
+    this.exited.then(() => untrackRef(this.ref));
+  }
+
+  private startReplica(index: number, group: number): Replica {
+    const host = this.plan.startWorker(index, index > 0);
+    const replica: Replica = {
+      index,
+      group,
+      host,
+      conn: new PortConnection(host.port, this.plan.info, true),
+      running: undefined,
+      retired: false,
+    };
+    replica.conn.onControl = (message) => {
+      if (message[0] === Op.Drained) void host.worker.terminate();
+    };
+    this.live++;
+    host.worker.once('exit', (code) => {
+      this.live--;
+      this.replicaExited(replica, code);
+      if (this.live === 0) this.markExited();
+    });
+    return replica;
   }
 
   private async start(): Promise<void> {
     const [first, ...others] = this.replicas;
     try {
       const fields = (await first.conn.call(READY_METHOD, [])) as SharedFields | undefined;
+      this.sharedFields = fields ?? {};
       this.becomeIdle(first);
-      await Promise.all(
-        others.map(async (replica) => {
-          replica.conn.post([Op.Unify, fields ?? {}]);
-          await replica.conn.call(READY_METHOD, []);
-          this.becomeIdle(replica);
-        }),
-      );
+      await Promise.all(others.map((replica) => this.join(replica)));
     } catch (error) {
       this.fail(error);
       throw error;
     }
   }
 
-  call(methodId: number, args: unknown[]): Promise<unknown> {
+  /** A replica other than 0 adopts replica 0's shared fields, then serves. */
+  private async join(replica: Replica): Promise<void> {
+    replica.conn.post([Op.Unify, this.sharedFields]);
+    await replica.conn.call(READY_METHOD, []);
+    this.becomeIdle(replica);
+  }
+
+  call(methodId: number, args: unknown[], group?: number): Promise<unknown> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ methodId, args, resolve, reject });
-      this.pump();
+    let queued: QueuedCall | undefined;
+    const promise = new Promise((resolve, reject) => {
+      queued = { methodId, args, resolve, reject, promise: null };
     });
+    (queued as QueuedCall).promise = promise;
+    const g = this.groups[group ?? this.plan.methodGroups[methodId] ?? 0] ?? this.groups[0];
+    g.queue.push(queued as QueuedCall);
+    this.pump(g);
+    return promise;
+  }
+
+  cancelCall(
+    promise: Promise<unknown>,
+    makeError: (methodId: number) => Error,
+    force: boolean,
+  ): boolean {
+    for (const group of this.groups) {
+      const at = group.queue.findIndex((q) => q.promise === promise);
+      if (at >= 0) {
+        const [call] = group.queue.splice(at, 1);
+        call.reject(makeError(call.methodId));
+        return true;
+      }
+    }
+    const replica = this.replicas.find((r) => r.running?.outer === promise);
+    if (!replica?.running) return false;
+    const { inner, methodId, reject } = replica.running;
+    replica.running = undefined;
+    const error = makeError(methodId);
+    if (force) this.replace(replica, error);
+    else replica.conn.signalCancel(inner);
+    reject(error);
+    return true;
+  }
+
+  /** Ends a replica's thread (a forced cancel) and puts a new one, with a new replica, in its place. */
+  private replace(old: Replica, error: Error): void {
+    old.retired = true;
+    old.conn.die(`its thread was replaced after a forced cancel (${error.message})`);
+    void old.host.worker.terminate();
+    const fresh = this.startReplica(old.index, old.group);
+    this.replicas[this.replicas.indexOf(old)] = fresh;
+    this.join(fresh).catch((e) => this.fail(e));
   }
 
   private becomeIdle(replica: Replica): void {
-    if (this.failure !== undefined) return;
-    this.idle.push(replica);
-    this.pump();
+    if (this.failure !== undefined || replica.retired) return;
+    const group = this.groups[replica.group];
+    group.idle.push(replica);
+    this.pump(group);
   }
 
-  private pump(): void {
-    while (this.idle.length > 0 && this.queueHead < this.queue.length) {
-      const replica = this.idle.pop() as Replica;
-      const call = this.queue[this.queueHead];
-      this.queue[this.queueHead++] = undefined as never;
-      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-        this.queue.splice(0, this.queueHead);
-        this.queueHead = 0;
-      }
-      replica.conn.call(call.methodId, call.args).then(
-        (value) => {
-          this.becomeIdle(replica);
-          call.resolve(value);
-        },
-        (error) => {
-          if (!replica.conn.isDead) this.becomeIdle(replica);
-          call.reject(error);
-        },
+  private pump(group: Group): void {
+    while (group.idle.length > 0 && group.queue.length > 0) {
+      const replica = group.idle.pop() as Replica;
+      const call = group.queue.shift() as QueuedCall;
+      const inner = replica.conn.call(call.methodId, call.args);
+      const running: Running = {
+        outer: call.promise as Promise<unknown>,
+        inner,
+        methodId: call.methodId,
+        reject: call.reject,
+      };
+      replica.running = running;
+      inner.then(
+        (value) => this.finish(replica, running, () => call.resolve(value)),
+        (error) => this.finish(replica, running, () => call.reject(error)),
       );
     }
+  }
+
+  private finish(replica: Replica, running: Running, settle: () => void): void {
+    // A cancelled call was settled already; its replica is free now (or was replaced).
+    if (replica.running !== running) {
+      if (!replica.retired && !replica.conn.isDead) this.becomeIdle(replica);
+      return;
+    }
+    replica.running = undefined;
+    if (!replica.conn.isDead) this.becomeIdle(replica);
+    settle();
   }
 
   /** Rejects every waiting and later call with `error`, and ends the threads. */
   private fail(error: unknown): void {
     if (this.failure !== undefined) return;
     this.failure = error;
-    this.idle.length = 0;
-    for (let i = this.queueHead; i < this.queue.length; i++) this.queue[i].reject(error);
-    this.queue.length = 0;
-    this.queueHead = 0;
+    for (const group of this.groups) {
+      group.idle.length = 0;
+      for (const call of group.queue.splice(0)) call.reject(error);
+    }
     for (const r of this.replicas) void r.host.worker.terminate();
   }
 
   private replicaExited(replica: Replica, code: number): void {
+    if (replica.retired) return;
     const reason = this.ending ?? exitReason(code, replica.host, false);
     replica.conn.die(reason);
     this.fail(
@@ -146,8 +249,12 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     return port2;
   }
 
-  submit(endpoint: Endpoint, callId: number, methodId: number, args: unknown[]): void {
-    const call = methodId === READY_METHOD ? this.readyPromise : this.call(methodId, args);
+  submit(endpoint: Endpoint, callId: number, target: number | number[], args: unknown[]): void {
+    const methodId = typeof target === 'number' ? target : target[0];
+    const call =
+      methodId === READY_METHOD
+        ? this.readyPromise
+        : this.call(methodId, args, typeof target === 'number' ? undefined : target[1]);
     call.then(
       (value) => endpoint.reply(callId, value),
       (error) => endpoint.fail(callId, error),
@@ -161,17 +268,19 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
   summary(): ActorSummary {
     let done = 0;
     let failed = 0;
+    let running = 0;
     for (const r of this.replicas) {
       done += r.host.stats[StatSlot.Done];
       failed += r.host.stats[StatSlot.Failed];
+      if (r.running) running++;
     }
     return {
       id: this.plan.info.actorId,
       name: this.actorName,
       kind: 'threaded',
       threads: this.replicas.length,
-      queued: this.queue.length - this.queueHead,
-      running: this.failure === undefined ? this.replicas.length - this.idle.length : 0,
+      queued: this.groups.reduce((n, g) => n + g.queue.length, 0),
+      running,
       done,
       failed,
     };
@@ -189,17 +298,17 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
 
   async shutdown(): Promise<void> {
     this.ending ??= 'it was shut down';
-    const dropped = (method: string) =>
-      new ActorDiedError(
-        `Actor ${this.actorName} was shut down before call '${method}' started; it did not run.`,
-        this.actorName,
-      );
-    for (let i = this.queueHead; i < this.queue.length; i++) {
-      const call = this.queue[i];
-      call.reject(dropped(this.plan.info.methods[call.methodId] ?? `#${call.methodId}`));
+    for (const group of this.groups) {
+      for (const call of group.queue.splice(0)) {
+        const method = this.plan.info.methods[call.methodId] ?? `#${call.methodId}`;
+        call.reject(
+          new ActorDiedError(
+            `Actor ${this.actorName} was shut down before call '${method}' started; it did not run.`,
+            this.actorName,
+          ),
+        );
+      }
     }
-    this.queue.length = 0;
-    this.queueHead = 0;
     this.failure ??= new ActorDiedError(
       `Actor ${this.actorName} is dead (it was shut down); the call was not run.`,
       this.actorName,

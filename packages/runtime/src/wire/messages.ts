@@ -5,7 +5,10 @@
  */
 
 export enum Op {
-  /** client → endpoint: `[Op.Calls, callId, methodId, args, callId, methodId, args, …]` */
+  /**
+   * client → endpoint: `[Op.Calls, callId, target, args, …]`, where `target` is a method id, or
+   * `[methodId, groupId]` for a call that overrides its method's concurrency group.
+   */
   Calls = 1,
   /** endpoint → client: `[Op.Results, callId, Status, value, …]` */
   Results = 2,
@@ -19,7 +22,14 @@ export enum Op {
   Drained = 6,
   /** any client → endpoint: `[Op.Kill]` end the actor now (from a thread that does not own it) */
   Kill = 7,
+  /** client → endpoint: `[Op.Cancel, callId]` drop the call if queued, abort its signal if running */
+  Cancel = 8,
+  /** client → endpoint: `[Op.StreamCredit, callId, n]` the consumer can take `n` more items */
+  StreamCredit = 9,
 }
+
+/** Items a streaming call may send before its consumer grants more (`Op.StreamCredit`). */
+export const STREAM_WINDOW = 16;
 
 /** What became of one call. */
 export enum Status {
@@ -32,6 +42,10 @@ export enum Status {
   NotCloneable = 3,
   /** The call never ran because the actor is ending: the value is a message. */
   Dropped = 4,
+  /** A streaming call yielded an item (the call stays pending); the value is the item. */
+  Yield = 5,
+  /** Like `Yield`, with an item to decode first. */
+  YieldEncoded = 6,
 }
 
 /**
@@ -60,15 +74,29 @@ export interface SerializedError {
   value?: unknown;
 }
 
+/** What a handle knows of its actor. */
+export interface ActorInfo {
+  readonly actorId: string;
+  readonly name: string;
+  readonly kind: ActorKind;
+  /** Method names; a method's id is its index here. */
+  readonly methods: readonly string[];
+  /** The actor's module, where the caller looks for its error classes. */
+  readonly moduleUrl?: string;
+  /** Concurrency group names; a group's id is its index (0: the default group). */
+  readonly groups: readonly string[];
+  /** Per-method `timeoutMs`, where given. */
+  readonly methodTimeouts: readonly (number | undefined)[];
+  /** Ids of the methods whose calls stream (async generators). */
+  readonly streamMethods: readonly number[];
+  /** Calls that may be pending on this actor from one thread. */
+  readonly maxPendingCalls?: number;
+}
+
 /** A handle as it crosses a thread: the receiver rebuilds a handle that calls through `port`. */
 export interface HandleDescriptor {
   $troupe: 'handle';
-  actorId: string;
-  name: string;
-  kind: ActorKind;
-  methods: string[];
-  /** The actor's module, where the caller looks for its error classes. */
-  moduleUrl?: string;
+  info: ActorInfo;
   port: import('node:worker_threads').MessagePort;
 }
 
@@ -89,7 +117,12 @@ export interface HostInit {
   methods: string[];
   /** Constructor arguments, encoded (they may hold handles and shared primitives). */
   args: unknown[];
-  maxConcurrency: number;
+  /** The limit of each concurrency group, by group id (0: the default group). */
+  groupLimits: number[];
+  /** Group id of each method. */
+  methodGroups: number[];
+  /** Ids of async generator methods, whose calls stream their items. */
+  streamMethods: number[];
   port: import('node:worker_threads').MessagePort;
   /** Int32Array over a SharedArrayBuffer: see `StatSlot`; also carries the shutdown request. */
   stats: Int32Array;
