@@ -24,16 +24,11 @@ interface Pending {
  * order), and all calls made in one tick travel in one message. The port keeps the process alive
  * only while calls are pending.
  */
+// The connection carries its actor's info as its own fields (merged with the class below).
+export interface PortConnection extends ActorInfo {}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface only adds ActorInfo's fields, set in the constructor.
 export class PortConnection implements ActorRef {
-  readonly actorId: string;
-  readonly name: string;
-  readonly kind: ActorInfo['kind'];
-  readonly methods: readonly string[];
-  readonly moduleUrl?: string;
-  readonly groups: readonly string[];
-  readonly methodTimeouts: readonly (number | undefined)[];
-  readonly streamMethods: readonly number[];
-  readonly maxPendingCalls?: number;
   /** Messages other than results (the owner listens for `Op.Drained`). */
   onControl: ((message: unknown[]) => void) | undefined;
 
@@ -50,15 +45,7 @@ export class PortConnection implements ActorRef {
     /** The owner learns of the end from the worker's exit, which says why; others from the port. */
     owner = false,
   ) {
-    this.actorId = info.actorId;
-    this.name = info.name;
-    this.kind = info.kind;
-    this.methods = info.methods;
-    this.moduleUrl = info.moduleUrl;
-    this.groups = info.groups;
-    this.methodTimeouts = info.methodTimeouts;
-    this.streamMethods = info.streamMethods;
-    this.maxPendingCalls = info.maxPendingCalls;
+    Object.assign(this, info);
     trackRef(this);
     port.on('message', (message: unknown[]) => this.receive(message));
     if (!owner) port.on('close', () => this.die("the actor's thread ended"));
