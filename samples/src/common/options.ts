@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import type { Progress } from './progress.js';
+
+/** What every sample's `run` accepts; the showcase and each `run.js` fill it from the command line. */
+export interface SampleOptions {
+  /** Small sizes for tests and smoke runs: about ten seconds for all four samples. */
+  quick: boolean;
+  progress: Progress;
+  /** Where downloads and the report go. */
+  outDir: string;
+  /** Where generated data (the SQLite registry) is cached between runs; `out/data` by default. */
+  dataDir?: string;
+  /** Flag server delay per response; the default reproduces the seed's 5 s serial run. */
+  latencyMs?: number;
+}
+
+/** `out/` at the repository root, wherever the command was started from. */
+export const DEFAULT_OUT_DIR = fileURLToPath(new URL('../../../out/', import.meta.url));
+
+/** `out/data/`: git ignores it, and a fresh clone generates it on the first run. */
+export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../../out/data/', import.meta.url));

@@ -1,0 +1,64 @@
+/**
+ * `npm start`: runs the samples on serial, async and threaded actors, then prints one table and
+ * writes out/report.json and out/report.svg. Flags: see `USAGE` (`npm start -- --help`).
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { relative } from 'node:path';
+import { shutdown } from '@troupe/runtime';
+import { HelpRequested, parseCli } from './common/cli.js';
+import { describeError } from './common/describe-error.js';
+import { formatMs } from './common/measure.js';
+import { DEFAULT_OUT_DIR } from './common/options.js';
+import { progressFor, SilentProgress } from './common/progress.js';
+import type { SampleReport } from './common/report.js';
+import { renderTable } from './common/table.js';
+import { writeReport } from './common/write-report.js';
+import { SAMPLES } from './samples.js';
+
+/** Samples whose speedups need idle cores, unlike waiting on sleeps or a server. */
+const CPU_BOUND = ['sqlite', 'compute'];
+
+async function main(): Promise<void> {
+  const cli = parseCli(process.argv.slice(2), Object.keys(SAMPLES));
+  const names = cli.only.length > 0 ? cli.only : Object.keys(SAMPLES);
+  const progress = cli.progress ? progressFor() : new SilentProgress();
+  const [loadAverage] = loadavg();
+  const startedAt = performance.now();
+  const reports: SampleReport[] = [];
+  for (const name of names) {
+    reports.push(
+      await SAMPLES[name]({
+        quick: cli.quick,
+        latencyMs: cli.latencyMs,
+        progress,
+        outDir: DEFAULT_OUT_DIR,
+      }),
+    );
+  }
+  const written = writeReport(DEFAULT_OUT_DIR, reports, { ...cli, samples: names }, loadAverage);
+  console.log(`\n${renderTable(reports)}\n`);
+  const cpuBound = names.filter((name) => CPU_BOUND.includes(name));
+  // A quarter of the cores busy elsewhere is enough to bend a CPU-bound speedup visibly.
+  if (loadAverage > availableParallelism() / 4 && cpuBound.length > 0) {
+    // Other processes took CPU time the threads needed; say so rather than let the table mislead.
+    console.log(
+      `note: load average ${loadAverage.toFixed(1)} on ${availableParallelism()} cores when the run started: other processes shared the CPUs, so the CPU-bound rows (${cpuBound.join(', ')}) understate what threads buy.`,
+    );
+  }
+  console.log(
+    `report: ${relative(process.cwd(), written.json)}, chart: ${relative(process.cwd(), written.svg)} (all samples in ${formatMs(performance.now() - startedAt)})`,
+  );
+}
+
+try {
+  await main();
+} catch (error) {
+  if (error instanceof HelpRequested) {
+    console.log(error.message);
+  } else {
+    console.error(describeError(error));
+    process.exitCode = 1;
+  }
+} finally {
+  await shutdown();
+}

@@ -1,0 +1,177 @@
+/**
+ * The samples end to end, in quick mode, on the compiled JavaScript (`npx tspc -b` first): each
+ * sample's results are checked for correctness and each kind for the concurrency it reached.
+ * Timings are never asserted: they belong to `npm start` and the benchmarks.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { shutdown } from '@troupe/runtime';
+import { parseCli } from '../samples/dist/common/cli.js';
+import { digestOf } from '../samples/dist/common/digest.js';
+import { DEFAULT_DATA_DIR, type SampleOptions } from '../samples/dist/common/options.js';
+import { SilentProgress } from '../samples/dist/common/progress.js';
+import type { KindRun, SampleReport } from '../samples/dist/common/report.js';
+import { renderTable } from '../samples/dist/common/table.js';
+import { writeReport } from '../samples/dist/common/write-report.js';
+import { runCompute } from '../samples/dist/compute/run.js';
+import { COUNTRIES } from '../samples/dist/flags/countries.js';
+import { flagFiles } from '../samples/dist/flags/images.js';
+import { runFlags } from '../samples/dist/flags/run.js';
+import { checkDownloads } from '../samples/dist/flags/verify.js';
+import { sleepDurations } from '../samples/dist/sleep/durations.js';
+import { QUICK_SLEEP_SCALE, runSleep } from '../samples/dist/sleep/run.js';
+import { queryDirectly } from '../samples/dist/sqlite/direct.js';
+import { registryPath } from '../samples/dist/sqlite/generate.js';
+import { QUICK_REGISTRY_ROWS, runSqlite } from '../samples/dist/sqlite/run.js';
+
+const outDir = mkdtempSync(join(tmpdir(), 'troupe-samples-'));
+const options: SampleOptions = { quick: true, progress: new SilentProgress(), outDir };
+const reports: SampleReport[] = [];
+
+afterAll(async () => {
+  await shutdown();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+function run(report: SampleReport, kind: KindRun['kind']): KindRun {
+  const found = report.runs.find((r) => r.kind === kind);
+  if (!found) throw new Error(`${report.sample} has no ${kind} run`);
+  return found;
+}
+
+/** Serial never overlaps calls; async and threaded run exactly as many at once as their limit. */
+function expectConcurrencyReached(report: SampleReport): void {
+  expect(run(report, 'serial').peakInFlight).toBe(1);
+  for (const kind of ['async', 'threaded'] as const) {
+    const { peakInFlight, maxConcurrency } = run(report, kind);
+    expect({ kind, peakInFlight }).toEqual({ kind, peakInFlight: maxConcurrency });
+  }
+}
+
+describe('flags', () => {
+  let report: SampleReport;
+  beforeAll(async () => {
+    report = await runFlags(options);
+    reports.push(report);
+  });
+
+  test('the served flags are distinct PNG files of a few KB', () => {
+    const files = flagFiles();
+    expect(files.map((f) => f.code)).toEqual([...COUNTRIES]);
+    for (const { png } of files) {
+      expect(png.subarray(0, 8)).toEqual(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]));
+      expect(png.length).toBeGreaterThan(2000);
+      expect(png.length).toBeLessThan(20000);
+    }
+    expect(new Set(files.map((f) => f.sha256)).size).toBe(20);
+  });
+
+  test('every kind writes all 20 flags whole, byte for byte as served, and nothing else', () => {
+    const files = flagFiles();
+    for (const kind of ['serial', 'async', 'threaded']) {
+      const dir = join(outDir, 'downloads', kind);
+      expect(checkDownloads(dir, files)).toEqual([]);
+      expect(readdirSync(dir).sort()).toEqual(files.map((f) => `${f.code}.png`).sort());
+      const first = readFileSync(join(dir, `${files[0].code}.png`));
+      expect(createHash('sha256').update(first).digest('hex')).toBe(files[0].sha256);
+    }
+    const sizes = digestOf(files.map((f) => f.png.length));
+    expect(report.runs.map((r) => r.digest)).toEqual([sizes, sizes, sizes]);
+  });
+
+  test('async and threaded actors have all 20 downloads in flight at once', () => {
+    expect(run(report, 'async').maxConcurrency).toBe(20);
+    expect(run(report, 'threaded').maxConcurrency).toBe(20);
+    expectConcurrencyReached(report);
+  });
+});
+
+describe('sleep', () => {
+  let report: SampleReport;
+  beforeAll(async () => {
+    report = await runSleep(options);
+    reports.push(report);
+  });
+
+  test('every kind returns each task its own duration, in call order', () => {
+    const expected = digestOf(sleepDurations(QUICK_SLEEP_SCALE));
+    expect(report.runs.map((r) => r.digest)).toEqual([expected, expected, expected]);
+  });
+
+  test('async and threaded actors sleep all 10 tasks at once', () => {
+    expect(run(report, 'threaded').maxConcurrency).toBe(10);
+    expectConcurrencyReached(report);
+  });
+});
+
+describe('sqlite', () => {
+  let report: SampleReport;
+  beforeAll(async () => {
+    report = await runSqlite(options);
+    reports.push(report);
+  });
+
+  test('every kind returns the rows a direct query of the registry returns', () => {
+    const direct = queryDirectly(registryPath(DEFAULT_DATA_DIR, QUICK_REGISTRY_ROWS));
+    expect(direct.count).toBe(QUICK_REGISTRY_ROWS);
+    const expected = digestOf(direct.rows);
+    expect(report.runs.map((r) => r.digest)).toEqual([expected, expected, expected]);
+  });
+
+  test('async and threaded actors run all 10 queries at once', () => {
+    expectConcurrencyReached(report);
+  });
+});
+
+describe('compute', () => {
+  let report: SampleReport;
+  beforeAll(async () => {
+    report = await runCompute(options);
+    reports.push(report);
+  });
+
+  test('every kind computes the same bands', () => {
+    const [serial, ...others] = report.runs.map((r) => r.digest);
+    expect(others).toEqual([serial, serial]);
+  });
+
+  test('async and threaded actors run as many bands at once as their limit', () => {
+    expect(run(report, 'threaded').maxConcurrency).toBeGreaterThanOrEqual(2);
+    expectConcurrencyReached(report);
+  });
+});
+
+describe('showcase report', () => {
+  test('the table has a row per sample and kind, and the chart names every sample', () => {
+    const table = renderTable(reports);
+    for (const report of reports) {
+      expect(table).toContain(report.sample);
+    }
+    const rows = table
+      .split('\n')
+      .filter((line) => /^\S*\s+(serial|async|threaded)\s+\d+\s/.test(line));
+    expect(rows).toHaveLength(reports.length * 3);
+    const written = writeReport(outDir, reports, { quick: true });
+    const json = JSON.parse(readFileSync(written.json, 'utf8'));
+    expect(json.samples.map((s: SampleReport) => s.sample)).toEqual(reports.map((r) => r.sample));
+    const svg = readFileSync(written.svg, 'utf8');
+    expect(svg.startsWith('<?xml')).toBe(true);
+    expect(svg.match(/<rect [^>]*fill="#/g)?.length).toBeGreaterThanOrEqual(reports.length * 3);
+    for (const report of reports) expect(svg).toContain(`>${report.sample}<`);
+  });
+
+  test('the command line passes --only, --latency and --quick through', () => {
+    const samples = ['flags', 'sleep', 'sqlite', 'compute'];
+    expect(parseCli(['--only', 'flags,sleep', '--latency', '100', '--quick'], samples)).toEqual({
+      only: ['flags', 'sleep'],
+      quick: true,
+      latencyMs: 100,
+      progress: true,
+    });
+    expect(() => parseCli(['--only', 'nope'], samples)).toThrow(/unknown sample nope/);
+    expect(() => parseCli(['--latency', 'soon'], samples)).toThrow(/--latency/);
+  });
+});
