@@ -1,0 +1,61 @@
+/**
+ * The Troupe actors the benchmark spawns. Workers import this module by itself (there is no
+ * transformer yet), so it must stay free of top-level effects: classes and imports only.
+ */
+import { actor, transfer } from '@troupe/runtime';
+import { blockFor, spin } from './work.js';
+
+/** Serial: one call at a time, in submission order. */
+@actor()
+export class Echo {
+  echo(x: unknown): unknown {
+    return x;
+  }
+
+  /** Hands the buffer back moved, not copied. */
+  bounce(buffer: ArrayBuffer): ArrayBuffer {
+    return transfer(buffer, [buffer]);
+  }
+}
+
+/** Async: calls interleave on one event loop. */
+@actor({ maxConcurrency: 1000 })
+export class AsyncEcho {
+  async echo(x: unknown): Promise<unknown> {
+    return x;
+  }
+}
+
+/** Threaded: spawned with `maxConcurrency: 1` for call overhead, so one thread. */
+@actor({ maxConcurrency: 4 })
+export class ThreadedEcho {
+  echo(x: unknown): unknown {
+    return x;
+  }
+}
+
+/** IO-bound, async: a call waits `ms` without holding the event loop. */
+@actor({ maxConcurrency: 20 })
+export class AsyncSleeper {
+  async sleep(ms: number): Promise<number> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return ms;
+  }
+}
+
+/** IO-bound, threaded: a call blocks its thread for `ms`, as a blocking client library would. */
+@actor({ maxConcurrency: 20 })
+export class BlockingSleeper {
+  sleep(ms: number): number {
+    blockFor(ms);
+    return ms;
+  }
+}
+
+/** CPU-bound, threaded: spawned with 1..N threads. */
+@actor({ maxConcurrency: 4 })
+export class Cpu {
+  work(iterations: number): number {
+    return spin(iterations);
+  }
+}
