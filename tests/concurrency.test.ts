@@ -193,6 +193,16 @@ describe('result references', () => {
     expect(results).toEqual([10, 11, 111]);
   });
 
+  test('a call cancelled while it waits for its arguments rejects at once and never runs', async () => {
+    const adder = spawn(Adder);
+    const source = spawn(Adder);
+    const held = adder.add(source.slow(1, 300), 1);
+    expect(cancel(held)).toBe(true);
+    await expect(held).rejects.toThrow(/call 'add' on actor Adder#\d+ was cancelled/);
+    await sleep(400);
+    expect(await adder.ran()).toEqual([]);
+  });
+
   test('a failed argument rejects the call, which never runs', async () => {
     const adder = spawn(Adder);
     await expect(adder.add(adder.fail('no input'), 1)).rejects.toThrow('no input');

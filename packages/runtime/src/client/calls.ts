@@ -17,8 +17,13 @@ import type { ActorRef } from './ref.js';
 const liveRefs = new Set<ActorRef>();
 /** Calls pending per actor from this thread, where the actor has a `maxPendingCalls`. */
 const pendingByActor = new Map<string, number>();
-/** Calls held until their arguments resolve, by the caller's promise. */
-const held = new Map<Promise<unknown>, { methodId: number; cancel(error: Error): void }>();
+type MakeError = (methodId: number) => Error;
+
+/** Calls that took the held path, by the caller's promise: how to cancel each, sent or not. */
+const held = new Map<
+  Promise<unknown>,
+  { ref: ActorRef; methodId: number; cancel(makeError: MakeError, force: boolean): boolean }
+>();
 /** A serial actor's calls held behind an earlier call's arguments, in submission order. */
 const serialTails = new WeakMap<ActorRef, Promise<unknown>>();
 
@@ -146,29 +151,39 @@ export function invoke(
 function send(ref: ActorRef, methodId: number, args: unknown[], group?: number) {
   const tail = ref.kind === 'serial' ? serialTails.get(ref) : undefined;
   if (tail === undefined && !hasPromiseArgument(args)) return ref.call(methodId, args, group);
-  let cancelled: Error | undefined;
+  let resolve!: (value: unknown) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   let sent: Promise<unknown> | undefined;
+  let cancelled = false;
   const ready = Promise.all([tail, Promise.all(args)]);
-  const promise = ready.then(
+  ready.then(
     ([, resolved]) => {
-      if (cancelled) throw cancelled;
+      if (cancelled) return;
       sent = ref.call(methodId, resolved, group);
-      return sent;
+      sent.then(resolve, reject);
     },
     (error) => {
-      throw cancelled ?? error;
+      held.delete(promise);
+      if (!cancelled) reject(error);
     },
   );
   held.set(promise, {
+    ref,
     methodId,
-    cancel(error) {
-      cancelled = error;
+    cancel(makeError, force) {
+      if (sent) return ref.cancelCall(sent, makeError, force);
+      cancelled = true;
+      held.delete(promise);
+      reject(makeError(methodId));
+      return true;
     },
   });
-  const release = () => {
-    held.delete(promise);
-  };
-  ready.then(release, release);
+  const forget = () => held.delete(promise);
+  promise.then(forget, forget);
   if (ref.kind === 'serial') {
     // Later calls wait until this one is sent (or failed to be), not until it settles.
     const next = ready.then(
@@ -194,8 +209,6 @@ function cancelledError(ref: ActorRef, methodId: number, reason?: unknown): Canc
   );
 }
 
-type MakeError = (methodId: number) => Error;
-
 function cancelWith(
   ref: ActorRef,
   promise: Promise<unknown>,
@@ -203,10 +216,7 @@ function cancelWith(
   force: boolean,
 ) {
   const hold = held.get(promise);
-  if (hold) {
-    hold.cancel(makeError(hold.methodId));
-    return true;
-  }
+  if (hold) return hold.cancel(makeError, force);
   return ref.cancelCall(promise, makeError, force);
 }
 
@@ -222,9 +232,10 @@ function cancelWith(
  */
 export function cancel(promise: Promise<unknown>, options: { force?: boolean } = {}): boolean {
   const force = options.force === true;
+  const hold = held.get(promise);
+  if (hold) return hold.cancel((methodId) => cancelledError(hold.ref, methodId), force);
   for (const ref of liveRefs) {
-    const makeError = (methodId: number) => cancelledError(ref, methodId);
-    if (cancelWith(ref, promise, makeError, force)) return true;
+    if (ref.cancelCall(promise, (methodId) => cancelledError(ref, methodId), force)) return true;
   }
   return false;
 }
