@@ -53,17 +53,6 @@ export class AsyncComputeActor {
   }
 }
 
-/** The sync code on several threads: JavaScript runs in parallel, one band per thread. */
+/** The sync actor, unchanged, on several threads: JavaScript runs in parallel, one band each. */
 @actor({ maxConcurrency: 4 })
-export class ThreadedComputeActor {
-  constructor(private readonly gauge: InFlightGauge) {}
-
-  band(job: BandJob): BandResult {
-    enter(this.gauge);
-    try {
-      return computeBand(job);
-    } finally {
-      leave(this.gauge);
-    }
-  }
-}
+export class ThreadedComputeActor extends SyncComputeActor {}

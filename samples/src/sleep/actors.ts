@@ -39,18 +39,6 @@ export class AsyncSleepActor {
   }
 }
 
-/** The sync sleeper on 10 threads: each blocks its own thread in `Atomics.wait`. */
+/** The sync sleeper, unchanged, on 10 threads: each blocks its own thread in `Atomics.wait`. */
 @actor({ maxConcurrency: 10 })
-export class ThreadedSleepActor {
-  constructor(private readonly gauge: InFlightGauge) {}
-
-  sleep(ms: number): number {
-    enter(this.gauge);
-    try {
-      blockingSleep(ms);
-      return ms;
-    } finally {
-      leave(this.gauge);
-    }
-  }
-}
+export class ThreadedSleepActor extends SyncSleepActor {}

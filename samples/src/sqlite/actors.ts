@@ -63,24 +63,6 @@ export class AsyncSqliteActor {
   }
 }
 
-/** The sync actor on 10 threads: each replica opens its own read-only connection. */
+/** The sync actor, unchanged, on 10 threads: each replica opens its own read-only connection. */
 @actor({ maxConcurrency: 10 })
-export class ThreadedSqliteActor {
-  private readonly db: Database.Database;
-
-  constructor(
-    path: string,
-    private readonly gauge: InFlightGauge,
-  ) {
-    this.db = new Database(path, { readonly: true, fileMustExist: true });
-  }
-
-  query(index: number): QueryResult {
-    enter(this.gauge);
-    try {
-      return runQuery(this.db, index);
-    } finally {
-      leave(this.gauge);
-    }
-  }
-}
+export class ThreadedSqliteActor extends SyncSqliteActor {}
