@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import { Code, type Finding } from '../diagnostics';
 import type { ActorClass, AnalysisContext } from './actors';
+import { TYPED_ARRAYS } from './typed-arrays';
 
 /** Built-ins the structured clone algorithm copies faithfully. */
 const cloneableBuiltins = new Set([
@@ -14,18 +15,7 @@ const cloneableBuiltins = new Set([
   'Error',
   'Blob',
   'File',
-  'Int8Array',
-  'Uint8Array',
-  'Uint8ClampedArray',
-  'Int16Array',
-  'Uint16Array',
-  'Int32Array',
-  'Uint32Array',
-  'Float16Array',
-  'Float32Array',
-  'Float64Array',
-  'BigInt64Array',
-  'BigUint64Array',
+  ...TYPED_ARRAYS,
   'Buffer',
   'Promise',
 ]);

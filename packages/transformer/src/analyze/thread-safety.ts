@@ -7,6 +7,7 @@ import {
   runtimeDecoratorCall,
 } from './actors';
 import { skipOuter } from './runtime-symbols';
+import { TYPED_ARRAYS } from './typed-arrays';
 
 /** Methods that change the array, Map, Set or typed array they are called on. */
 export const mutatingMethods = new Set([
@@ -25,25 +26,7 @@ export const mutatingMethods = new Set([
   'clear',
 ]);
 
-const mutableContainers = new Set([
-  'Array',
-  'Map',
-  'Set',
-  'WeakMap',
-  'WeakSet',
-  'Int8Array',
-  'Uint8Array',
-  'Uint8ClampedArray',
-  'Int16Array',
-  'Uint16Array',
-  'Int32Array',
-  'Uint32Array',
-  'Float16Array',
-  'Float32Array',
-  'Float64Array',
-  'BigInt64Array',
-  'BigUint64Array',
-]);
+const mutableContainers = new Set(['Array', 'Map', 'Set', 'WeakMap', 'WeakSet', ...TYPED_ARRAYS]);
 
 /**
  * TROUPE101: a method of a threaded actor writes ordinary instance state. Each thread holds its
