@@ -1,6 +1,6 @@
 export { ActorPool, ActorPoolError, ActorPoolTimeoutError } from './client/actor-pool.js';
 export { cancel, type WaitOptions, wait } from './client/calls.js';
-export { callSignal } from './client/context.js';
+export { callSignal, exitActor } from './client/context.js';
 export { registerErrorClass } from './client/error-classes.js';
 export { transfer } from './client/transfer.js';
 export { actor } from './decorators/actor.js';
@@ -28,7 +28,7 @@ export { sharedArray } from './shared/array.js';
 export { SharedCounter } from './shared/counter.js';
 export { Mutex } from './shared/mutex.js';
 export { SharedPrimitive } from './shared/primitive.js';
-export { kill, shutdown } from './supervisor/lifecycle.js';
+export { kill, type ShutdownOptions, shutdown } from './supervisor/lifecycle.js';
 export type { ActorSummary } from './supervisor/record.js';
 export { listActors } from './supervisor/registry.js';
 export { spawn } from './supervisor/spawn.js';

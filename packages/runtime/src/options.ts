@@ -1,3 +1,4 @@
+import type { ResourceLimits } from 'node:worker_threads';
 import type { ActorClass } from './types.js';
 import type { ActorKind } from './wire/messages.js';
 
@@ -44,6 +45,14 @@ export interface ActorOptions {
    * @default Infinity
    */
   maxPendingCalls?: number;
+  /**
+   * Heap limits of each of the actor's threads (Node's `Worker` `resourceLimits`). An actor that
+   * runs out of heap dies alone, its calls rejecting with `ActorDiedError` saying so. Memory held
+   * by ArrayBuffers lies outside what V8 limits.
+   *
+   * @example @actor({ resourceLimits: { maxOldGenerationSizeMb: 256 } })
+   */
+  resourceLimits?: ResourceLimits;
 }
 
 /** Options of `@method(options)`. */
@@ -91,6 +100,8 @@ export type SpawnOptions<C extends ActorClass> = {
   name?: string;
   /** Overrides the class's `maxPendingCalls`. */
   maxPendingCalls?: number;
+  /** Overrides the class's `resourceLimits`. */
+  resourceLimits?: ResourceLimits;
 };
 
 /**

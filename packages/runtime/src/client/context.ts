@@ -68,3 +68,22 @@ export function callSignal(): AbortSignal {
   }
   return source.signalFor(callEndpoint, callId);
 }
+
+let exitHandler: (() => void) | undefined;
+
+/** The host installs what `exitActor()` does in its worker. */
+export function setExitHandler(handler: () => void): void {
+  exitHandler = handler;
+}
+
+/**
+ * Inside an actor method: ends the actor once its running calls are done (this one included).
+ * Calls not yet started reject with `ActorDiedError`, `onShutdown()` runs if the class has one,
+ * and later calls reject with `ActorDiedError` saying the actor called `exitActor()`.
+ */
+export function exitActor(): void {
+  if (exitHandler === undefined) {
+    throw new TypeError('exitActor() must be called inside an actor, from one of its methods.');
+  }
+  exitHandler();
+}

@@ -4,7 +4,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { decodeDeep } from '../client/codec.js';
-import { loadViolation, setSpawnGuard } from '../client/context.js';
+import { loadViolation, setExitHandler, setSpawnGuard } from '../client/context.js';
 import { Endpoint } from '../client/endpoint.js';
 import '../client/handle.js';
 import type { HostInit } from '../wire/messages.js';
@@ -24,6 +24,17 @@ const executor = new Executor(
   init.stats,
 );
 executor.setMainEndpoint(new Endpoint(init.port, executor));
+
+setExitHandler(() => executor.requestExit());
+
+// Errors in an actor's background work (a timer, a promise nobody awaits) are reported with the
+// actor's name (the output prefix) and do not end the actor, as Ray logs them and goes on.
+process.on('uncaughtException', (error) => {
+  console.error('uncaught exception in background work (the actor goes on):', error);
+});
+process.on('unhandledRejection', (reason) => {
+  console.error('unhandled rejection in background work (the actor goes on):', reason);
+});
 
 let phase: 'loading' | 'constructing' | 'serving' = 'loading';
 

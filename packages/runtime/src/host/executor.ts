@@ -9,6 +9,8 @@ import {
 } from '../shared/primitive.js';
 import { Op, READY_METHOD, type SharedFields, STREAM_WINDOW, StatSlot } from '../wire/messages.js';
 
+/** How long `onShutdown()` may take when `shutdown()` gives no `timeoutMs` (ms). */
+const DEFAULT_HOOK_TIMEOUT_MS = 5000;
 /** Results of sync calls wait for the end of a batch, but never longer than this (ms). */
 const RESULT_SLICE_MS = 2;
 /** Slots of one queued call: endpoint, callId, methodId, args. */
@@ -52,6 +54,9 @@ interface Group {
  */
 export class Executor implements CallTarget, SignalSource {
   private state = State.Loading;
+  private drainReason = 'it was shut down';
+  private hookTimeoutMs = DEFAULT_HOOK_TIMEOUT_MS;
+  private finishing = false;
   private instance: object | undefined;
   private methods: (Method | undefined)[] = [];
   private initError: unknown;
@@ -157,7 +162,7 @@ export class Executor implements CallTarget, SignalSource {
         else if (this.state === State.Loading) this.earlyUnify = message[1] as SharedFields;
         return;
       case Op.Shutdown:
-        this.beginDrain();
+        this.beginDrain('it was shut down', (message[1] as number | undefined) ?? undefined);
         return;
       case Op.Kill:
         flushReplies();
@@ -370,7 +375,9 @@ export class Executor implements CallTarget, SignalSource {
 
   private dropMessage(methodId: number): string {
     const method = this.methodNames[methodId] ?? `#${methodId}`;
-    return `Actor ${this.actorName} was shut down before call '${method}' started; it did not run.`;
+    return this.drainReason === 'it was shut down'
+      ? `Actor ${this.actorName} was shut down before call '${method}' started; it did not run.`
+      : `Actor ${this.actorName} ended (${this.drainReason}) before call '${method}' started; it did not run.`;
   }
 
   private drainQueues(each: (endpoint: Endpoint, callId: number, methodId: number) => void): void {
@@ -385,24 +392,59 @@ export class Executor implements CallTarget, SignalSource {
     this.stats[StatSlot.Queued] = 0;
   }
 
-  private beginDrain(): void {
+  /**
+   * Ends the actor gracefully: calls not yet started are dropped, running calls finish, then
+   * `onShutdown()` runs (bounded by `hookTimeoutMs`) and the supervisor is told why it ended.
+   */
+  private beginDrain(reason = 'it was shut down', hookTimeoutMs = DEFAULT_HOOK_TIMEOUT_MS): void {
     if (this.state === State.Draining) return;
     const wasFailed = this.state === State.Failed;
     this.state = State.Draining;
+    this.drainReason = reason;
+    this.hookTimeoutMs = hookTimeoutMs;
     this.drainQueues((endpoint, callId, methodId) =>
       endpoint.drop(callId, this.dropMessage(methodId)),
     );
     for (const [endpoint, callId] of this.readyWaiters) {
       if (wasFailed) endpoint.fail(callId, this.initError);
-      else endpoint.drop(callId, `Actor ${this.actorName} was shut down before it was ready.`);
+      else endpoint.drop(callId, `Actor ${this.actorName} ended (${reason}) before it was ready.`);
     }
     this.readyWaiters.length = 0;
     if (this.running === 0) this.finishDrain();
   }
 
+  /** Asked from inside a call (`exitActor()`): end once the running calls are done. */
+  requestExit(): void {
+    this.beginDrain('it called exitActor()');
+  }
+
   private finishDrain(): void {
+    if (this.finishing) return;
+    this.finishing = true;
     flushReplies();
-    this.mainEndpoint?.post([Op.Drained]);
+    const done = () => this.mainEndpoint?.post([Op.Drained, this.drainReason]);
+    const hook = (this.instance as { onShutdown?: unknown } | undefined)?.onShutdown;
+    if (typeof hook !== 'function') {
+      done();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        console.error(
+          `onShutdown() of actor ${this.actorName} did not finish within ${this.hookTimeoutMs} ms; ` +
+            'the actor ends without waiting for it.',
+        );
+        resolve();
+      }, this.hookTimeoutMs);
+    });
+    const run = (async () => hook.call(this.instance))().catch((error: unknown) => {
+      console.error(`onShutdown() of actor ${this.actorName} threw:`, error);
+    });
+    Promise.race([run, bounded]).then(() => {
+      clearTimeout(timer);
+      done();
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type ResourceLimits, Worker } from 'node:worker_threads';
 import type { Transferable } from '../wire/messages.js';
 import { type HostInit, Op, STAT_SLOTS, StatSlot } from '../wire/messages.js';
 
@@ -21,6 +21,7 @@ export interface HostWorker {
 export function startHostWorker(
   init: Omit<HostInit, 'port' | 'stats'>,
   transfers: Transferable[],
+  resourceLimits?: ResourceLimits,
 ): HostWorker {
   const { port1, port2 } = new MessageChannel();
   const stats = new Int32Array(new SharedArrayBuffer(STAT_SLOTS * 4));
@@ -28,6 +29,7 @@ export function startHostWorker(
     workerData: { ...init, port: port2, stats } satisfies HostInit,
     transferList: [port2, ...(transfers as never[])],
     name: init.name,
+    resourceLimits,
   });
   worker.unref();
   const host: HostWorker = { worker, port: port1, stats, lastError: undefined };
@@ -37,16 +39,44 @@ export function startHostWorker(
   return host;
 }
 
-/** Asks the host to end: queued calls are dropped, running calls finish, then it drains. */
-export function requestShutdown(host: HostWorker, post: (message: unknown[]) => void): void {
+/**
+ * Asks the host to end: queued calls are dropped, running calls finish, `onShutdown()` runs
+ * (within `timeoutMs` where given), then it drains.
+ */
+export function requestShutdown(
+  host: HostWorker,
+  post: (message: unknown[]) => void,
+  timeoutMs?: number,
+): void {
   Atomics.store(host.stats, StatSlot.ShutdownRequested, 1);
-  post([Op.Shutdown]);
+  post(timeoutMs === undefined ? [Op.Shutdown] : [Op.Shutdown, timeoutMs]);
+}
+
+/** Waits for `exited`, or calls `onTimeout` after `timeoutMs` and then waits for it. */
+export async function endWithin(
+  exited: Promise<void>,
+  timeoutMs: number | undefined,
+  onTimeout: () => void,
+): Promise<void> {
+  if (timeoutMs === undefined) return exited;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs);
+  });
+  if ((await Promise.race([exited, late])) === 'late') onTimeout();
+  clearTimeout(timer);
+  return exited;
 }
 
 export function exitReason(code: number, host: HostWorker, killed: boolean): string {
   if (killed) return 'it was killed';
-  if (host.lastError) {
-    return `its worker crashed: ${host.lastError.name}: ${host.lastError.message}`;
+  const error = host.lastError as (Error & { code?: string }) | undefined;
+  if (error?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return (
+      `it ran out of memory (${error.message}); raise resourceLimits.maxOldGenerationSizeMb ` +
+      'if it needs more (ArrayBuffer memory is outside what V8 limits)'
+    );
   }
+  if (error) return `its worker crashed: ${error.name}: ${error.message}`;
   return `its worker exited with code ${code}`;
 }

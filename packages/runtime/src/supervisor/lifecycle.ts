@@ -16,10 +16,20 @@ export async function kill(handle: object): Promise<void> {
   await (record ? record.kill() : ref.kill());
 }
 
+/** Options of `shutdown`. */
+export interface ShutdownOptions {
+  /**
+   * How long running calls (and `onShutdown()`) may take; then the actors are ended, and calls
+   * still running reject with `ActorDiedError`. @default no limit (onShutdown: 5 s)
+   */
+  timeoutMs?: number;
+}
+
 /**
  * Ends every actor this thread spawned: calls not yet started reject with `ActorDiedError`,
- * running calls finish, then the threads exit. The process can then end by itself.
+ * running calls finish (within `timeoutMs`, where given), each actor's `onShutdown()` runs, then
+ * the threads exit. The process can then end by itself.
  */
-export async function shutdown(): Promise<void> {
-  await Promise.all(ownedRecords().map((record) => record.shutdown()));
+export async function shutdown(options: ShutdownOptions = {}): Promise<void> {
+  await Promise.all(ownedRecords().map((record) => record.shutdown(options.timeoutMs)));
 }

@@ -104,7 +104,11 @@ export function planSpawn<C extends ActorClass>(
         awaitUnify,
       };
       try {
-        return startHostWorker(init, transfers);
+        return startHostWorker(
+          init,
+          transfers,
+          options.resourceLimits ?? def.options.resourceLimits,
+        );
       } catch (error) {
         if (!isDataCloneError(error)) throw error;
         throw constructorArgumentError(def.className, args);

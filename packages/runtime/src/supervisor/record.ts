@@ -24,8 +24,11 @@ export interface ActorRecord {
   summary(): ActorSummary;
   /** Ends the actor at once; pending calls reject with `ActorDiedError`. */
   kill(): Promise<void>;
-  /** Rejects queued calls, lets running calls finish, then ends the actor. */
-  shutdown(): Promise<void>;
+  /**
+   * Rejects queued calls, lets running calls finish (for up to `timeoutMs`, then ends them), runs
+   * `onShutdown()`, then ends the actor.
+   */
+  shutdown(timeoutMs?: number): Promise<void>;
   /** Settles when the actor's threads have all exited. */
   readonly exited: Promise<void>;
 }

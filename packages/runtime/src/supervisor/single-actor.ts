@@ -1,6 +1,6 @@
 import { PortConnection } from '../client/connection.js';
 import { Op, StatSlot } from '../wire/messages.js';
-import { exitReason, type HostWorker, requestShutdown } from './host-worker.js';
+import { endWithin, exitReason, type HostWorker, requestShutdown } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
 import type { ActorRecord, ActorSummary } from './record.js';
 
@@ -15,7 +15,9 @@ export class SingleWorkerActor implements ActorRecord {
     this.host = plan.startWorker(0, false);
     this.ref = new PortConnection(this.host.port, plan.info, true);
     this.ref.onControl = (message) => {
-      if (message[0] === Op.Drained) void this.host.worker.terminate();
+      if (message[0] !== Op.Drained) return;
+      this.ending ??= message[1] as string;
+      void this.host.worker.terminate();
     };
     this.exited = new Promise((resolve) => {
       this.host.worker.once('exit', (code) => {
@@ -47,10 +49,13 @@ export class SingleWorkerActor implements ActorRecord {
     await this.exited;
   }
 
-  async shutdown(): Promise<void> {
+  async shutdown(timeoutMs?: number): Promise<void> {
     this.ending ??= 'it was shut down';
     this.host.worker.ref();
-    requestShutdown(this.host, (message) => this.ref.post(message));
-    await this.exited;
+    requestShutdown(this.host, (message) => this.ref.post(message), timeoutMs);
+    await endWithin(this.exited, timeoutMs, () => {
+      this.ending = `it was shut down, and its calls had not finished within ${timeoutMs} ms`;
+      void this.host.worker.terminate();
+    });
   }
 }

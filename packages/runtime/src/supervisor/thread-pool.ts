@@ -5,7 +5,7 @@ import { type CallTarget, Endpoint } from '../client/endpoint.js';
 import type { ActorRef } from '../client/ref.js';
 import { ActorDiedError } from '../errors.js';
 import { Op, READY_METHOD, type SharedFields, StatSlot } from '../wire/messages.js';
-import { exitReason, type HostWorker, requestShutdown } from './host-worker.js';
+import { endWithin, exitReason, type HostWorker, requestShutdown } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
 import type { ActorRecord, ActorSummary } from './record.js';
 
@@ -105,7 +105,13 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
       retired: false,
     };
     replica.conn.onControl = (message) => {
-      if (message[0] === Op.Drained) void host.worker.terminate();
+      if (message[0] !== Op.Drained) return;
+      void host.worker.terminate();
+      // A replica that called exitActor() ends the whole actor, gracefully.
+      if (this.ending === undefined) {
+        this.ending = message[1] as string;
+        void this.shutdown();
+      }
     };
     this.live++;
     host.worker.once('exit', (code) => {
@@ -296,7 +302,7 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     await this.exited;
   }
 
-  async shutdown(): Promise<void> {
+  async shutdown(timeoutMs?: number): Promise<void> {
     this.ending ??= 'it was shut down';
     for (const group of this.groups) {
       for (const call of group.queue.splice(0)) {
@@ -315,8 +321,11 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     );
     for (const r of this.replicas) {
       r.host.worker.ref();
-      requestShutdown(r.host, (message) => r.conn.post(message));
+      requestShutdown(r.host, (message) => r.conn.post(message), timeoutMs);
     }
-    await this.exited;
+    await endWithin(this.exited, timeoutMs, () => {
+      this.ending = `it was shut down, and its calls had not finished within ${timeoutMs} ms`;
+      for (const r of this.replicas) void r.host.worker.terminate();
+    });
   }
 }
