@@ -53,6 +53,36 @@ export interface ActorOptions {
    * @example @actor({ resourceLimits: { maxOldGenerationSizeMb: 256 } })
    */
   resourceLimits?: ResourceLimits;
+  /**
+   * How often a crashed actor is rebuilt with its constructor arguments (-1: without end). Calls
+   * running or queued at the crash reject with `ActorDiedError` unless `maxTaskRetries` resends
+   * them. In a threaded actor only the crashed thread is replaced, counting one restart.
+   *
+   * @default 0
+   */
+  maxRestarts?: number;
+  /**
+   * How often a call interrupted by a crash is sent again (to the restarted actor), -1 without
+   * end. A retried method may run more than once (at-least-once): make it idempotent. Method and
+   * per-call options override it.
+   *
+   * @default 0
+   */
+  maxTaskRetries?: number;
+  /**
+   * Also retry (within `maxTaskRetries`) a call whose method threw: `true` for any error, or the
+   * error names (`err.name`) to retry on.
+   *
+   * @default false
+   */
+  retryExceptions?: boolean | string[];
+}
+
+/** When a call is sent again: on a crash, and on a thrown error where `exceptions` says so. */
+export interface RetryPolicy {
+  /** Sends left (-1: without end). */
+  maxTaskRetries: number;
+  retryExceptions: boolean | readonly string[];
 }
 
 /** Options of `@method(options)`. */
@@ -65,6 +95,10 @@ export interface MethodOptions {
   concurrencyGroup?: string;
   /** Rejects a call with `TimeoutError` this long after it was made; see `CallOptions.timeoutMs`. */
   timeoutMs?: number;
+  /** Overrides the actor's `maxTaskRetries` for this method. */
+  maxTaskRetries?: number;
+  /** Overrides the actor's `retryExceptions` for this method. */
+  retryExceptions?: boolean | string[];
 }
 
 /**
@@ -85,6 +119,10 @@ export interface CallOptions {
    * interrupted: it runs on to its end and its result is discarded.
    */
   timeoutMs?: number;
+  /** Overrides the method's `maxTaskRetries` for this call. */
+  maxTaskRetries?: number;
+  /** Overrides the method's `retryExceptions` for this call. */
+  retryExceptions?: boolean | string[];
 }
 
 /** Options of `spawn(Class, options)`. */
@@ -102,6 +140,10 @@ export type SpawnOptions<C extends ActorClass> = {
   maxPendingCalls?: number;
   /** Overrides the class's `resourceLimits`. */
   resourceLimits?: ResourceLimits;
+  /** Overrides the class's `maxRestarts`. */
+  maxRestarts?: number;
+  /** Overrides the class's `maxTaskRetries` (methods that set their own keep it). */
+  maxTaskRetries?: number;
 };
 
 /**

@@ -4,7 +4,7 @@ import {
   PendingCallsLimitError,
   TimeoutError,
 } from '../errors.js';
-import type { CallOptions } from '../options.js';
+import type { CallOptions, RetryPolicy } from '../options.js';
 import type { ActorRef } from './ref.js';
 
 /**
@@ -112,7 +112,15 @@ export function invoke(
     }
     pendingByActor.set(ref.actorId, pending + 1);
   }
-  const promise = send(ref, methodId, args, group);
+  const policy =
+    options.maxTaskRetries !== undefined || options.retryExceptions !== undefined
+      ? {
+          maxTaskRetries: options.maxTaskRetries ?? ref.retries[methodId]?.maxTaskRetries ?? 0,
+          retryExceptions:
+            options.retryExceptions ?? ref.retries[methodId]?.retryExceptions ?? false,
+        }
+      : undefined;
+  const promise = send(ref, methodId, args, group, policy);
   const timeoutMs = options.timeoutMs ?? ref.methodTimeouts[methodId];
   let timer: NodeJS.Timeout | undefined;
   if (timeoutMs !== undefined) {
@@ -148,9 +156,17 @@ export function invoke(
  * Sends a call, first resolving arguments that are promises (results of other calls). Such a
  * call is held alone: later calls go on, except on a serial actor, whose calls keep their order.
  */
-function send(ref: ActorRef, methodId: number, args: unknown[], group?: number) {
+function send(
+  ref: ActorRef,
+  methodId: number,
+  args: unknown[],
+  group?: number,
+  policy?: RetryPolicy,
+) {
   const tail = ref.kind === 'serial' ? serialTails.get(ref) : undefined;
-  if (tail === undefined && !hasPromiseArgument(args)) return ref.call(methodId, args, group);
+  if (tail === undefined && !hasPromiseArgument(args)) {
+    return ref.call(methodId, args, group, policy);
+  }
   let resolve!: (value: unknown) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise((res, rej) => {
@@ -163,7 +179,7 @@ function send(ref: ActorRef, methodId: number, args: unknown[], group?: number) 
   ready.then(
     ([, resolved]) => {
       if (cancelled) return;
-      sent = ref.call(methodId, resolved, group);
+      sent = ref.call(methodId, resolved, group, policy);
       sent.then(resolve, reject);
     },
     (error) => {

@@ -1,5 +1,6 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ActorDefinitionError, ActorDiedError, SerializationError } from '../errors.js';
+import type { RetryPolicy } from '../options.js';
 import { reviveRemoteError } from '../wire/errors.js';
 import type { Transferable } from '../wire/messages.js';
 import { Op, READY_METHOD, type SerializedError, Status } from '../wire/messages.js';
@@ -9,7 +10,7 @@ import { findErrorClass } from './error-classes.js';
 import type { ActorInfo, ActorRef } from './ref.js';
 import { RemoteStream } from './stream.js';
 
-interface Pending {
+export interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   /** A streaming call's items, as they arrive. */
@@ -17,6 +18,15 @@ interface Pending {
   methodId: number;
   /** The promise the caller holds, to find the call again on `cancel(promise)`. */
   promise: Promise<unknown> | null;
+  /** Kept only for a call that may be sent again: its arguments, group and sends left. */
+  args: unknown[] | undefined;
+  group: number | undefined;
+  retry: { left: number; exceptions: boolean | readonly string[] } | undefined;
+}
+
+/** Whether a thrown error (as it crossed the thread) is one the call's policy retries on. */
+function retriesOn(exceptions: boolean | readonly string[], error: SerializedError): boolean {
+  return exceptions === true || (Array.isArray(exceptions) && exceptions.includes(error.name));
 }
 
 /**
@@ -52,22 +62,62 @@ export class PortConnection implements ActorRef {
     port.unref();
   }
 
-  call(methodId: number, args: unknown[], group?: number): Promise<unknown> {
+  call(methodId: number, args: unknown[], group?: number, policy?: RetryPolicy): Promise<unknown> {
     if (this.death !== undefined) return Promise.reject(this.deadError(methodId, false));
+    let pending: Pending | undefined;
+    const promise = new Promise((resolve, reject) => {
+      pending = {
+        resolve,
+        reject,
+        methodId,
+        promise: null,
+        args: undefined,
+        group: undefined,
+        retry: undefined,
+      };
+    });
+    const p = pending as Pending;
+    p.promise = promise;
+    const retry = policy ?? this.retries[methodId];
+    if (retry !== undefined && retry.maxTaskRetries !== 0) {
+      p.args = args;
+      p.group = group;
+      p.retry = { left: retry.maxTaskRetries, exceptions: retry.retryExceptions };
+    }
+    this.send(p, args, group);
+    return promise;
+  }
+
+  /** Queues a call for the next batch under a new call id. */
+  private send(p: Pending, args: unknown[], group: number | undefined): void {
     const callId = this.nextCallId++;
-    this.outbox.push(callId, group === undefined ? methodId : [methodId, group], args);
+    this.outbox.push(callId, group === undefined ? p.methodId : [p.methodId, group], args);
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(this.flush);
     }
-    let pending: Pending | undefined;
-    const promise = new Promise((resolve, reject) => {
-      pending = { resolve, reject, methodId, promise: null };
-    });
-    (pending as Pending).promise = promise;
     if (this.pending.size === 0) this.port.ref();
-    this.pending.set(callId, pending as Pending);
-    return promise;
+    this.pending.set(callId, p);
+  }
+
+  /** Sends a call again (here, or on a restarted actor's new connection), using up one retry. */
+  retry(p: Pending): void {
+    const retry = p.retry as NonNullable<Pending['retry']>;
+    if (retry.left > 0) retry.left--;
+    this.send(p, p.args as unknown[], p.group);
+  }
+
+  /** Whether a pending call may be sent again. */
+  static canRetry(p: Pending): boolean {
+    return p.retry !== undefined && p.retry.left !== 0 && p.onYield === undefined;
+  }
+
+  /** The pending calls, in the order they were made, taken away unsettled (a restart). */
+  takePending(): [callId: number, call: Pending][] {
+    const taken = [...this.pending];
+    this.pending.clear();
+    this.port.unref();
+    return taken;
   }
 
   stream(methodId: number, args: unknown[]): RemoteStream {
@@ -273,6 +323,13 @@ export class PortConnection implements ActorRef {
           p.resolve(decodeDeep(value));
           break;
         case Status.Threw:
+          if (
+            PortConnection.canRetry(p) &&
+            retriesOn(p.retry?.exceptions ?? false, value as SerializedError)
+          ) {
+            this.retry(p);
+            break;
+          }
           p.reject(this.remoteError(value as SerializedError, p.methodId));
           break;
         case Status.NotCloneable: {

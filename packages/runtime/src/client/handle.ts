@@ -107,6 +107,7 @@ installHandleCodec({
         moduleUrl: ref.moduleUrl,
         groups: ref.groups,
         methodTimeouts: ref.methodTimeouts,
+        retries: ref.retries,
         streamMethods: ref.streamMethods,
         maxPendingCalls: ref.maxPendingCalls,
       },

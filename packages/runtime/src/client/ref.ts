@@ -1,12 +1,15 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { RetryPolicy } from '../options.js';
 import type { ActorInfo } from '../wire/messages.js';
 
 export type { ActorInfo };
 
 /** The thing behind a handle: something that can run calls on an actor. */
 export interface ActorRef extends ActorInfo {
-  /** Sends a call; `group` overrides the method's concurrency group. */
-  call(methodId: number, args: unknown[], group?: number): Promise<unknown>;
+  /**
+   * Sends a call; `group` overrides the method's concurrency group, `policy` its retry policy.
+   */
+  call(methodId: number, args: unknown[], group?: number, policy?: RetryPolicy): Promise<unknown>;
   /**
    * Rejects a pending call's promise at once with the error `makeError` builds for its method,
    * and tells the actor, which drops the call if it has not started and aborts its signal if it

@@ -19,6 +19,8 @@ export interface ActorDefinition {
   methodGroups: number[];
   /** Per-method `timeoutMs`, where given. */
   methodTimeouts: (number | undefined)[];
+  /** Per-method retry options, where given (the actor's apply to the others). */
+  methodRetries: Pick<MethodOptions, 'maxTaskRetries' | 'retryExceptions'>[];
   /** Ids of methods that are async generators: their calls stream. */
   streamMethods: number[];
   options: ActorOptions;
@@ -181,6 +183,10 @@ export function defineActor(
     groups,
     methodGroups,
     methodTimeouts: facts.names.map((name) => methodOptions.get(name)?.timeoutMs),
+    methodRetries: facts.names.map((name) => {
+      const { maxTaskRetries, retryExceptions } = methodOptions.get(name) ?? {};
+      return { maxTaskRetries, retryExceptions };
+    }),
     streamMethods: facts.names.flatMap((name, id) => (facts.generators.has(name) ? [id] : [])),
     options,
     compiled: compiled !== undefined,

@@ -319,6 +319,8 @@ export class Executor implements CallTarget, SignalSource {
     group.running++;
     this.running++;
     this.stats[StatSlot.Running] = this.running;
+    if (group.limit === 1 && endpoint === this.mainEndpoint)
+      this.stats[StatSlot.RunningCall] = callId;
     let result: unknown;
     enterCall(this, endpoint, callId);
     try {
@@ -351,6 +353,7 @@ export class Executor implements CallTarget, SignalSource {
     group.running--;
     this.running--;
     this.stats[StatSlot.Running] = this.running;
+    if (group.limit === 1 && endpoint === this.mainEndpoint) this.stats[StatSlot.RunningCall] = 0;
     if (this.controllers.size > 0) this.controllers.get(endpoint)?.delete(callId);
     if (ok) {
       this.stats[StatSlot.Done]++;

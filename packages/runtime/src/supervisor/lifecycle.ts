@@ -4,16 +4,17 @@ import { ownedRecord, ownedRecords } from './registry.js';
 
 /**
  * Ends an actor at once, whatever it is doing: its pending and later calls reject with
- * `ActorDiedError`. Resolves when its threads have exited (from the thread that spawned it) or
+ * `ActorDiedError`. With `{ noRestart: false }` (Ray's option; `true` by default) it ends as a
+ * crash would, and restarts if its `maxRestarts` allows. Resolves when its threads have exited (from the thread that spawned it) or
  * once the request is sent (from a thread that was handed the handle).
  */
-export async function kill(handle: object): Promise<void> {
+export async function kill(handle: object, options: { noRestart?: boolean } = {}): Promise<void> {
   const ref = refOf(handle);
   if (!ref) {
     throw new ActorDefinitionError('kill(handle): not an actor handle (use what spawn returned).');
   }
   const record = ownedRecord(ref.actorId);
-  await (record ? record.kill() : ref.kill());
+  await (record ? record.kill(options.noRestart ?? true) : ref.kill());
 }
 
 /** Options of `shutdown`. */

@@ -19,6 +19,8 @@ export interface SpawnPlan {
   groupLimits: number[];
   /** Group id of each method. */
   methodGroups: number[];
+  /** Restarts allowed after crashes (Infinity for -1). */
+  maxRestarts: number;
   /** Starts the worker of replica `replica` (constructor arguments are encoded anew for each). */
   startWorker(replica: number, awaitUnify: boolean): HostWorker;
 }
@@ -75,6 +77,12 @@ export function planSpawn<C extends ActorClass>(
     moduleUrl: def.module,
     groups: def.groups,
     methodTimeouts: def.methodTimeouts,
+    retries: def.methodRetries.map((method) => {
+      const maxTaskRetries =
+        method.maxTaskRetries ?? options.maxTaskRetries ?? def.options.maxTaskRetries ?? 0;
+      const retryExceptions = method.retryExceptions ?? def.options.retryExceptions ?? false;
+      return maxTaskRetries === 0 ? undefined : { maxTaskRetries, retryExceptions };
+    }),
     streamMethods: def.streamMethods,
     maxPendingCalls,
   };
@@ -86,6 +94,7 @@ export function planSpawn<C extends ActorClass>(
     info,
     groupLimits,
     methodGroups: def.methodGroups,
+    maxRestarts: restartsFrom(options.maxRestarts ?? def.options.maxRestarts ?? 0, def.className),
     startWorker(replica, awaitUnify) {
       const transfers: Transferable[] = [];
       const init = {
@@ -130,4 +139,15 @@ function constructorArgumentError(className: string, args: unknown[]): Serializa
     'constructor',
     bad?.index ?? 0,
   );
+}
+
+function restartsFrom(maxRestarts: number, className: string): number {
+  if (maxRestarts === -1) return Number.POSITIVE_INFINITY;
+  if (!(Number.isInteger(maxRestarts) && maxRestarts >= 0)) {
+    throw new ActorDefinitionError(
+      `spawn(${className}): maxRestarts must be -1 (without end) or a whole number >= 0, not ` +
+        `${maxRestarts}.`,
+    );
+  }
+  return maxRestarts;
 }

@@ -16,14 +16,19 @@ export interface ActorSummary {
   done: number;
   /** Calls that threw. */
   failed: number;
+  /** Times it was rebuilt after a crash (a threaded actor: threads replaced). */
+  restarts: number;
 }
 
 /** An actor this thread owns: it started its workers and ends them. */
 export interface ActorRecord {
   readonly ref: ActorRef;
   summary(): ActorSummary;
-  /** Ends the actor at once; pending calls reject with `ActorDiedError`. */
-  kill(): Promise<void>;
+  /**
+   * Ends the actor at once; pending calls reject with `ActorDiedError`. With `noRestart` false,
+   * ends it as a crash would: it restarts if restarts are left.
+   */
+  kill(noRestart?: boolean): Promise<void>;
   /**
    * Rejects queued calls, lets running calls finish (for up to `timeoutMs`, then ends them), runs
    * `onShutdown()`, then ends the actor.

@@ -4,6 +4,7 @@ import { PortConnection } from '../client/connection.js';
 import { type CallTarget, Endpoint } from '../client/endpoint.js';
 import type { ActorRef } from '../client/ref.js';
 import { ActorDiedError } from '../errors.js';
+import type { RetryPolicy } from '../options.js';
 import { Op, READY_METHOD, type SharedFields, StatSlot } from '../wire/messages.js';
 import { endWithin, exitReason, type HostWorker, requestShutdown } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
@@ -25,6 +26,7 @@ interface Running {
   inner: Promise<unknown>;
   methodId: number;
   reject(error: unknown): void;
+  call: QueuedCall;
 }
 
 interface QueuedCall {
@@ -33,6 +35,8 @@ interface QueuedCall {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   promise: Promise<unknown> | null;
+  /** Its retry policy, where it has one (sends left, and the errors it retries on). */
+  policy: RetryPolicy | undefined;
 }
 
 /** One concurrency group's threads and the calls waiting for them, in arrival order. */
@@ -59,12 +63,15 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
   private readonly replicas: Replica[] = [];
   private readonly groups: Group[];
   private failure: unknown;
+  private restartsLeft: number;
+  private restarts = 0;
   private ending: string | undefined;
   private sharedFields: SharedFields = {};
   private readonly readyPromise: Promise<void>;
 
   constructor(private readonly plan: SpawnPlan) {
     this.actorName = plan.info.name;
+    this.restartsLeft = plan.maxRestarts;
     this.exited = new Promise((resolve) => {
       this.markExited = resolve;
     });
@@ -77,7 +84,7 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     this.readyPromise.catch(() => {});
     this.ref = {
       ...plan.info,
-      call: (methodId, args, group) => this.call(methodId, args, group),
+      call: (methodId, args, group, policy) => this.call(methodId, args, group, policy),
       cancelCall: (promise, error, force) => this.cancelCall(promise, error, force),
       stream: (methodId) => {
         // A threaded actor has no async methods, so none of its methods is a generator.
@@ -142,11 +149,19 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     this.becomeIdle(replica);
   }
 
-  call(methodId: number, args: unknown[], group?: number): Promise<unknown> {
+  call(methodId: number, args: unknown[], group?: number, policy?: RetryPolicy): Promise<unknown> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     let queued: QueuedCall | undefined;
+    const retry = policy ?? this.plan.info.retries[methodId];
     const promise = new Promise((resolve, reject) => {
-      queued = { methodId, args, resolve, reject, promise: null };
+      queued = {
+        methodId,
+        args,
+        resolve,
+        reject,
+        promise: null,
+        policy: retry && retry.maxTaskRetries !== 0 ? { ...retry } : undefined,
+      };
     });
     (queued as QueuedCall).promise = promise;
     const g = this.groups[group ?? this.plan.methodGroups[methodId] ?? 0] ?? this.groups[0];
@@ -179,6 +194,42 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     return true;
   }
 
+  /**
+   * A replica's thread crashed with restarts left: a new thread and replica take its place (one
+   * restart counted), and its call is queued again if its retries allow, first in its group.
+   */
+  private restartThread(crashed: Replica, reason: string): void {
+    this.restartsLeft--;
+    this.restarts++;
+    const running = crashed.running;
+    crashed.running = undefined;
+    crashed.retired = true;
+    crashed.conn.die(reason);
+    const fresh = this.startReplica(crashed.index, crashed.group);
+    this.replicas[this.replicas.indexOf(crashed)] = fresh;
+    this.join(fresh).catch((e) => this.fail(e));
+    if (!running) return;
+    const { call } = running;
+    const policy = call.policy;
+    if (policy && policy.maxTaskRetries !== 0) {
+      if (policy.maxTaskRetries > 0) policy.maxTaskRetries--;
+      const group = this.groups[crashed.group];
+      group.queue.unshift(call);
+      this.pump(group);
+      return;
+    }
+    const method = this.plan.info.methods[call.methodId];
+    call.reject(
+      new ActorDiedError(
+        `Actor ${this.actorName}: the thread running call '${method}' crashed (${reason}) and ` +
+          `was replaced (restart ${this.restarts} of ${this.plan.maxRestarts}); the call was ` +
+          'running and may have run in part. Give it maxTaskRetries (and make it idempotent) ' +
+          'to have it sent again.',
+        this.actorName,
+      ),
+    );
+  }
+
   /** Ends a replica's thread (a forced cancel) and puts a new one, with a new replica, in its place. */
   private replace(old: Replica, error: Error): void {
     old.retired = true;
@@ -200,12 +251,14 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     while (group.idle.length > 0 && group.queue.length > 0) {
       const replica = group.idle.pop() as Replica;
       const call = group.queue.shift() as QueuedCall;
-      const inner = replica.conn.call(call.methodId, call.args);
+      // The replica's connection retries thrown errors the policy names; crashes are ours.
+      const inner = replica.conn.call(call.methodId, call.args, undefined, call.policy);
       const running: Running = {
         outer: call.promise as Promise<unknown>,
         inner,
         methodId: call.methodId,
         reject: call.reject,
+        call,
       };
       replica.running = running;
       inner.then(
@@ -239,6 +292,10 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
 
   private replicaExited(replica: Replica, code: number): void {
     if (replica.retired) return;
+    if (this.ending === undefined && this.failure === undefined && this.restartsLeft > 0) {
+      this.restartThread(replica, exitReason(code, replica.host, false));
+      return;
+    }
     const reason = this.ending ?? exitReason(code, replica.host, false);
     replica.conn.die(reason);
     this.fail(
@@ -289,10 +346,16 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
       running,
       done,
       failed,
+      restarts: this.restarts,
     };
   }
 
-  async kill(): Promise<void> {
+  async kill(noRestart = true): Promise<void> {
+    if (!noRestart) {
+      // As a crash of every thread: each is replaced while restarts are left.
+      for (const r of [...this.replicas]) void r.host.worker.terminate();
+      return;
+    }
     this.ending ??= 'it was killed';
     for (const r of this.replicas) {
       // Whoever awaits the end keeps the process alive until it comes.

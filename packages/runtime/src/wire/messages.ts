@@ -91,6 +91,11 @@ export interface ActorInfo {
   readonly streamMethods: readonly number[];
   /** Calls that may be pending on this actor from one thread. */
   readonly maxPendingCalls?: number;
+  /** Per-method retry policy, where a method's calls may be sent again. */
+  readonly retries: readonly (
+    | { maxTaskRetries: number; retryExceptions: boolean | readonly string[] }
+    | undefined
+  )[];
 }
 
 /** A handle as it crosses a thread: the receiver rebuilds a handle that calls through `port`. */
@@ -143,8 +148,13 @@ export enum StatSlot {
    * the message only when its loop is free, but checks this between calls.
    */
   ShutdownRequested = 4,
+  /**
+   * Id of the owner's call running now, 0 when none, kept by one-call-at-a-time hosts: after a
+   * crash it tells the call that may have run in part from those that never started.
+   */
+  RunningCall = 5,
 }
-export const STAT_SLOTS = 5;
+export const STAT_SLOTS = 6;
 
 /** Something `postMessage` can move rather than copy (an ArrayBuffer, a MessagePort…). */
 export type Transferable = import('node:worker_threads').TransferListItem;
