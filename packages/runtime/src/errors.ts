@@ -128,3 +128,8 @@ export class PendingCallsLimitError extends TroupeError {
     super(message);
   }
 }
+
+/** `getActor` found no live actor under that name in that namespace. */
+export class ActorNotFoundError extends TroupeError {
+  override name = 'ActorNotFoundError';
+}

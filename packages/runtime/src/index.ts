@@ -8,6 +8,7 @@ export { method, perThread } from './decorators/method.js';
 export {
   ActorDefinitionError,
   ActorDiedError,
+  ActorNotFoundError,
   CancelledError,
   PendingCallsLimitError,
   RemoteError,
@@ -31,5 +32,5 @@ export { SharedPrimitive } from './shared/primitive.js';
 export { kill, type ShutdownOptions, shutdown } from './supervisor/lifecycle.js';
 export type { ActorSummary } from './supervisor/record.js';
 export { listActors } from './supervisor/registry.js';
-export { spawn } from './supervisor/spawn.js';
+export { getActor, spawn } from './supervisor/spawn.js';
 export type { ActorClass, ActorHandle, MethodKeys, RemoteMethod } from './types.js';

@@ -134,8 +134,19 @@ export type SpawnOptions<C extends ActorClass> = {
    * actor's thread count. A serial class cannot be given more than 1: declare it on the class.
    */
   maxConcurrency?: number;
-  /** Name of this actor in logs and errors. @default `ClassName#n` */
+  /**
+   * Registers the actor under this name (in `namespace`), for `getActor` anywhere in the process;
+   * also its name in logs and errors. A name in use is refused, unless `getIfExists`. The name is
+   * freed when the actor ends. @default unnamed, shown as `ClassName#n`
+   */
   name?: string;
+  /** The namespace of `name`. @default 'default' */
+  namespace?: string;
+  /**
+   * With `name`: if a live actor already has it, return that actor's handle (the new arguments
+   * are ignored) instead of refusing.
+   */
+  getIfExists?: boolean;
   /** Overrides the class's `maxPendingCalls`. */
   maxPendingCalls?: number;
   /** Overrides the class's `resourceLimits`. */

@@ -41,6 +41,8 @@ export interface PortConnection extends ActorInfo {}
 export class PortConnection implements ActorRef {
   /** Messages other than results (the owner listens for `Op.Drained`). */
   onControl: ((message: unknown[]) => void) | undefined;
+  /** Called once when the connection dies (the registry forgets a name then). */
+  onDeath: (() => void) | undefined;
 
   private nextCallId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -221,6 +223,7 @@ export class PortConnection implements ActorRef {
     if (this.death !== undefined) return;
     this.death = reason;
     untrackRef(this);
+    this.onDeath?.();
     this.outbox = [Op.Calls];
     const pending = [...this.pending.values()];
     this.pending.clear();

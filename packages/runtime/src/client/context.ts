@@ -87,3 +87,14 @@ export function exitActor(): void {
   }
   exitHandler();
 }
+
+let registryPort: import('node:worker_threads').MessagePort | undefined;
+
+/** In a worker: its port to the name registry, which lives in the main thread. */
+export function setRegistryPort(port: import('node:worker_threads').MessagePort): void {
+  registryPort = port;
+}
+
+export function ownRegistryPort(): import('node:worker_threads').MessagePort | undefined {
+  return registryPort;
+}

@@ -4,7 +4,12 @@
  */
 import { workerData } from 'node:worker_threads';
 import { decodeDeep } from '../client/codec.js';
-import { loadViolation, setExitHandler, setSpawnGuard } from '../client/context.js';
+import {
+  loadViolation,
+  setExitHandler,
+  setRegistryPort,
+  setSpawnGuard,
+} from '../client/context.js';
 import { Endpoint } from '../client/endpoint.js';
 import '../client/handle.js';
 import type { HostInit } from '../wire/messages.js';
@@ -26,6 +31,7 @@ const executor = new Executor(
 executor.setMainEndpoint(new Endpoint(init.port, executor));
 
 setExitHandler(() => executor.requestExit());
+setRegistryPort(init.registryPort);
 
 // Errors in an actor's background work (a timer, a promise nobody awaits) are reported with the
 // actor's name (the output prefix) and do not end the actor, as Ray logs them and goes on.

@@ -7,6 +7,7 @@ import type { SpawnOptions } from '../options.js';
 import type { ActorClass } from '../types.js';
 import type { Transferable } from '../wire/messages.js';
 import { type HostWorker, startHostWorker } from './host-worker.js';
+import { registryPortForWorker } from './names.js';
 
 let sequence = 0;
 
@@ -96,8 +97,10 @@ export function planSpawn<C extends ActorClass>(
     methodGroups: def.methodGroups,
     maxRestarts: restartsFrom(options.maxRestarts ?? def.options.maxRestarts ?? 0, def.className),
     startWorker(replica, awaitUnify) {
-      const transfers: Transferable[] = [];
+      const registryPort = registryPortForWorker();
+      const transfers: Transferable[] = [registryPort];
       const init = {
+        registryPort,
         actorId: info.actorId,
         name: def.kind === 'threaded' ? `${name}/${replica}` : name,
         kind: def.kind,

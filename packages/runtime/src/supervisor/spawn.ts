@@ -3,9 +3,10 @@ import { recordLoadViolation, spawnRefusal } from '../client/context.js';
 import { loadErrorClasses } from '../client/error-classes.js';
 import { createHandle } from '../client/handle.js';
 import { definitionOf } from '../decorators/definition.js';
-import { ActorDefinitionError } from '../errors.js';
+import { ActorDefinitionError, ActorNotFoundError } from '../errors.js';
 import type { SpawnOptions } from '../options.js';
 import type { ActorClass, ActorHandle } from '../types.js';
+import { lookupName, nameKey, registerName } from './names.js';
 import { planSpawn } from './plan.js';
 import { register } from './registry.js';
 import { SingleWorkerActor } from './single-actor.js';
@@ -41,11 +42,50 @@ export function spawn<C extends ActorClass>(
     throw error;
   }
   if (!def.compiled) warnWithoutTransformer(def.className);
+  if (def.module) loadErrorClasses(def.module);
+  const key = options.name === undefined ? undefined : nameKey(options.name, options.namespace);
+  if (key !== undefined) {
+    const existing = lookupName(key);
+    if (existing && options.getIfExists) {
+      return createHandle(existing) as ActorHandle<InstanceType<C>>;
+    }
+    if (existing) throw nameTaken(def.className, options);
+  }
   const plan = planSpawn(def, options);
   const record = def.kind === 'threaded' ? new ThreadPoolActor(plan) : new SingleWorkerActor(plan);
   register(record);
-  if (def.module) loadErrorClasses(def.module);
+  if (key !== undefined && !registerName(key, record.ref, record.exited)) {
+    // Another thread took the name between the lookup and now.
+    void record.kill();
+    throw nameTaken(def.className, options);
+  }
   return createHandle(record.ref) as ActorHandle<InstanceType<C>>;
+}
+
+function nameTaken(className: string, options: { name?: string; namespace?: string }) {
+  return new ActorDefinitionError(
+    `spawn(${className}, { name: '${options.name}' }): a live actor already has that name in ` +
+      `namespace '${options.namespace ?? 'default'}'. Pass getIfExists: true to use it, pick ` +
+      'another name, or kill it first (which frees the name).',
+  );
+}
+
+/**
+ * The handle of the live actor registered under `name` (in `namespace`), from anywhere in this
+ * process. `T` is the actor's class, for the handle's types.
+ *
+ * @example
+ * const counter = getActor<Counter>('global-counter');
+ */
+export function getActor<T>(name: string, options: { namespace?: string } = {}): ActorHandle<T> {
+  const ref = lookupName(nameKey(name, options.namespace));
+  if (!ref) {
+    throw new ActorNotFoundError(
+      `getActor('${name}'): no live actor has that name in namespace ` +
+        `'${options.namespace ?? 'default'}'. Spawn one with spawn(Class, { name: '${name}' }).`,
+    );
+  }
+  return createHandle(ref) as ActorHandle<T>;
 }
 
 let warned = false;

@@ -135,6 +135,8 @@ export interface HostInit {
   awaitUnify: boolean;
   /** Index of this thread among a threaded actor's replicas (0 otherwise). */
   replica: number;
+  /** This worker's port to the actor name registry (in the main thread). */
+  registryPort: import('node:worker_threads').MessagePort;
 }
 
 /** Slots of the per-actor counters the host keeps for `listActors()`. */
