@@ -67,6 +67,11 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
   private restarts = 0;
   private ending: string | undefined;
   private sharedFields: SharedFields = {};
+  private fieldsDefined: Promise<SharedFields> = Promise.resolve({});
+  private defineFields: (fields: SharedFields) => void = () => {};
+  private rejectReady: (error: unknown) => void = () => {};
+  /** The replica whose constructor is creating the shared fields, until it is done. */
+  private definer: Replica | undefined;
   private readonly readyPromise: Promise<void>;
 
   constructor(private readonly plan: SpawnPlan) {
@@ -78,7 +83,11 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     this.groups = plan.groupLimits.map(() => ({ idle: [], queue: [] }));
     let index = 0;
     plan.groupLimits.forEach((threads, group) => {
-      for (let i = 0; i < threads; i++) this.replicas.push(this.startReplica(index++, group));
+      for (let i = 0; i < threads; i++) {
+        // The first replica defines the shared fields; every other one adopts them.
+        this.replicas.push(this.startReplica(index, group, index > 0));
+        index++;
+      }
     });
     this.readyPromise = this.start();
     this.readyPromise.catch(() => {});
@@ -101,8 +110,8 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     this.exited.then(() => untrackRef(this.ref));
   }
 
-  private startReplica(index: number, group: number): Replica {
-    const host = this.plan.startWorker(index, index > 0);
+  private startReplica(index: number, group: number, adoptsFields: boolean): Replica {
+    const host = this.plan.startWorker(index, adoptsFields);
     const replica: Replica = {
       index,
       group,
@@ -129,24 +138,66 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     return replica;
   }
 
-  private async start(): Promise<void> {
+  /**
+   * Resolves once the first replica is built, with the shared primitives it created; rejects if
+   * its constructor threw. Every other replica, and any replacement, adopts them.
+   */
+  private start(): Promise<void> {
+    let defined!: (fields: SharedFields) => void;
+    this.fieldsDefined = new Promise((resolve) => {
+      defined = resolve;
+    });
+    this.defineFields = defined;
     const [first, ...others] = this.replicas;
-    try {
-      const fields = (await first.conn.call(READY_METHOD, [])) as SharedFields | undefined;
-      this.sharedFields = fields ?? {};
-      this.becomeIdle(first);
-      await Promise.all(others.map((replica) => this.join(replica)));
-    } catch (error) {
-      this.fail(error);
-      throw error;
-    }
+    for (const replica of others) this.join(replica);
+    void this.define(first).catch(() => {});
+    // Ready once some replica defined the fields (the first, or its replacement); rejected if
+    // the actor fails (a constructor threw).
+    return new Promise((resolve, reject) => {
+      this.fieldsDefined.then(() => resolve());
+      this.rejectReady = reject;
+    });
   }
 
-  /** A replica other than 0 adopts replica 0's shared fields, then serves. */
-  private async join(replica: Replica): Promise<void> {
-    replica.conn.post([Op.Unify, this.sharedFields]);
-    await replica.conn.call(READY_METHOD, []);
-    this.becomeIdle(replica);
+  /** The replica that creates the shared fields: the first, or its replacement if it died first. */
+  private define(replica: Replica): Promise<void> {
+    this.definer = replica;
+    const ready = replica.conn.call(READY_METHOD, []).then((fields) => {
+      this.sharedFields = (fields as SharedFields | undefined) ?? {};
+      this.definer = undefined;
+      this.defineFields(this.sharedFields);
+      this.becomeIdle(replica);
+    });
+    ready.catch((error) => this.joinFailed(replica, error));
+    return ready;
+  }
+
+  /** Starts a thread in place of one that ended, defining the shared fields if it had to. */
+  private replaceThread(old: Replica): void {
+    const defines = old === this.definer;
+    const fresh = this.startReplica(old.index, old.group, !defines);
+    this.replicas[this.replicas.indexOf(old)] = fresh;
+    if (defines) void this.define(fresh).catch(() => {});
+    else this.join(fresh);
+  }
+
+  /** A replica adopts the first replica's shared fields, then serves. */
+  private join(replica: Replica): void {
+    this.fieldsDefined
+      .then((fields) => {
+        replica.conn.post([Op.Unify, fields]);
+        return replica.conn.call(READY_METHOD, []);
+      })
+      .then(
+        () => this.becomeIdle(replica),
+        (error) => this.joinFailed(replica, error),
+      );
+  }
+
+  /** A constructor that throws ends the actor; a thread that died meanwhile is replaced. */
+  private joinFailed(replica: Replica, error: unknown): void {
+    if (replica.retired || replica.conn.isDead) return;
+    this.fail(error);
   }
 
   call(methodId: number, args: unknown[], group?: number, policy?: RetryPolicy): Promise<unknown> {
@@ -205,9 +256,7 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     crashed.running = undefined;
     crashed.retired = true;
     crashed.conn.die(reason);
-    const fresh = this.startReplica(crashed.index, crashed.group);
-    this.replicas[this.replicas.indexOf(crashed)] = fresh;
-    this.join(fresh).catch((e) => this.fail(e));
+    this.replaceThread(crashed);
     if (!running) return;
     const { call } = running;
     const policy = call.policy;
@@ -235,9 +284,7 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
     old.retired = true;
     old.conn.die(`its thread was replaced after a forced cancel (${error.message})`);
     void old.host.worker.terminate();
-    const fresh = this.startReplica(old.index, old.group);
-    this.replicas[this.replicas.indexOf(old)] = fresh;
-    this.join(fresh).catch((e) => this.fail(e));
+    this.replaceThread(old);
   }
 
   private becomeIdle(replica: Replica): void {
@@ -283,6 +330,7 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
   private fail(error: unknown): void {
     if (this.failure !== undefined) return;
     this.failure = error;
+    this.rejectReady(error);
     for (const group of this.groups) {
       group.idle.length = 0;
       for (const call of group.queue.splice(0)) call.reject(error);
