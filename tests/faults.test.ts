@@ -8,7 +8,7 @@ import {
   shutdown,
   spawn,
 } from '@troupe/runtime';
-import { Flaky, FragileThreads, Phoenix } from './fixtures/dist/faults.js';
+import { Caller, Flaky, FragileThreads, Phoenix } from './fixtures/dist/faults.js';
 
 afterAll(() => shutdown());
 
@@ -37,6 +37,15 @@ describe('restarts', () => {
     await expect(phoenix.crash(3)).rejects.toThrow(/is dead \(its worker exited with code 3\)/);
     await expect(phoenix.count()).rejects.toBeInstanceOf(ActorDiedError);
     expect(starts.get()).toBe(3);
+  });
+
+  test('a handle held by another actor follows a restarted actor to its new worker', async () => {
+    const phoenix = spawn(Phoenix, { args: [new SharedCounter()] });
+    const caller = spawn(Caller, { args: [phoenix] });
+    expect(await caller.count()).toBe(1);
+    expect(await caller.count()).toBe(2);
+    await phoenix.crash(1).catch(() => {});
+    expect(await caller.count()).toBe(1);
   });
 
   test('kill(handle, { noRestart: false }) restarts the actor; kill(handle) ends it', async () => {

@@ -1,4 +1,5 @@
 import { type Pending, PortConnection } from '../client/connection.js';
+import { ForwardingTarget } from '../client/forward.js';
 import type { ActorRef } from '../client/ref.js';
 import { ActorDiedError } from '../errors.js';
 import { Op, StatSlot } from '../wire/messages.js';
@@ -27,6 +28,7 @@ export class SingleWorkerActor implements ActorRecord {
       this.markExited = resolve;
     });
     this.start();
+    let forwarding: ForwardingTarget | undefined;
     // Handles hold this ref, which follows the actor from one worker to the next.
     this.ref = {
       ...plan.info,
@@ -34,9 +36,12 @@ export class SingleWorkerActor implements ActorRecord {
       cancelCall: (promise, makeError, force) => this.conn.cancelCall(promise, makeError, force),
       stream: (methodId, args) => this.conn.stream(methodId, args),
       ready: () => this.conn.ready(),
-      connect: () => this.conn.connect(),
+      // A handle in another thread talks to the worker directly, unless the actor can restart:
+      // then it goes through this thread, so that it follows the actor to its next worker.
+      connect: () => (forwarding ? forwarding.connect() : this.conn.connect()),
       kill: () => this.kill(),
     };
+    if (plan.maxRestarts > 0) forwarding = new ForwardingTarget(this.ref);
   }
 
   private start(): void {

@@ -1,7 +1,6 @@
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { trackRef, untrackRef } from '../client/calls.js';
 import { PortConnection } from '../client/connection.js';
-import { type CallTarget, Endpoint } from '../client/endpoint.js';
+import { ForwardingTarget } from '../client/forward.js';
 import type { ActorRef } from '../client/ref.js';
 import { ActorDiedError } from '../errors.js';
 import type { RetryPolicy } from '../options.js';
@@ -53,7 +52,7 @@ interface Group {
  * Replica 0 is built first; the others then adopt the shared primitives it created (unified by
  * field name).
  */
-export class ThreadPoolActor implements ActorRecord, CallTarget {
+export class ThreadPoolActor implements ActorRecord {
   readonly ref: ActorRef;
   readonly exited: Promise<void>;
   readonly actorName: string;
@@ -103,9 +102,10 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
         );
       },
       ready: () => this.readyPromise,
-      connect: () => this.connect(),
+      connect: () => forwarding.connect(),
       kill: () => this.kill(),
     };
+    const forwarding = new ForwardingTarget(this.ref);
     trackRef(this.ref);
     this.exited.then(() => untrackRef(this.ref));
   }
@@ -352,28 +352,6 @@ export class ThreadPoolActor implements ActorRecord, CallTarget {
         this.actorName,
       ),
     );
-  }
-
-  connect(): MessagePort {
-    const { port1, port2 } = new MessageChannel();
-    new Endpoint(port1, this, false);
-    return port2;
-  }
-
-  submit(endpoint: Endpoint, callId: number, target: number | number[], args: unknown[]): void {
-    const methodId = typeof target === 'number' ? target : target[0];
-    const call =
-      methodId === READY_METHOD
-        ? this.readyPromise
-        : this.call(methodId, args, typeof target === 'number' ? undefined : target[1]);
-    call.then(
-      (value) => endpoint.reply(callId, value),
-      (error) => endpoint.fail(callId, error),
-    );
-  }
-
-  control(message: unknown[]): void {
-    if (message[0] === Op.Kill) void this.kill();
   }
 
   summary(): ActorSummary {
