@@ -69,6 +69,9 @@ export class ThreadPoolActor implements ActorRecord {
   private fieldsDefined: Promise<SharedFields> = Promise.resolve({});
   private defineFields: (fields: SharedFields) => void = () => {};
   private rejectReady: (error: unknown) => void = () => {};
+  private resolveReady: () => void = () => {};
+  /** Indexes of threads whose first replica (or its replacement) is not serving yet. */
+  private readonly unready = new Set<number>();
   /** The replica whose constructor is creating the shared fields, until it is done. */
   private definer: Replica | undefined;
   private readonly readyPromise: Promise<void>;
@@ -85,6 +88,7 @@ export class ThreadPoolActor implements ActorRecord {
       for (let i = 0; i < threads; i++) {
         // The first replica defines the shared fields; every other one adopts them.
         this.replicas.push(this.startReplica(index, group, index > 0));
+        this.unready.add(index);
         index++;
       }
     });
@@ -151,10 +155,10 @@ export class ThreadPoolActor implements ActorRecord {
     const [first, ...others] = this.replicas;
     for (const replica of others) this.join(replica);
     void this.define(first).catch(() => {});
-    // Ready once some replica defined the fields (the first, or its replacement); rejected if
-    // the actor fails (a constructor threw).
+    // Ready once a replica at every index (the first built, or its replacement) serves;
+    // rejected if the actor fails (a constructor threw).
     return new Promise((resolve, reject) => {
-      this.fieldsDefined.then(() => resolve());
+      this.resolveReady = resolve;
       this.rejectReady = reject;
     });
   }
@@ -289,6 +293,7 @@ export class ThreadPoolActor implements ActorRecord {
 
   private becomeIdle(replica: Replica): void {
     if (this.failure !== undefined || replica.retired) return;
+    if (this.unready.delete(replica.index) && this.unready.size === 0) this.resolveReady();
     const group = this.groups[replica.group];
     group.idle.push(replica);
     this.pump(group);
