@@ -92,28 +92,31 @@ export function refOf(handle: unknown): ActorRef | undefined {
   return typeof handle === 'object' && handle !== null ? refs.get(handle) : undefined;
 }
 
+/** A handle's form for another thread: its actor's info and a new port to the actor. */
+export function describeRef(ref: ActorRef): HandleDescriptor {
+  return {
+    $troupe: 'handle',
+    info: {
+      actorId: ref.actorId,
+      name: ref.name,
+      kind: ref.kind,
+      methods: ref.methods,
+      moduleUrl: ref.moduleUrl,
+      groups: ref.groups,
+      methodTimeouts: ref.methodTimeouts,
+      retries: ref.retries,
+      streamMethods: ref.streamMethods,
+      maxPendingCalls: ref.maxPendingCalls,
+    },
+    port: ref.connect(),
+  };
+}
+
 installHandleCodec({
   isHandle: (value) => refs.has(value),
   describe(value) {
     const ref = refs.get(value);
-    if (ref === undefined) return undefined;
-    const descriptor: HandleDescriptor = {
-      $troupe: 'handle',
-      info: {
-        actorId: ref.actorId,
-        name: ref.name,
-        kind: ref.kind,
-        methods: ref.methods,
-        moduleUrl: ref.moduleUrl,
-        groups: ref.groups,
-        methodTimeouts: ref.methodTimeouts,
-        retries: ref.retries,
-        streamMethods: ref.streamMethods,
-        maxPendingCalls: ref.maxPendingCalls,
-      },
-      port: ref.connect(),
-    };
-    return descriptor;
+    return ref === undefined ? undefined : describeRef(ref);
   },
   revive: (descriptor) => createHandle(new PortConnection(descriptor.port, descriptor.info)),
 });

@@ -6,6 +6,7 @@ import {
 } from 'node:worker_threads';
 import { PortConnection } from '../client/connection.js';
 import { ownRegistryPort } from '../client/context.js';
+import { describeRef } from '../client/handle.js';
 import type { ActorRef } from '../client/ref.js';
 import { TroupeError } from '../errors.js';
 import type { HandleDescriptor } from '../wire/messages.js';
@@ -36,25 +37,6 @@ export function nameKey(name: string, namespace = DEFAULT_NAMESPACE): string {
   return `${namespace}/${name}`;
 }
 
-function describeFor(ref: ActorRef): HandleDescriptor {
-  return {
-    $troupe: 'handle',
-    info: {
-      actorId: ref.actorId,
-      name: ref.name,
-      kind: ref.kind,
-      methods: ref.methods,
-      moduleUrl: ref.moduleUrl,
-      groups: ref.groups,
-      methodTimeouts: ref.methodTimeouts,
-      streamMethods: ref.streamMethods,
-      maxPendingCalls: ref.maxPendingCalls,
-      retries: ref.retries,
-    },
-    port: ref.connect(),
-  };
-}
-
 /** Main thread: answers one worker port's requests. */
 function serve(port: MessagePort): void {
   port.on('message', (message: unknown[]) => {
@@ -78,7 +60,7 @@ function serve(port: MessagePort): void {
       }
     } else {
       const ref = named.get(key);
-      const descriptor = ref ? describeFor(ref) : null;
+      const descriptor = ref ? describeRef(ref) : null;
       if (descriptor) transfer.push(descriptor.port);
       answer = descriptor;
     }
@@ -132,6 +114,6 @@ export function registerName(key: string, ref: ActorRef, exited: Promise<void>):
     });
     return true;
   }
-  const descriptor = describeFor(ref);
+  const descriptor = describeRef(ref);
   return ask(Request.Register, key, descriptor, [descriptor.port]) === true;
 }
