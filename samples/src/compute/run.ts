@@ -1,6 +1,7 @@
 /** The compute sample: Mandelbrot bands, CPU-bound JavaScript, on the three kinds of actor. */
 import { availableParallelism } from 'node:os';
 import { sharedArray, spawn } from '@troupe/runtime';
+import { SerialBaseline } from '../common/baseline.js';
 import { isMain } from '../common/cli.js';
 import { digestOf } from '../common/digest.js';
 import type { InFlightGauge } from '../common/in-flight.js';
@@ -29,20 +30,12 @@ export async function runCompute(options: SampleOptions): Promise<SampleReport> 
   // One thread per core: more threads than cores only share them. Two at least, or it is serial.
   const threads = Math.max(2, cores);
   const runs: KindRun[] = [];
-  let serialWorkMs = 0;
-  let longestMs = 0;
-  let expected = '';
+  const baseline = new SerialBaseline('compute', 'bands');
   for (const kind of KINDS) {
     const gauge = sharedArray(Int32Array, 2);
     const measured = await computeAll(kind, jobs, threads, gauge, options);
     const digest = digestOf(measured.results.map((r) => r.iterations));
-    if (kind === 'serial') {
-      expected = digest;
-      serialWorkMs = measured.results.reduce((sum, r) => sum + r.ms, 0);
-      longestMs = Math.max(...measured.results.map((r) => r.ms));
-    } else if (digest !== expected) {
-      throw new Error(`compute: the ${kind} actor's bands differ from the serial actor's`);
-    }
+    baseline.check(kind, digest, measured.results);
     const limit = kind === 'serial' ? 1 : threads;
     // An async actor has one thread whatever its limit; a threaded one has `limit` of `cores`.
     const parallel = kind === 'threaded' ? Math.min(limit, cores) : 1;
@@ -52,7 +45,7 @@ export async function runCompute(options: SampleOptions): Promise<SampleReport> 
       calls: jobs.length,
       timeMs: measured.timeMs,
       creationMs: measured.creationMs,
-      idealMs: Math.max(longestMs, serialWorkMs / parallel),
+      idealMs: Math.max(baseline.longestMs, baseline.workMs / parallel),
       peakInFlight: measured.peakInFlight,
       digest,
     });
@@ -62,7 +55,7 @@ export async function runCompute(options: SampleOptions): Promise<SampleReport> 
     title: `${jobs.length} Mandelbrot bands, ${size}²`,
     runs,
     notes: [
-      `${jobs.length} interleaved bands of a ${size}×${size} Mandelbrot image (≤ ${MAX_ITERATIONS} iterations) in plain JavaScript; ideal = serial band time / threads with a core of their own (async: 1), at least the longest band (${formatMs(longestMs)})`,
+      `${jobs.length} interleaved bands of a ${size}×${size} Mandelbrot image (≤ ${MAX_ITERATIONS} iterations) in plain JavaScript; ideal = serial band time / threads with a core of their own (async: 1), at least the longest band (${formatMs(baseline.longestMs)})`,
     ],
   };
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { sharedArray, spawn } from '@troupe/runtime';
+import { SerialBaseline } from '../common/baseline.js';
 import { isMain } from '../common/cli.js';
 import { digestOf } from '../common/digest.js';
 import type { InFlightGauge } from '../common/in-flight.js';
@@ -33,20 +34,12 @@ export async function runSqlite(options: SampleOptions): Promise<SampleReport> {
   const registry = ensureRegistry(dataDir, rows);
   const cores = availableParallelism();
   const runs: KindRun[] = [];
-  let serialWorkMs = 0;
-  let longestMs = 0;
-  let expected = '';
+  const baseline = new SerialBaseline('sqlite', 'rows');
   for (const kind of KINDS) {
     const gauge = sharedArray(Int32Array, 2);
     const measured = await queryAll(kind, registry.path, gauge, options);
     const digest = digestOf(measured.results.map((r) => r.rows));
-    if (kind === 'serial') {
-      expected = digest;
-      serialWorkMs = measured.results.reduce((sum, r) => sum + r.ms, 0);
-      longestMs = Math.max(...measured.results.map((r) => r.ms));
-    } else if (digest !== expected) {
-      throw new Error(`sqlite: the ${kind} actor's rows differ from the serial actor's`);
-    }
+    baseline.check(kind, digest, measured.results);
     const limit = kind === 'serial' ? 1 : CONCURRENCY;
     // Queries are CPU work: at best they share the cores, or the connections that can run at once.
     const parallel = Math.min(cores, kind === 'async' ? ASYNC_CONNECTIONS : limit);
@@ -56,7 +49,7 @@ export async function runSqlite(options: SampleOptions): Promise<SampleReport> {
       calls: QUERIES.length,
       timeMs: measured.timeMs,
       creationMs: measured.creationMs,
-      idealMs: Math.max(longestMs, serialWorkMs / parallel),
+      idealMs: Math.max(baseline.longestMs, baseline.workMs / parallel),
       peakInFlight: measured.peakInFlight,
       digest,
     });
@@ -65,7 +58,7 @@ export async function runSqlite(options: SampleOptions): Promise<SampleReport> {
     sample: 'sqlite',
     title: `10 queries, ${registry.rows.toLocaleString('en')} rows`,
     runs,
-    notes: notes(registry, cores, longestMs),
+    notes: notes(registry, cores, baseline.longestMs),
   };
 }
 
