@@ -11,6 +11,8 @@ import { Op, READY_METHOD, type SharedFields, STREAM_WINDOW, StatSlot } from '..
 
 /** How long `onShutdown()` may take when `shutdown()` gives no `timeoutMs` (ms). */
 const DEFAULT_HOOK_TIMEOUT_MS = 5000;
+/** How long an ending actor waits for its printed output to reach the parent (ms). */
+const OUTPUT_FLUSH_MS = 1000;
 /** Results of sync calls wait for the end of a batch, but never longer than this (ms). */
 const RESULT_SLICE_MS = 2;
 /** Slots of one queued call: endpoint, callId, methodId, args. */
@@ -425,7 +427,9 @@ export class Executor implements CallTarget, SignalSource {
     if (this.finishing) return;
     this.finishing = true;
     flushReplies();
-    const done = () => this.mainEndpoint?.post([Op.Drained, this.drainReason]);
+    // The supervisor ends the thread on Drained: first let the parent take what it printed.
+    const done = () =>
+      void flushOutput().then(() => this.mainEndpoint?.post([Op.Drained, this.drainReason]));
     const hook = (this.instance as { onShutdown?: unknown } | undefined)?.onShutdown;
     if (typeof hook !== 'function') {
       done();
@@ -449,6 +453,22 @@ export class Executor implements CallTarget, SignalSource {
       done();
     });
   }
+}
+
+/**
+ * Resolves once the parent thread has taken everything written to stdout and stderr: a worker's
+ * write callback fires only then, in order, so an empty write's callback comes after the rest.
+ */
+function flushOutput(): Promise<void> {
+  const flushed = (stream: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => {
+      stream.write('', () => resolve());
+    });
+  const bound = new Promise<void>((resolve) => setTimeout(resolve, OUTPUT_FLUSH_MS).unref());
+  return Promise.race([
+    Promise.all([flushed(process.stdout), flushed(process.stderr)]),
+    bound,
+  ]).then(() => undefined);
 }
 
 function isAsyncIterator(value: unknown): boolean {
