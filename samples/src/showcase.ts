@@ -4,13 +4,12 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { relative } from 'node:path';
-import { shutdown } from '@troupe/runtime';
-import { HelpRequested, parseCli } from './common/cli.js';
-import { describeError } from './common/describe-error.js';
+import { parseCli } from './common/cli.js';
 import { formatMs } from './common/measure.js';
 import { DEFAULT_OUT_DIR } from './common/options.js';
 import { progressFor, SilentProgress } from './common/progress.js';
 import type { SampleReport } from './common/report.js';
+import { runCommand } from './common/standalone.js';
 import { renderTable } from './common/table.js';
 import { writeReport } from './common/write-report.js';
 import { SAMPLES } from './samples.js';
@@ -50,15 +49,4 @@ async function main(): Promise<void> {
   );
 }
 
-try {
-  await main();
-} catch (error) {
-  if (error instanceof HelpRequested) {
-    console.log(error.message);
-  } else {
-    console.error(describeError(error));
-    process.exitCode = 1;
-  }
-} finally {
-  await shutdown();
-}
+await runCommand(main);

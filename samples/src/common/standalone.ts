@@ -6,20 +6,13 @@ import { progressFor, SilentProgress } from './progress.js';
 import type { SampleReport } from './report.js';
 import { renderTable } from './table.js';
 
-/** Runs one sample from its own `run.js`, with the showcase's flags, and prints its table. */
-export async function runStandalone(
-  sample: string,
-  run: (options: SampleOptions) => Promise<SampleReport>,
-): Promise<void> {
+/**
+ * Runs a sample command: `--help` prints the usage, an error is described and sets the exit
+ * code, and the actors are shut down either way.
+ */
+export async function runCommand(main: () => Promise<void>): Promise<void> {
   try {
-    const cli = parseCli(process.argv.slice(2), [sample]);
-    const report = await run({
-      quick: cli.quick,
-      latencyMs: cli.latencyMs,
-      progress: cli.progress ? progressFor() : new SilentProgress(),
-      outDir: DEFAULT_OUT_DIR,
-    });
-    console.log(`\n${renderTable([report])}`);
+    await main();
   } catch (error) {
     if (error instanceof HelpRequested) {
       console.log(error.message);
@@ -30,4 +23,21 @@ export async function runStandalone(
   } finally {
     await shutdown();
   }
+}
+
+/** Runs one sample from its own `run.js`, with the showcase's flags, and prints its table. */
+export async function runStandalone(
+  sample: string,
+  run: (options: SampleOptions) => Promise<SampleReport>,
+): Promise<void> {
+  await runCommand(async () => {
+    const cli = parseCli(process.argv.slice(2), [sample]);
+    const report = await run({
+      quick: cli.quick,
+      latencyMs: cli.latencyMs,
+      progress: cli.progress ? progressFor() : new SilentProgress(),
+      outDir: DEFAULT_OUT_DIR,
+    });
+    console.log(`\n${renderTable([report])}`);
+  });
 }
