@@ -1,8 +1,5 @@
-export { ActorPool, ActorPoolError, ActorPoolTimeoutError } from './client/actor-pool.js';
-export { cancel, type WaitOptions, wait } from './client/calls.js';
-export { callSignal, exitActor } from './client/context.js';
-export { registerErrorClass } from './client/error-classes.js';
-export { transfer } from './client/transfer.js';
+export { cancel, type WaitOptions, wait } from './caller/calls.js';
+export { registerErrorClass } from './caller/error-classes.js';
 export { actor } from './decorators/actor.js';
 export { method, perThread } from './decorators/method.js';
 export {
@@ -17,6 +14,7 @@ export {
   TroupeError,
   UnknownMethodError,
 } from './errors.js';
+export { callSignal, exitActor } from './host/call-context.js';
 export type {
   ActorKind,
   ActorOptions,
@@ -25,12 +23,14 @@ export type {
   MethodOptions,
   SpawnOptions,
 } from './options.js';
+export { ActorPool, ActorPoolError, ActorPoolTimeoutError } from './pool/actor-pool.js';
 export { sharedArray } from './shared/array.js';
 export { SharedCounter } from './shared/counter.js';
 export { Mutex } from './shared/mutex.js';
 export { SharedPrimitive } from './shared/primitive.js';
 export { kill, type ShutdownOptions, shutdown } from './supervisor/lifecycle.js';
+export { listActors } from './supervisor/owned.js';
 export type { ActorSummary } from './supervisor/record.js';
-export { listActors } from './supervisor/registry.js';
 export { getActor, spawn } from './supervisor/spawn.js';
 export type { ActorClass, ActorHandle, MethodKeys, RemoteMethod } from './types.js';
+export { transfer } from './wire/transfer.js';

@@ -1,6 +1,6 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ActorClass } from './types.js';
-import type { ActorKind } from './wire/messages.js';
+import type { ActorKind } from './wire/protocol.js';
 
 export type { ActorKind };
 

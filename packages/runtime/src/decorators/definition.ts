@@ -1,6 +1,6 @@
 import { ActorDefinitionError } from '../errors.js';
 import type { ActorOptions, CompiledActorInfo, MethodOptions } from '../options.js';
-import type { ActorKind } from '../wire/messages.js';
+import type { ActorKind } from '../wire/protocol.js';
 
 /** Everything the runtime knows of an actor class, fixed when the class is decorated. */
 export interface ActorDefinition {

@@ -3,16 +3,11 @@
  * serves calls on the actor's port. Runs inside the worker thread only.
  */
 import { workerData } from 'node:worker_threads';
-import { decodeDeep } from '../client/codec.js';
-import {
-  loadViolation,
-  setExitHandler,
-  setRegistryPort,
-  setSpawnGuard,
-} from '../client/context.js';
-import { Endpoint } from '../client/endpoint.js';
-import '../client/handle.js';
-import type { HostInit } from '../wire/messages.js';
+import { decodeDeep } from '../wire/codec.js';
+import { Endpoint } from '../wire/endpoint.js';
+import { loadViolation, setExitHandler, setRegistryPort, setSpawnGuard } from './call-context.js';
+import '../caller/handle.js';
+import type { HostInit } from '../wire/protocol.js';
 import { prefixOutput } from './console.js';
 import { Executor } from './executor.js';
 import { findActorClass } from './load.js';

@@ -1,13 +1,13 @@
-import { enterCall, leaveCall, type SignalSource } from '../client/context.js';
-import type { CallTarget, Endpoint } from '../client/endpoint.js';
-import { flushReplies } from '../client/endpoint.js';
 import {
   isSharedDescriptor,
   isSharedTypedArray,
   reviveShared,
   SharedPrimitive,
 } from '../shared/primitive.js';
-import { Op, READY_METHOD, type SharedFields, STREAM_WINDOW, StatSlot } from '../wire/messages.js';
+import type { CallTarget, Endpoint } from '../wire/endpoint.js';
+import { flushReplies } from '../wire/endpoint.js';
+import { Op, READY_METHOD, type SharedFields, STREAM_WINDOW, StatSlot } from '../wire/protocol.js';
+import { enterCall, leaveCall, type SignalSource } from './call-context.js';
 
 /** How long `onShutdown()` may take when `shutdown()` gives no `timeoutMs` (ms). */
 const DEFAULT_HOOK_TIMEOUT_MS = 5000;

@@ -1,6 +1,6 @@
 import { definitionOf } from '../decorators/definition.js';
 import { ActorDefinitionError } from '../errors.js';
-import type { HostInit } from '../wire/messages.js';
+import type { HostInit } from '../wire/protocol.js';
 
 type Constructor = new (...args: unknown[]) => object;
 

@@ -1,6 +1,6 @@
 import { MessageChannel, type MessagePort, type ResourceLimits, Worker } from 'node:worker_threads';
-import type { Transferable } from '../wire/messages.js';
-import { type HostInit, Op, STAT_SLOTS, StatSlot } from '../wire/messages.js';
+import type { Transferable } from '../wire/protocol.js';
+import { type HostInit, Op, STAT_SLOTS, StatSlot } from '../wire/protocol.js';
 
 // This module is bundled into a chunk in dist/, beside the worker entry's folder (build.mjs).
 const HOST_ENTRY = new URL('./host/entry.js', import.meta.url);

@@ -1,6 +1,6 @@
-import { refOf } from '../client/handle.js';
+import { refOf } from '../caller/handle.js';
 import { ActorDefinitionError } from '../errors.js';
-import { ownedRecord, ownedRecords } from './registry.js';
+import { ownedRecord, ownedRecords } from './owned.js';
 
 /**
  * Ends an actor at once, whatever it is doing: its pending and later calls reject with

@@ -4,12 +4,12 @@ import {
   type MessagePort,
   receiveMessageOnPort,
 } from 'node:worker_threads';
-import { PortConnection } from '../client/connection.js';
-import { ownRegistryPort } from '../client/context.js';
-import { describeRef } from '../client/handle.js';
-import type { ActorRef } from '../client/ref.js';
+import { PortConnection } from '../caller/connection.js';
+import { describeRef } from '../caller/handle.js';
+import type { ActorRef } from '../caller/ref.js';
 import { TroupeError } from '../errors.js';
-import type { HandleDescriptor } from '../wire/messages.js';
+import { ownRegistryPort } from '../host/call-context.js';
+import type { HandleDescriptor } from '../wire/protocol.js';
 
 /**
  * Named actors, one registry per process: it lives in the main thread, and workers reach it

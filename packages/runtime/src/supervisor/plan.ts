@@ -1,11 +1,11 @@
 import { isMainThread, threadId } from 'node:worker_threads';
-import { encodeDeep, findUncloneable, isDataCloneError, needsEncoding } from '../client/codec.js';
-import type { ActorInfo } from '../client/ref.js';
+import type { ActorInfo } from '../caller/ref.js';
 import type { ActorDefinition } from '../decorators/definition.js';
 import { ActorDefinitionError, SerializationError } from '../errors.js';
 import type { SpawnOptions } from '../options.js';
 import type { ActorClass } from '../types.js';
-import type { Transferable } from '../wire/messages.js';
+import { encodeDeep, findUncloneable, isDataCloneError, needsEncoding } from '../wire/codec.js';
+import type { Transferable } from '../wire/protocol.js';
 import { type HostWorker, startHostWorker } from './host-worker.js';
 import { registryPortForWorker } from './names.js';
 

@@ -1,5 +1,5 @@
-import type { ActorRef } from '../client/ref.js';
-import type { ActorKind } from '../wire/messages.js';
+import type { ActorRef } from '../caller/ref.js';
+import type { ActorKind } from '../wire/protocol.js';
 
 /** What `listActors()` reports of one actor. */
 export interface ActorSummary {

@@ -1,16 +1,16 @@
 import { isMainThread } from 'node:worker_threads';
-import { recordLoadViolation, spawnRefusal } from '../client/context.js';
-import { loadErrorClasses } from '../client/error-classes.js';
-import { createHandle } from '../client/handle.js';
+import { loadErrorClasses } from '../caller/error-classes.js';
+import { createHandle } from '../caller/handle.js';
 import { definitionOf } from '../decorators/definition.js';
 import { ActorDefinitionError, ActorNotFoundError } from '../errors.js';
+import { recordLoadViolation, spawnRefusal } from '../host/call-context.js';
 import type { SpawnOptions } from '../options.js';
 import type { ActorClass, ActorHandle } from '../types.js';
 import { lookupName, nameKey, registerName } from './names.js';
+import { register } from './owned.js';
 import { planSpawn } from './plan.js';
-import { register } from './registry.js';
-import { SingleWorkerActor } from './single-actor.js';
-import { ThreadPoolActor } from './thread-pool.js';
+import { SingleWorkerActor } from './single-worker-actor.js';
+import { ThreadPoolActor } from './thread-pool-actor.js';
 
 /**
  * Starts an actor of class `cls` in its own worker thread (a pool of them for a threaded actor)

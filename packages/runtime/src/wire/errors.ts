@@ -1,5 +1,5 @@
 import { brandRemote, RemoteError } from '../errors.js';
-import type { SerializedError } from './messages.js';
+import type { SerializedError } from './protocol.js';
 
 const MAX_CAUSE_DEPTH = 8;
 const OWN = new Set(['name', 'message', 'stack', 'cause']);

@@ -1,11 +1,17 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ActorDefinitionError, ActorDiedError, SerializationError } from '../errors.js';
 import type { RetryPolicy } from '../options.js';
+import {
+  decodeDeep,
+  encodeDeep,
+  findUncloneable,
+  isDataCloneError,
+  prepare,
+} from '../wire/codec.js';
 import { reviveRemoteError } from '../wire/errors.js';
-import type { Transferable } from '../wire/messages.js';
-import { Op, READY_METHOD, type SerializedError, Status } from '../wire/messages.js';
+import type { Transferable } from '../wire/protocol.js';
+import { Op, READY_METHOD, type SerializedError, Status } from '../wire/protocol.js';
 import { trackRef, untrackRef } from './calls.js';
-import { decodeDeep, encodeDeep, findUncloneable, isDataCloneError, prepare } from './codec.js';
 import { findErrorClass } from './error-classes.js';
 import type { ActorInfo, ActorRef } from './ref.js';
 import { RemoteStream } from './stream.js';

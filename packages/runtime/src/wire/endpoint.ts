@@ -1,7 +1,4 @@
 import type { MessagePort } from 'node:worker_threads';
-import { serializeError } from '../wire/errors.js';
-import type { Transferable } from '../wire/messages.js';
-import { Op, Status } from '../wire/messages.js';
 import {
   decodeArgs,
   encodeDeep,
@@ -9,6 +6,9 @@ import {
   isDataCloneError,
   needsEncoding,
 } from './codec.js';
+import { serializeError } from './errors.js';
+import type { Transferable } from './protocol.js';
+import { Op, Status } from './protocol.js';
 
 /** Whatever runs the calls an endpoint receives: an actor's executor, or a thread pool. */
 export interface CallTarget {

@@ -1,5 +1,5 @@
+import { refOf } from '../caller/handle.js';
 import { ActorDiedError, TroupeError } from '../errors.js';
-import { refOf } from './handle.js';
 
 /** An `ActorPool` was misused, or has no actor left to run a call; the message says what to do. */
 export class ActorPoolError extends TroupeError {

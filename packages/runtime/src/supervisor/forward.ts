@@ -1,8 +1,8 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { ActorRef } from '../caller/ref.js';
 import { CancelledError } from '../errors.js';
-import { Op, READY_METHOD } from '../wire/messages.js';
-import { type CallTarget, Endpoint } from './endpoint.js';
-import type { ActorRef } from './ref.js';
+import { type CallTarget, Endpoint } from '../wire/endpoint.js';
+import { Op, READY_METHOD } from '../wire/protocol.js';
 
 /**
  * Serves calls from handles in other threads by passing them to an actor's ref in this thread:

@@ -1,9 +1,9 @@
 import { inspect } from 'node:util';
 import { UnknownMethodError } from '../errors.js';
 import type { CallOptions } from '../options.js';
-import type { HandleDescriptor } from '../wire/messages.js';
+import { installHandleCodec } from '../wire/codec.js';
+import type { HandleDescriptor } from '../wire/protocol.js';
 import { invoke, mustHold, needsInvoke } from './calls.js';
-import { installHandleCodec } from './codec.js';
 import { PortConnection } from './connection.js';
 import type { ActorRef } from './ref.js';
 

@@ -1,4 +1,4 @@
-import { STREAM_WINDOW } from '../wire/messages.js';
+import { STREAM_WINDOW } from '../wire/protocol.js';
 
 /**
  * The consumer's side of a streaming call (an async generator method): items arrive as the

@@ -4,7 +4,7 @@ import {
   type SharedDescriptor,
   SharedPrimitive,
 } from '../shared/primitive.js';
-import type { EncodedArgs, HandleDescriptor, Transferable } from '../wire/messages.js';
+import type { EncodedArgs, HandleDescriptor, Transferable } from './protocol.js';
 import { transfersOf } from './transfer.js';
 
 /**

@@ -1,8 +1,8 @@
-import { type Pending, PortConnection } from '../client/connection.js';
-import { ForwardingTarget } from '../client/forward.js';
-import type { ActorRef } from '../client/ref.js';
+import { type Pending, PortConnection } from '../caller/connection.js';
+import type { ActorRef } from '../caller/ref.js';
 import { ActorDiedError } from '../errors.js';
-import { Op, StatSlot } from '../wire/messages.js';
+import { Op, StatSlot } from '../wire/protocol.js';
+import { ForwardingTarget } from './forward.js';
 import { endWithin, exitReason, type HostWorker, requestShutdown } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
 import type { ActorRecord, ActorSummary } from './record.js';

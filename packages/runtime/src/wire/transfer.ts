@@ -1,4 +1,4 @@
-import type { Transferable } from '../wire/messages.js';
+import type { Transferable } from './protocol.js';
 
 const marks = new WeakMap<object, Transferable[]>();
 

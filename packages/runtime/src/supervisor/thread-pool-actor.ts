@@ -1,10 +1,10 @@
-import { trackRef, untrackRef } from '../client/calls.js';
-import { PortConnection } from '../client/connection.js';
-import { ForwardingTarget } from '../client/forward.js';
-import type { ActorRef } from '../client/ref.js';
+import { trackRef, untrackRef } from '../caller/calls.js';
+import { PortConnection } from '../caller/connection.js';
+import type { ActorRef } from '../caller/ref.js';
 import { ActorDiedError } from '../errors.js';
 import type { RetryPolicy } from '../options.js';
-import { Op, READY_METHOD, type SharedFields, StatSlot } from '../wire/messages.js';
+import { Op, READY_METHOD, type SharedFields, StatSlot } from '../wire/protocol.js';
+import { ForwardingTarget } from './forward.js';
 import { endWithin, exitReason, type HostWorker, requestShutdown } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
 import type { ActorRecord, ActorSummary } from './record.js';

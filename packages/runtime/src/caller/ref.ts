@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { RetryPolicy } from '../options.js';
-import type { ActorInfo } from '../wire/messages.js';
+import type { ActorInfo } from '../wire/protocol.js';
 
 export type { ActorInfo };
 
