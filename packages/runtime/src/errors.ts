@@ -133,3 +133,94 @@ export class PendingCallsLimitError extends TroupeError {
 export class ActorNotFoundError extends TroupeError {
   override name = 'ActorNotFoundError';
 }
+
+/** An `ActorPool` was misused, or has no actor left to run a call; the message says what to do. */
+export class ActorPoolError extends TroupeError {
+  override name = 'ActorPoolError';
+}
+
+/**
+ * `getNext(timeoutMs)` or `getNextUnordered(timeoutMs)` had no result to return in time. Nothing
+ * is lost: the calls still run, and a later `getNext` / `getNextUnordered` returns their results.
+ */
+export class ActorPoolTimeoutError extends TroupeError {
+  override name = 'ActorPoolTimeoutError';
+  constructor(
+    message: string,
+    /** The pool method that gave up. */
+    readonly method: 'getNext' | 'getNextUnordered',
+    readonly timeoutMs: number,
+    /** The submission number (0-based) `getNext` waited for; undefined for `getNextUnordered`. */
+    readonly call: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Messages of `ActorDiedError`, built here alone so that every room tells a call's fate the same
+ * way: whether it was sent, whether it started, and what to do.
+ */
+export const died = {
+  /** The actor was dead before the call could leave this thread. */
+  notSent(actor: string, method: string, reason: string): ActorDiedError {
+    return new ActorDiedError(
+      `Actor ${actor} is dead (${reason}); call '${method}' was not sent.`,
+      actor,
+    );
+  },
+  /** The actor died with the call sent and unanswered. */
+  inFlight(actor: string, method: string, reason: string): ActorDiedError {
+    return new ActorDiedError(
+      `Actor ${actor} is dead (${reason}); call '${method}' did not complete: it may have run ` +
+        'in part, or not at all.',
+      actor,
+    );
+  },
+  /** The actor ended before the call started; it never ran. */
+  beforeStart(actor: string, method: string, end: EndReason | string): ActorDiedError {
+    return new ActorDiedError(notStartedMessage(actor, method, end), actor);
+  },
+  /**
+   * The actor (or, with `thread`, one of its threads) crashed and was restarted, and the call
+   * was not sent again. `ran`: true if it was running, false if it had not started, undefined if
+   * that cannot be told.
+   */
+  afterRestart(
+    actor: string,
+    method: string,
+    reason: string,
+    restart: { count: number; max: number; thread: boolean },
+    ran: boolean | undefined,
+  ): ActorDiedError {
+    const fate =
+      ran === undefined
+        ? 'it may have run in part, or not at all'
+        : ran
+          ? 'it was running and may have run in part'
+          : 'it had not started';
+    const what = restart.thread
+      ? `: the thread running call '${method}' crashed (${reason}) and was replaced`
+      : ` crashed (${reason}) and was restarted`;
+    return new ActorDiedError(
+      `Actor ${actor}${what} (restart ${restart.count} of ${restart.max}); call '${method}' ` +
+        `did not complete: ${fate}. Give it maxTaskRetries (and make it idempotent) to have it ` +
+        'sent again.',
+      actor,
+    );
+  },
+};
+
+/** Why an actor ended on its own terms, where a call that never started needs saying why. */
+export enum EndReason {
+  ShutDown = 'it was shut down',
+  ExitActor = 'it called exitActor()',
+  Killed = 'it was killed',
+}
+
+/** The message for a call dropped unstarted because its actor ended. */
+export function notStartedMessage(actor: string, method: string, end: EndReason | string): string {
+  return end === EndReason.ShutDown
+    ? `Actor ${actor} was shut down before call '${method}' started; it did not run.`
+    : `Actor ${actor} ended (${end}) before call '${method}' started; it did not run.`;
+}

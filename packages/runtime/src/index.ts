@@ -1,11 +1,16 @@
-export { cancel, type WaitOptions, wait } from './caller/calls.js';
+import { registerBuiltins } from './caller/values.js';
+
+export { cancel } from './caller/calls.js';
 export { registerErrorClass } from './caller/error-classes.js';
+export { type WaitOptions, wait } from './caller/wait.js';
 export { actor } from './decorators/actor.js';
 export { method, perThread } from './decorators/method.js';
 export {
   ActorDefinitionError,
   ActorDiedError,
   ActorNotFoundError,
+  ActorPoolError,
+  ActorPoolTimeoutError,
   CancelledError,
   PendingCallsLimitError,
   RemoteError,
@@ -23,7 +28,7 @@ export type {
   MethodOptions,
   SpawnOptions,
 } from './options.js';
-export { ActorPool, ActorPoolError, ActorPoolTimeoutError } from './pool/actor-pool.js';
+export { ActorPool } from './pool/actor-pool.js';
 export { sharedArray } from './shared/array.js';
 export { SharedCounter } from './shared/counter.js';
 export { Mutex } from './shared/mutex.js';
@@ -34,3 +39,6 @@ export type { ActorSummary } from './supervisor/record.js';
 export { getActor, spawn } from './supervisor/spawn.js';
 export type { ActorClass, ActorHandle, MethodKeys, RemoteMethod } from './types.js';
 export { transfer } from './wire/transfer.js';
+
+// Handles and shared primitives cross threads through the value codec: teach it before any call.
+registerBuiltins();

@@ -1,8 +1,11 @@
 import type { ResourceLimits } from 'node:worker_threads';
-import type { ActorClass } from './types.js';
-import type { ActorKind } from './wire/protocol.js';
+import type { ActorKind, RetryPolicy } from './wire/protocol.js';
 
-export type { ActorKind };
+export type { ActorKind, RetryPolicy };
+
+/** Any class decorated with `@actor`. */
+// biome-ignore lint/suspicious/noExplicitAny: constructor parameters are checked by SpawnOptions.
+export type ActorClass<T = object> = new (...args: any[]) => T;
 
 /** Options of `@actor(options)`: the class's own limits. `spawn` options may change them. */
 export interface ActorOptions {
@@ -76,13 +79,6 @@ export interface ActorOptions {
    * @default false
    */
   retryExceptions?: boolean | string[];
-}
-
-/** When a call is sent again: on a crash, and on a thrown error where `exceptions` says so. */
-export interface RetryPolicy {
-  /** Sends left (-1: without end). */
-  maxTaskRetries: number;
-  retryExceptions: boolean | readonly string[];
 }
 
 /** Options of `@method(options)`. */

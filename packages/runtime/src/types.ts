@@ -1,8 +1,6 @@
-import type { CallOptions } from './options.js';
+import type { ActorClass, CallOptions } from './options.js';
 
-/** Any class decorated with `@actor`. */
-// biome-ignore lint/suspicious/noExplicitAny: constructor parameters are checked by SpawnOptions.
-export type ActorClass<T = object> = new (...args: any[]) => T;
+export type { ActorClass };
 
 /** Keys of `T` whose values are methods. */
 export type MethodKeys<T> = {

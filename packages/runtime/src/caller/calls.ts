@@ -4,40 +4,25 @@ import {
   PendingCallsLimitError,
   TimeoutError,
 } from '../errors.js';
-import type { CallOptions, RetryPolicy } from '../options.js';
+import type { CallOptions } from '../options.js';
+import type { RetryPolicy } from '../wire/protocol.js';
+import { Call, callOf, extrasOf, startCall } from './call.js';
 import type { ActorRef } from './ref.js';
 
 /**
  * The caller's side of a call beyond sending it: per-call options, timeouts, cancellation,
  * `maxPendingCalls`, and arguments that are promises of other calls' results. A handle takes
- * this path only for calls that need it; a plain call goes straight to `ref.call`.
+ * this path only for calls that need it; a plain call goes straight to `startCall`.
  */
 
-/** Refs with calls that `cancel(promise)` may have to find. */
-const liveRefs = new Set<ActorRef>();
 /** Calls pending per actor from this thread, where the actor has a `maxPendingCalls`. */
 const pendingByActor = new Map<string, number>();
-type MakeError = (methodId: number) => Error;
-
-/** Calls that took the held path, by the caller's promise: how to cancel each, sent or not. */
-const held = new Map<
-  Promise<unknown>,
-  { ref: ActorRef; methodId: number; cancel(makeError: MakeError, force: boolean): boolean }
->();
 /** A serial actor's calls held behind an earlier call's arguments, in submission order. */
 const serialTails = new WeakMap<ActorRef, Promise<unknown>>();
 
-export function trackRef(ref: ActorRef): void {
-  liveRefs.add(ref);
-}
-
-export function untrackRef(ref: ActorRef): void {
-  liveRefs.delete(ref);
-}
-
 /** True when a call of this method must take `invoke` even without options. */
 export function needsInvoke(ref: ActorRef, methodId: number): boolean {
-  return ref.methodTimeouts[methodId] !== undefined || ref.maxPendingCalls !== undefined;
+  return ref.info.methodTimeouts[methodId] !== undefined || ref.info.maxPendingCalls !== undefined;
 }
 
 /**
@@ -45,7 +30,7 @@ export function needsInvoke(ref: ActorRef, methodId: number): boolean {
  * actor) an earlier call from this thread is still held for its arguments.
  */
 export function mustHold(ref: ActorRef, args: unknown[]): boolean {
-  return hasPromiseArgument(args) || (ref.kind === 'serial' && serialTails.has(ref));
+  return hasPromiseArgument(args) || (ref.info.kind === 'serial' && serialTails.has(ref));
 }
 
 function hasPromiseArgument(args: unknown[]): boolean {
@@ -62,8 +47,8 @@ function hasPromiseArgument(args: unknown[]): boolean {
   return false;
 }
 
-function describeCall(ref: ActorRef, methodId: number): string {
-  return `call '${ref.methods[methodId]}' on actor ${ref.name}`;
+function describeCall(call: Call): string {
+  return `call '${call.method}' on actor ${call.ref.info.name}`;
 }
 
 /** A call with everything a handle offers beyond the plain path. */
@@ -73,15 +58,16 @@ export function invoke(
   args: unknown[],
   options: CallOptions = {},
 ): Promise<unknown> {
-  const method = ref.methods[methodId];
+  const { info } = ref;
+  const method = info.methods[methodId] ?? `#${methodId}`;
   let group: number | undefined;
   if (options.concurrencyGroup !== undefined) {
-    group = ref.groups.indexOf(options.concurrencyGroup);
+    group = info.groups.indexOf(options.concurrencyGroup);
     if (group < 0) {
       return Promise.reject(
         new ActorDefinitionError(
-          `Actor ${ref.name}, method '${method}': concurrency group '${options.concurrencyGroup}' ` +
-            `is not declared; the actor's groups are: ${ref.groups.join(', ')}.`,
+          `Actor ${info.name}, method '${method}': concurrency group '${options.concurrencyGroup}' ` +
+            `is not declared; the actor's groups are: ${info.groups.join(', ')}.`,
         ),
       );
     }
@@ -90,66 +76,68 @@ export function invoke(
   if (signal?.aborted) {
     return Promise.reject(
       new CancelledError(
-        `${describeCall(ref, methodId)} was cancelled before it was sent; it never ran.`,
-        ref.name,
+        `call '${method}' on actor ${info.name} was cancelled before it was sent; it never ran.`,
+        info.name,
         method,
       ),
     );
   }
-  const limit = ref.maxPendingCalls;
+  const limit = info.maxPendingCalls;
   if (limit !== undefined) {
-    const pending = pendingByActor.get(ref.actorId) ?? 0;
+    const pending = pendingByActor.get(info.actorId) ?? 0;
     if (pending >= limit) {
       return Promise.reject(
         new PendingCallsLimitError(
-          `Actor ${ref.name} already has ${pending} calls pending from this thread ` +
+          `Actor ${info.name} already has ${pending} calls pending from this thread ` +
             `(maxPendingCalls ${limit}), so call '${method}' was refused and not sent. Wait for ` +
             'earlier calls to settle, or raise maxPendingCalls.',
-          ref.name,
+          info.name,
           limit,
         ),
       );
     }
-    pendingByActor.set(ref.actorId, pending + 1);
+    pendingByActor.set(info.actorId, pending + 1);
   }
-  const policy =
+  const policy: RetryPolicy | undefined =
     options.maxTaskRetries !== undefined || options.retryExceptions !== undefined
       ? {
-          maxTaskRetries: options.maxTaskRetries ?? ref.retries[methodId]?.maxTaskRetries ?? 0,
+          maxTaskRetries: options.maxTaskRetries ?? info.retries[methodId]?.maxTaskRetries ?? 0,
           retryExceptions:
-            options.retryExceptions ?? ref.retries[methodId]?.retryExceptions ?? false,
+            options.retryExceptions ?? info.retries[methodId]?.retryExceptions ?? false,
         }
       : undefined;
-  const promise = send(ref, methodId, args, group, policy);
-  const timeoutMs = options.timeoutMs ?? ref.methodTimeouts[methodId];
+  const call = send(ref, methodId, args, group, policy);
+  const timeoutMs = options.timeoutMs ?? info.methodTimeouts[methodId];
   let timer: NodeJS.Timeout | undefined;
   if (timeoutMs !== undefined) {
     timer = setTimeout(() => {
-      const error = new TimeoutError(
-        `${describeCall(ref, methodId)} timed out after ${timeoutMs} ms: if it had not started it ` +
-          'never will; a running async call was aborted (callSignal()); a running sync call runs ' +
-          'on to its end and its result is discarded.',
-        ref.name,
-        method,
-        timeoutMs,
+      call.cancel(
+        () =>
+          new TimeoutError(
+            `${describeCall(call)} timed out after ${timeoutMs} ms: if it had not started it ` +
+              'never will; a running async call was aborted (callSignal()); a running sync call ' +
+              'runs on to its end and its result is discarded.',
+            info.name,
+            method,
+            timeoutMs,
+          ),
+        false,
       );
-      cancelWith(ref, promise, () => error, false);
     }, timeoutMs);
   }
-  const onAbort = () =>
-    cancelWith(ref, promise, (id) => cancelledError(ref, id, signal?.reason), false);
+  const onAbort = () => call.cancel((c) => cancelledError(c, signal?.reason), false);
   signal?.addEventListener('abort', onAbort, { once: true });
   const settled = () => {
     if (timer) clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
     if (limit !== undefined) {
-      const left = (pendingByActor.get(ref.actorId) ?? 1) - 1;
-      if (left === 0) pendingByActor.delete(ref.actorId);
-      else pendingByActor.set(ref.actorId, left);
+      const left = (pendingByActor.get(info.actorId) ?? 1) - 1;
+      if (left === 0) pendingByActor.delete(info.actorId);
+      else pendingByActor.set(info.actorId, left);
     }
   };
-  promise.then(settled, settled);
-  return promise;
+  call.promise.then(settled, settled);
+  return call.promise;
 }
 
 /**
@@ -160,47 +148,31 @@ function send(
   ref: ActorRef,
   methodId: number,
   args: unknown[],
-  group?: number,
-  policy?: RetryPolicy,
-) {
-  const tail = ref.kind === 'serial' ? serialTails.get(ref) : undefined;
+  group: number | undefined,
+  policy: RetryPolicy | undefined,
+): Call {
+  const tail = ref.info.kind === 'serial' ? serialTails.get(ref) : undefined;
   if (tail === undefined && !hasPromiseArgument(args)) {
-    return ref.call(methodId, args, group, policy);
+    return startCall(ref, methodId, args, group, policy);
   }
-  let resolve!: (value: unknown) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise((res, rej) => {
-    resolve = res;
-    reject = rej;
+  const call = new Call(ref, methodId, args, {
+    ...extrasOf(ref, methodId, group, policy),
+    held: true,
   });
-  let sent: Promise<unknown> | undefined;
-  let cancelled = false;
   const ready = Promise.all([tail, Promise.all(args)]);
   ready.then(
     ([, resolved]) => {
-      if (cancelled) return;
-      sent = ref.call(methodId, resolved, group, policy);
-      sent.then(resolve, reject);
+      call.held = false;
+      if (call.settled) return;
+      call.args = resolved;
+      ref.send(call);
     },
     (error) => {
-      held.delete(promise);
-      if (!cancelled) reject(error);
+      call.held = false;
+      call.reject(error);
     },
   );
-  held.set(promise, {
-    ref,
-    methodId,
-    cancel(makeError, force) {
-      if (sent) return ref.cancelCall(sent, makeError, force);
-      cancelled = true;
-      held.delete(promise);
-      reject(makeError(methodId));
-      return true;
-    },
-  });
-  const forget = () => held.delete(promise);
-  promise.then(forget, forget);
-  if (ref.kind === 'serial') {
+  if (ref.info.kind === 'serial') {
     // Later calls wait until this one is sent (or failed to be), not until it settles.
     const next = ready.then(
       () => undefined,
@@ -211,29 +183,18 @@ function send(
       if (serialTails.get(ref) === next) serialTails.delete(ref);
     });
   }
-  return promise;
+  return call;
 }
 
-function cancelledError(ref: ActorRef, methodId: number, reason?: unknown): CancelledError {
+function cancelledError(call: Call, reason?: unknown): CancelledError {
   const why = reason instanceof Error ? ` (${reason.message})` : '';
   return new CancelledError(
-    `${describeCall(ref, methodId)} was cancelled${why}: if it had not started it never will; a ` +
+    `${describeCall(call)} was cancelled${why}: if it had not started it never will; a ` +
       'running async call sees its callSignal() abort; a running sync call runs on to its end ' +
       'and its result is discarded.',
-    ref.name,
-    ref.methods[methodId] ?? `#${methodId}`,
+    call.ref.info.name,
+    call.method,
   );
-}
-
-function cancelWith(
-  ref: ActorRef,
-  promise: Promise<unknown>,
-  makeError: MakeError,
-  force: boolean,
-) {
-  const hold = held.get(promise);
-  if (hold) return hold.cancel(makeError, force);
-  return ref.cancelCall(promise, makeError, force);
 }
 
 /**
@@ -247,71 +208,7 @@ function cancelWith(
  * @returns whether a pending call was cancelled
  */
 export function cancel(promise: Promise<unknown>, options: { force?: boolean } = {}): boolean {
-  const force = options.force === true;
-  const hold = held.get(promise);
-  if (hold) return hold.cancel((methodId) => cancelledError(hold.ref, methodId), force);
-  for (const ref of liveRefs) {
-    if (ref.cancelCall(promise, (methodId) => cancelledError(ref, methodId), force)) return true;
-  }
-  return false;
-}
-
-/** Options of `wait`. */
-export interface WaitOptions {
-  /** How many calls must have settled. @default 1 */
-  numReturns?: number;
-  /** Return after this long even if fewer have settled. @default no limit */
-  timeoutMs?: number;
-}
-
-/**
- * Waits until `numReturns` of the calls have settled (or `timeoutMs` passed), as Ray's
- * `ray.wait`: `ready` holds up to `numReturns` settled calls and `pending` the others, each in
- * input order.
- *
- * @example
- * const { ready, pending } = await wait(calls, { numReturns: 2, timeoutMs: 1000 });
- */
-export function wait<T>(
-  calls: readonly Promise<T>[],
-  options: WaitOptions = {},
-): Promise<{ ready: Promise<T>[]; pending: Promise<T>[] }> {
-  const numReturns = options.numReturns ?? 1;
-  if (!(Number.isInteger(numReturns) && numReturns >= 0 && numReturns <= calls.length)) {
-    return Promise.reject(
-      new RangeError(
-        `wait(calls, { numReturns: ${numReturns} }): numReturns must be a whole number from 0 ` +
-          `to the number of calls (${calls.length}).`,
-      ),
-    );
-  }
-  return new Promise((resolve) => {
-    const settled = new Set<number>();
-    let done = false;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      if (timer) clearTimeout(timer);
-      const ready: Promise<T>[] = [];
-      const pending: Promise<T>[] = [];
-      calls.forEach((call, i) => {
-        if (settled.has(i) && ready.length < numReturns) ready.push(call);
-        else pending.push(call);
-      });
-      resolve({ ready, pending });
-    };
-    const mark = (i: number) => {
-      settled.add(i);
-      if (settled.size >= numReturns) finish();
-    };
-    calls.forEach((call, i) => {
-      call.then(
-        () => mark(i),
-        () => mark(i),
-      );
-    });
-    if (options.timeoutMs !== undefined) timer = setTimeout(finish, options.timeoutMs);
-    if (numReturns === 0) finish();
-  });
+  const call = callOf(promise);
+  if (call === undefined) return false;
+  return call.cancel((c) => cancelledError(c), options.force === true);
 }

@@ -1,201 +1,127 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { ActorDefinitionError, ActorDiedError, SerializationError } from '../errors.js';
-import type { RetryPolicy } from '../options.js';
+import { ActorDefinitionError, died, SerializationError } from '../errors.js';
 import {
-  decodeDeep,
+  appendCall,
+  forEachCall,
+  forEachResult,
+  isEmpty,
+  mapArgs,
+  newCalls,
+  oneCall,
+  removeCall,
+  targetOf,
+} from '../wire/batch.js';
+import {
+  argsOf,
+  closePorts,
   encodeDeep,
   findUncloneable,
   isDataCloneError,
   prepare,
 } from '../wire/codec.js';
-import { reviveRemoteError } from '../wire/errors.js';
-import type { Transferable } from '../wire/protocol.js';
-import { Op, READY_METHOD, type SerializedError, Status } from '../wire/protocol.js';
-import { trackRef, untrackRef } from './calls.js';
-import { findErrorClass } from './error-classes.js';
-import type { ActorInfo, ActorRef } from './ref.js';
-import { RemoteStream } from './stream.js';
-
-export interface Pending {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  /** A streaming call's items, as they arrive. */
-  onYield?: (item: unknown) => void;
-  methodId: number;
-  /** The promise the caller holds, to find the call again on `cancel(promise)`. */
-  promise: Promise<unknown> | null;
-  /** Kept only for a call that may be sent again: its arguments, group and sends left. */
-  args: unknown[] | undefined;
-  group: number | undefined;
-  retry: { left: number; exceptions: boolean | readonly string[] } | undefined;
-}
-
-/** Whether a thrown error (as it crossed the thread) is one the call's policy retries on. */
-function retriesOn(exceptions: boolean | readonly string[], error: SerializedError): boolean {
-  return exceptions === true || (Array.isArray(exceptions) && exceptions.includes(error.name));
-}
+import {
+  type ActorInfo,
+  type CallsBatch,
+  type DrainedMessage,
+  type Message,
+  Op,
+  READY_METHOD,
+  Status,
+  type ToHost,
+  type Transferable,
+} from '../wire/protocol.js';
+import type { Transport } from '../wire/transport.js';
+import { type Call, startCall } from './call.js';
+import type { ActorRef } from './ref.js';
 
 /**
- * The calling side of one MessagePort to an actor. Calls are sent at once (the actor keeps their
- * order), and all calls made in one tick travel in one message. The port keeps the process alive
- * only while calls are pending.
+ * The calling side of one transport to an actor's host. Calls are sent at once (the actor keeps
+ * their order), and all calls made in one tick travel in one batch. The transport holds the
+ * process open only while calls are pending.
  */
-// The connection carries its actor's info as its own fields (merged with the class below).
-export interface PortConnection extends ActorInfo {}
-
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface only adds ActorInfo's fields, set in the constructor.
-export class PortConnection implements ActorRef {
-  /** Messages other than results (the owner listens for `Op.Drained`). */
-  onControl: ((message: unknown[]) => void) | undefined;
+export class Connection implements ActorRef {
+  /** The host ended gracefully (`Op.Drained`): its owner ends the worker. */
+  onDrained: ((message: DrainedMessage) => void) | undefined;
   /** Called once when the connection dies (the registry forgets a name then). */
   onDeath: (() => void) | undefined;
+  /** A sent call left this connection with its answer (a thread pool frees the thread then). */
+  onAnswered: ((call: Call) => void) | undefined;
 
   private nextCallId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private outbox: unknown[] = [Op.Calls];
+  private readonly pending = new Map<number, Call>();
+  private outbox = newCalls();
   private scheduled = false;
   private death: string | undefined;
   private readyPromise: Promise<void> | undefined;
 
   constructor(
-    private readonly port: MessagePort,
-    info: ActorInfo,
-    /** The owner learns of the end from the worker's exit, which says why; others from the port. */
+    readonly transport: Transport,
+    readonly info: ActorInfo,
+    /** The owner learns of the end from the worker's exit, which says why; others from the link. */
     owner = false,
   ) {
-    Object.assign(this, info);
-    trackRef(this);
-    port.on('message', (message: unknown[]) => this.receive(message));
-    if (!owner) port.on('close', () => this.die("the actor's thread ended"));
-    port.unref();
-  }
-
-  call(methodId: number, args: unknown[], group?: number, policy?: RetryPolicy): Promise<unknown> {
-    if (this.death !== undefined) return Promise.reject(this.deadError(methodId, false));
-    let pending: Pending | undefined;
-    const promise = new Promise((resolve, reject) => {
-      pending = {
-        resolve,
-        reject,
-        methodId,
-        promise: null,
-        args: undefined,
-        group: undefined,
-        retry: undefined,
-      };
-    });
-    const p = pending as Pending;
-    p.promise = promise;
-    const retry = policy ?? this.retries[methodId];
-    if (retry !== undefined && retry.maxTaskRetries !== 0) {
-      p.args = args;
-      p.group = group;
-      p.retry = { left: retry.maxTaskRetries, exceptions: retry.retryExceptions };
-    }
-    this.send(p, args, group);
-    return promise;
+    transport.listen(
+      (message) => this.receive(message),
+      owner ? undefined : () => this.die("the actor's thread ended"),
+    );
   }
 
   /** Queues a call for the next batch under a new call id. */
-  private send(p: Pending, args: unknown[], group: number | undefined): void {
+  send(call: Call): void {
+    if (this.death !== undefined) {
+      call.reject(died.notSent(this.info.name, call.method, this.death));
+      return;
+    }
     const callId = this.nextCallId++;
-    this.outbox.push(callId, group === undefined ? p.methodId : [p.methodId, group], args);
+    call.conn = this;
+    call.wireId = callId;
+    appendCall(this.outbox, callId, targetOf(call.methodId, call.group, call.meta), call.args);
+    call.sent();
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(this.flush);
     }
-    if (this.pending.size === 0) this.port.ref();
-    this.pending.set(callId, p);
+    if (this.pending.size === 0) this.transport.hold(true);
+    this.pending.set(callId, call);
   }
 
-  /** Sends a call again (here, or on a restarted actor's new connection), using up one retry. */
-  retry(p: Pending): void {
-    const retry = p.retry as NonNullable<Pending['retry']>;
-    if (retry.left > 0) retry.left--;
-    this.send(p, p.args as unknown[], p.group);
-  }
-
-  /** Whether a pending call may be sent again. */
-  static canRetry(p: Pending): boolean {
-    return p.retry !== undefined && p.retry.left !== 0 && p.onYield === undefined;
-  }
-
-  /** The pending calls, in the order they were made, taken away unsettled (a restart). */
-  takePending(): [callId: number, call: Pending][] {
-    const taken = [...this.pending];
-    this.pending.clear();
-    this.port.unref();
-    return taken;
-  }
-
-  stream(methodId: number, args: unknown[]): RemoteStream {
-    const callId = this.nextCallId;
-    const stream = new RemoteStream(
-      (n) => this.post([Op.StreamCredit, callId, n]),
-      () => {
-        if (this.pending.delete(callId) && this.pending.size === 0) this.port.unref();
-        if (!this.unsend(callId)) this.post([Op.Cancel, callId]);
-      },
-    );
-    const promise = this.call(methodId, args);
-    const pending = this.pending.get(callId);
-    if (pending) {
-      pending.resolve = () => stream.end();
-      pending.reject = (error) => stream.fail(error);
-      pending.onYield = (item) => stream.push(item);
-    } else {
-      promise.catch((error) => stream.fail(error));
+  cancel(call: Call, force: boolean): void {
+    if (force) {
+      throw new ActorDefinitionError(
+        `cancel(call, { force: true }) on actor ${this.info.name}: force replaces the thread ` +
+          `running the call, and a ${this.info.kind} actor's one thread holds all its state. ` +
+          'Cancel without force (a running sync call then runs on to its end), or kill() the actor.',
+      );
     }
-    return stream;
-  }
-
-  cancelCall(
-    promise: Promise<unknown>,
-    makeError: (methodId: number) => Error,
-    force = false,
-  ): boolean {
-    for (const [callId, p] of this.pending) {
-      if (p.promise !== promise) continue;
-      if (force) {
-        throw new ActorDefinitionError(
-          `cancel(call, { force: true }) on actor ${this.name}: force replaces the thread running ` +
-            `the call, and a ${this.kind} actor's one thread holds all its state. Cancel without ` +
-            'force (a running sync call then runs on to its end), or kill() the actor.',
-        );
-      }
-      if (!this.unsend(callId)) this.post([Op.Cancel, callId]);
-      this.settle(callId, (found) => found.reject(makeError(found.methodId)));
-      return true;
-    }
-    return false;
+    if (call.conn !== this) return;
+    if (!removeCall(this.outbox, call.wireId)) this.post([Op.Cancel, call.wireId]);
+    this.forget(call);
   }
 
   /**
    * Tells the actor to abort a call's signal (or drop it, if queued) while the call stays pending
    * here until the actor answers: a thread pool frees the thread only when the call really ends.
    */
-  signalCancel(promise: Promise<unknown>): void {
-    for (const [callId, p] of this.pending) {
-      if (p.promise === promise) {
-        this.post([Op.Cancel, callId]);
-        return;
-      }
-    }
+  signalCancel(call: Call): void {
+    if (call.conn === this) this.post([Op.Cancel, call.wireId]);
   }
 
-  /** Takes a call out of the batch not yet sent; false if it has left already. */
-  private unsend(callId: number): boolean {
-    for (let i = 1; i < this.outbox.length; i += 3) {
-      if (this.outbox[i] === callId) {
-        this.outbox.splice(i, 3);
-        return true;
-      }
-    }
-    return false;
+  /** A streaming call's consumer can take `n` more items. */
+  credit(call: Call, n: number): void {
+    if (call.conn === this) this.post([Op.StreamCredit, call.wireId, n]);
+  }
+
+  /** The pending calls, in the order they were sent, taken away unsettled (a restart). */
+  takePending(): [callId: number, call: Call][] {
+    const taken = [...this.pending];
+    this.pending.clear();
+    this.transport.hold(false);
+    for (const [, call] of taken) call.conn = undefined;
+    return taken;
   }
 
   ready(): Promise<void> {
-    this.readyPromise ??= this.call(READY_METHOD, []).then(() => undefined);
+    this.readyPromise ??= startCall(this, READY_METHOD, []).promise.then(() => undefined);
     return this.readyPromise;
   }
 
@@ -210,10 +136,10 @@ export class PortConnection implements ActorRef {
   }
 
   /** Sends a control message after every call made so far. */
-  post(message: unknown[], transfers: Transferable[] = []): void {
+  post(message: ToHost, transfers: Transferable[] = []): void {
     if (this.death !== undefined) return;
     this.flush();
-    this.port.postMessage(message, transfers);
+    this.transport.post(message, transfers);
   }
 
   get pendingCalls(): number {
@@ -228,38 +154,32 @@ export class PortConnection implements ActorRef {
   die(reason: string): void {
     if (this.death !== undefined) return;
     this.death = reason;
-    untrackRef(this);
     this.onDeath?.();
-    this.outbox = [Op.Calls];
+    this.outbox = newCalls();
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) p.reject(this.deadError(p.methodId, true));
-    this.port.close();
+    for (const call of pending) {
+      call.conn = undefined;
+      call.reject(died.inFlight(this.info.name, call.method, reason));
+    }
+    this.transport.close();
   }
 
-  private methodName(methodId: number): string {
-    return methodId === READY_METHOD ? 'ready' : (this.methods[methodId] ?? `#${methodId}`);
-  }
-
-  private deadError(methodId: number, wasPending: boolean): ActorDiedError {
-    const call = `call '${this.methodName(methodId)}'`;
-    const fate = wasPending
-      ? `${call} did not complete: it may have run in part, or not at all`
-      : `${call} was not sent`;
-    return new ActorDiedError(`Actor ${this.name} is dead (${this.death}); ${fate}.`, this.name);
+  private forget(call: Call): void {
+    this.pending.delete(call.wireId);
+    call.conn = undefined;
+    if (this.pending.size === 0) this.transport.hold(false);
   }
 
   private readonly flush = (): void => {
     this.scheduled = false;
     const batch = this.outbox;
-    if (batch.length === 1) return;
-    this.outbox = [Op.Calls];
+    if (isEmpty(batch)) return;
+    this.outbox = newCalls();
     const transfers: Transferable[] = [];
-    for (let i = 3; i < batch.length; i += 3) {
-      batch[i] = prepare(batch[i] as unknown[], transfers);
-    }
+    mapArgs(batch, (args) => prepare(args as unknown[], transfers));
     try {
-      this.port.postMessage(batch, transfers);
+      this.transport.post(batch, transfers);
     } catch (error) {
       closePorts(transfers);
       this.sendOneByOne(batch, error);
@@ -267,106 +187,58 @@ export class PortConnection implements ActorRef {
   };
 
   /** A batch failed to clone: send each call alone, deeply encoded, to find the culprit. */
-  private sendOneByOne(batch: unknown[], batchError: unknown): void {
-    for (let i = 1; i < batch.length; i += 3) {
-      const callId = batch[i] as number;
-      const target = batch[i + 1] as number | [number, number];
-      const methodId = typeof target === 'number' ? target : target[0];
-      const sent = batch[i + 2];
-      const args = Array.isArray(sent) ? sent : (sent as { encoded: unknown[] }).encoded;
+  private sendOneByOne(batch: CallsBatch, batchError: unknown): void {
+    forEachCall(batch, (callId, target, sent) => {
+      const args = argsOf(sent);
       const transfers: Transferable[] = [];
       try {
-        const encoded = { encoded: encodeDeep(args, transfers) };
-        this.port.postMessage([Op.Calls, callId, target, encoded], transfers);
+        this.transport.post(
+          oneCall(callId, target, { encoded: encodeDeep(args, transfers) as unknown[] }),
+          transfers,
+        );
       } catch (error) {
         closePorts(transfers);
-        this.settle(callId, (p) =>
-          p.reject(isDataCloneError(error) ? this.argumentError(methodId, args) : batchError),
-        );
+        const call = this.pending.get(callId);
+        if (call === undefined) return;
+        this.forget(call);
+        call.reject(isDataCloneError(error) ? this.argumentError(call, args) : batchError);
       }
-    }
+    });
   }
 
-  private argumentError(methodId: number, args: unknown[]): SerializationError {
-    const method = this.methodName(methodId);
+  private argumentError(call: Call, args: unknown[]): SerializationError {
     const bad = findUncloneable(args);
     const which = bad ? `argument ${bad.index}` : 'an argument';
     return new SerializationError(
-      `Actor ${this.name}, method '${method}': ${which} cannot be sent to the actor's thread` +
-        `${bad ? ` (${bad.reason})` : ''}. Pass data that structured clone accepts: functions, ` +
-        'symbols and objects holding them cannot cross threads (handles and shared primitives can).',
-      this.name,
-      method,
+      `Actor ${this.info.name}, method '${call.method}': ${which} cannot be sent to the actor's ` +
+        `thread${bad ? ` (${bad.reason})` : ''}. Pass data that structured clone accepts: ` +
+        'functions, symbols and objects holding them cannot cross threads (handles and shared ' +
+        'primitives can).',
+      this.info.name,
+      call.method,
       bad?.index ?? 0,
     );
   }
 
-  private settle(callId: number, how: (p: Pending) => void): void {
-    const p = this.pending.get(callId);
-    if (p === undefined) return;
-    this.pending.delete(callId);
-    if (this.pending.size === 0) this.port.unref();
-    how(p);
+  private receive(message: Message): void {
+    if (message[0] === Op.Results) {
+      forEachResult(message, this.onResult);
+      if (this.pending.size === 0) this.transport.hold(false);
+    } else if (message[0] === Op.Drained) {
+      this.onDrained?.(message);
+    }
   }
 
-  private receive(message: unknown[]): void {
-    if (message[0] !== Op.Results) {
-      this.onControl?.(message);
+  private readonly onResult = (callId: number, status: Status, value: unknown): void => {
+    const call = this.pending.get(callId);
+    if (call === undefined) return;
+    if (status === Status.Yield || status === Status.YieldEncoded) {
+      call.answer(status, value);
       return;
     }
-    for (let i = 1; i < message.length; i += 3) {
-      const p = this.pending.get(message[i] as number);
-      if (p === undefined) continue;
-      const status = message[i + 1] as Status;
-      const value = message[i + 2];
-      if (status === Status.Yield || status === Status.YieldEncoded) {
-        p.onYield?.(status === Status.Yield ? value : decodeDeep(value));
-        continue;
-      }
-      this.pending.delete(message[i] as number);
-      switch (status) {
-        case Status.Ok:
-          p.resolve(value);
-          break;
-        case Status.OkEncoded:
-          p.resolve(decodeDeep(value));
-          break;
-        case Status.Threw:
-          if (
-            PortConnection.canRetry(p) &&
-            retriesOn(p.retry?.exceptions ?? false, value as SerializedError)
-          ) {
-            this.retry(p);
-            break;
-          }
-          p.reject(this.remoteError(value as SerializedError, p.methodId));
-          break;
-        case Status.NotCloneable: {
-          const method = this.methodName(p.methodId);
-          const message =
-            `Actor ${this.name}, method '${method}': its result cannot be sent back (${value}). ` +
-            'Return data that structured clone accepts: functions, symbols and objects holding ' +
-            'them cannot cross threads.';
-          p.reject(new SerializationError(message, this.name, method, 'result'));
-          break;
-        }
-        case Status.Dropped:
-          p.reject(new ActorDiedError(value as string, this.name));
-          break;
-      }
-    }
-    if (this.pending.size === 0) this.port.unref();
-  }
-
-  private remoteError(error: SerializedError, methodId: number) {
-    return reviveRemoteError(error, this.name, this.methodName(methodId), (cls) =>
-      findErrorClass(cls, this.moduleUrl),
-    );
-  }
-}
-
-function closePorts(transfers: Transferable[]): void {
-  for (const t of transfers) {
-    if (typeof (t as MessagePort).close === 'function') (t as MessagePort).close();
-  }
+    this.pending.delete(callId);
+    call.conn = undefined;
+    call.answer(status, value);
+    this.onAnswered?.(call);
+  };
 }

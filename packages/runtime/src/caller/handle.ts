@@ -1,11 +1,14 @@
 import { inspect } from 'node:util';
 import { UnknownMethodError } from '../errors.js';
 import type { CallOptions } from '../options.js';
-import { installHandleCodec } from '../wire/codec.js';
+import type { ValueHandler } from '../wire/codec.js';
 import type { HandleDescriptor } from '../wire/protocol.js';
+import { PortTransport } from '../wire/transport.js';
+import { startCall } from './call.js';
 import { invoke, mustHold, needsInvoke } from './calls.js';
-import { PortConnection } from './connection.js';
+import { Connection } from './connection.js';
 import type { ActorRef } from './ref.js';
+import { openStream } from './stream.js';
 
 const refs = new WeakMap<object, ActorRef>();
 
@@ -26,9 +29,9 @@ const unknownMethods = new Proxy(Object.create(Object.prototype) as object, {
     return () =>
       Promise.reject(
         new UnknownMethodError(
-          `Actor ${ref.name} has no method '${key}'. Its methods are: ` +
-            `${ref.methods.join(', ') || '(none)'}.`,
-          ref.name,
+          `Actor ${ref.info.name} has no method '${key}'. Its methods are: ` +
+            `${ref.info.methods.join(', ') || '(none)'}.`,
+          ref.info.name,
           key,
         ),
       );
@@ -37,11 +40,12 @@ const unknownMethods = new Proxy(Object.create(Object.prototype) as object, {
 
 /** The function a handle exposes for one method: a call, with `.options()` for per-call options. */
 function methodOf(ref: ActorRef, id: number) {
-  if (ref.streamMethods.includes(id)) {
-    return Object.assign((...args: unknown[]) => ref.stream(id, args), {
+  const { info } = ref;
+  if (info.streamMethods.includes(id)) {
+    return Object.assign((...args: unknown[]) => openStream(ref, id, args), {
       options: () => {
         throw new TypeError(
-          `Actor ${ref.name}, method '${ref.methods[id]}': a streaming method takes no per-call ` +
+          `Actor ${info.name}, method '${info.methods[id]}': a streaming method takes no per-call ` +
             'options; break out of its loop to stop it.',
         );
       },
@@ -49,7 +53,8 @@ function methodOf(ref: ActorRef, id: number) {
   }
   const call = needsInvoke(ref, id)
     ? (...args: unknown[]) => invoke(ref, id, args)
-    : (...args: unknown[]) => (mustHold(ref, args) ? invoke(ref, id, args) : ref.call(id, args));
+    : (...args: unknown[]) =>
+        mustHold(ref, args) ? invoke(ref, id, args) : startCall(ref, id, args).promise;
   return Object.assign(call, {
     options:
       (options: CallOptions) =>
@@ -61,10 +66,13 @@ function methodOf(ref: ActorRef, id: number) {
 class Handle {
   constructor(ref: ActorRef) {
     refs.set(this, ref);
-    const methods = ref.methods;
+    const methods = ref.info.methods;
     for (let id = 0; id < methods.length; id++) {
       // One closure per method, so `const { incr } = handle` works too.
-      Object.defineProperty(this, methods[id], { value: methodOf(ref, id), enumerable: true });
+      Object.defineProperty(this, methods[id] as string, {
+        value: methodOf(ref, id),
+        enumerable: true,
+      });
     }
   }
 
@@ -74,11 +82,11 @@ class Handle {
 
   [inspect.custom](): string {
     const ref = refs.get(this) as ActorRef;
-    return `ActorHandle<${ref.name}> { ${ref.kind}: ${ref.methods.join(', ')} }`;
+    return `ActorHandle<${ref.info.name}> { ${ref.info.kind}: ${ref.info.methods.join(', ')} }`;
   }
 
   toString(): string {
-    return `ActorHandle<${(refs.get(this) as ActorRef).name}>`;
+    return `ActorHandle<${(refs.get(this) as ActorRef).info.name}>`;
   }
 }
 Object.setPrototypeOf(Handle.prototype, unknownMethods);
@@ -94,29 +102,24 @@ export function refOf(handle: unknown): ActorRef | undefined {
 
 /** A handle's form for another thread: its actor's info and a new port to the actor. */
 export function describeRef(ref: ActorRef): HandleDescriptor {
-  return {
-    $troupe: 'handle',
-    info: {
-      actorId: ref.actorId,
-      name: ref.name,
-      kind: ref.kind,
-      methods: ref.methods,
-      moduleUrl: ref.moduleUrl,
-      groups: ref.groups,
-      methodTimeouts: ref.methodTimeouts,
-      retries: ref.retries,
-      streamMethods: ref.streamMethods,
-      maxPendingCalls: ref.maxPendingCalls,
-    },
-    port: ref.connect(),
-  };
+  return { $troupe: 'handle', info: ref.info, port: ref.connect() };
 }
 
-installHandleCodec({
-  isHandle: (value) => refs.has(value),
-  describe(value) {
-    const ref = refs.get(value);
-    return ref === undefined ? undefined : describeRef(ref);
+/** A handle in this thread for a handle that crossed from another. */
+export function reviveRef(descriptor: HandleDescriptor): Connection {
+  return new Connection(new PortTransport(descriptor.port), descriptor.info);
+}
+
+/** How handles cross threads: registered with the value codec by `registerBuiltins()`. */
+export const handleValues: ValueHandler<object, HandleDescriptor> = {
+  tag: 'handle',
+  canHandle: (value): value is object => refs.has(value),
+  describe(value, transfers) {
+    const descriptor = describeRef(refs.get(value) as ActorRef);
+    transfers.push(descriptor.port);
+    return descriptor;
   },
-  revive: (descriptor) => createHandle(new PortConnection(descriptor.port, descriptor.info)),
-});
+  isDescriptor: (value): value is HandleDescriptor =>
+    (value as Partial<HandleDescriptor>).$troupe === 'handle',
+  revive: (descriptor) => createHandle(reviveRef(descriptor)),
+};

@@ -1,28 +1,28 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { RetryPolicy } from '../options.js';
 import type { ActorInfo } from '../wire/protocol.js';
+import type { Call } from './call.js';
 
 export type { ActorInfo };
 
-/** The thing behind a handle: something that can run calls on an actor. */
-export interface ActorRef extends ActorInfo {
+/**
+ * The thing behind a handle: what runs calls on one actor, wherever it lives. A connection over
+ * a transport is one; an actor this thread owns is another, forwarding each call to its current
+ * worker (or to an idle thread of its pool). Handles, `cancel`, `wait`, streams and ActorPool
+ * reach actors through this interface alone.
+ */
+export interface ActorRef {
+  readonly info: ActorInfo;
   /**
-   * Sends a call; `group` overrides the method's concurrency group, `policy` its retry policy.
+   * Sends a call: the first time, or again (a retry). The ref settles it through its `Call`
+   * record, whatever happens to the actor.
    */
-  call(methodId: number, args: unknown[], group?: number, policy?: RetryPolicy): Promise<unknown>;
+  send(call: Call): void;
   /**
-   * Rejects a pending call's promise at once with the error `makeError` builds for its method,
-   * and tells the actor, which drops the call if it has not started and aborts its signal if it
-   * has; `force` replaces a threaded actor's thread running it. False if `promise` is not pending
-   * here.
+   * Withdraws a pending call: a call not yet started never runs, a running one sees its signal
+   * abort; `force` replaces a threaded actor's thread running it. The caller settles the call.
+   * Throws `ActorDefinitionError` where `force` cannot apply.
    */
-  cancelCall(
-    promise: Promise<unknown>,
-    makeError: (methodId: number) => Error,
-    force: boolean,
-  ): boolean;
-  /** Starts a streaming call (an async generator method) and returns its items as they come. */
-  stream(methodId: number, args: unknown[]): AsyncIterableIterator<unknown>;
+  cancel(call: Call, force: boolean): void;
   /** Resolves once the actor is constructed; rejects with the constructor's error. */
   ready(): Promise<void>;
   /** A new port to the actor, for a handle in another thread. */

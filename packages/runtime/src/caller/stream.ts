@@ -1,4 +1,6 @@
 import { STREAM_WINDOW } from '../wire/protocol.js';
+import { Call, type CallExtras } from './call.js';
+import type { ActorRef } from './ref.js';
 
 /**
  * The consumer's side of a streaming call (an async generator method): items arrive as the
@@ -85,4 +87,29 @@ export class RemoteStream<T = unknown> implements AsyncIterableIterator<T> {
       this.unacknowledged = 0;
     }
   }
+}
+
+/**
+ * Starts a streaming call (an async generator method): its items arrive on the returned stream
+ * as the actor yields them. A stream is never sent again after a crash: items already read
+ * cannot be taken back.
+ */
+export function openStream(ref: ActorRef, methodId: number, args: unknown[]): RemoteStream {
+  const extras: CallExtras = {};
+  const call = new Call(ref, methodId, args, extras);
+  const stream = new RemoteStream(
+    (n) => call.conn?.credit(call, n),
+    () => {
+      if (call.settled) return;
+      ref.cancel(call, false);
+      call.abandon();
+    },
+  );
+  extras.onYield = (item) => stream.push(item);
+  call.promise.then(
+    () => stream.end(),
+    (error) => stream.fail(error),
+  );
+  ref.send(call);
+  return stream;
 }

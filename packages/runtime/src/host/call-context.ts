@@ -1,50 +1,33 @@
 /**
- * Where this thread stands. A worker imports its actor's module, and that import re-runs the
- * module's top-level code: if that code spawns actors, every worker would spawn more workers.
- * The host installs a guard that `spawn` consults; it names the reason to refuse, if any.
+ * The call running now in this thread, for what an actor method can ask of its own call:
+ * `callSignal()` and `exitActor()`. The executor marks the synchronous part of each call.
  */
 
-type SpawnGuard = () => string | undefined;
-
-let guard: SpawnGuard | undefined;
-let violation: Error | undefined;
-
-export function setSpawnGuard(check: SpawnGuard): void {
-  guard = check;
-}
-
-/** Why `spawn` must not run here and now, or undefined where it may. */
-export function spawnRefusal(): string | undefined {
-  return guard?.();
-}
-
-/** The first spawn refused while the actor's module loaded, for the host to report. */
-export function loadViolation(): Error | undefined {
-  return violation;
-}
-
-export function recordLoadViolation(error: Error): void {
-  violation ??= error;
-}
-
-/** Whatever runs calls in this thread and can give a running call its abort signal. */
-export interface SignalSource {
+/** What runs calls in this thread: gives a running call its abort signal, and ends the actor. */
+export interface CallRunner {
   signalFor(endpoint: unknown, callId: number): AbortSignal;
+  requestExit(): void;
 }
 
-let source: SignalSource | undefined;
+let runner: CallRunner | undefined;
 let callEndpoint: unknown;
 let callId = 0;
+/** The runner `exitActor()` ends outside a call's synchronous part (a constructor, a callback). */
+let threadRunner: CallRunner | undefined;
 
-/** The executor marks the synchronous part of each call, for `callSignal()`. */
-export function enterCall(runner: SignalSource, endpoint: unknown, id: number): void {
-  source = runner;
+export function enterCall(by: CallRunner, endpoint: unknown, id: number): void {
+  runner = by;
   callEndpoint = endpoint;
   callId = id;
 }
 
 export function leaveCall(): void {
-  source = undefined;
+  runner = undefined;
+}
+
+/** The runner of this thread's actor (a worker hosts one). */
+export function setThreadRunner(by: CallRunner): void {
+  threadRunner = by;
 }
 
 /**
@@ -60,20 +43,13 @@ export function leaveCall(): void {
  * }
  */
 export function callSignal(): AbortSignal {
-  if (source === undefined) {
+  if (runner === undefined) {
     throw new TypeError(
       'callSignal() must be called inside an actor method, before its first await: keep the ' +
         'signal in a variable and use it after.',
     );
   }
-  return source.signalFor(callEndpoint, callId);
-}
-
-let exitHandler: (() => void) | undefined;
-
-/** The host installs what `exitActor()` does in its worker. */
-export function setExitHandler(handler: () => void): void {
-  exitHandler = handler;
+  return runner.signalFor(callEndpoint, callId);
 }
 
 /**
@@ -82,19 +58,9 @@ export function setExitHandler(handler: () => void): void {
  * and later calls reject with `ActorDiedError` saying the actor called `exitActor()`.
  */
 export function exitActor(): void {
-  if (exitHandler === undefined) {
+  const target = runner ?? threadRunner;
+  if (target === undefined) {
     throw new TypeError('exitActor() must be called inside an actor, from one of its methods.');
   }
-  exitHandler();
-}
-
-let registryPort: import('node:worker_threads').MessagePort | undefined;
-
-/** In a worker: its port to the name registry, which lives in the main thread. */
-export function setRegistryPort(port: import('node:worker_threads').MessagePort): void {
-  registryPort = port;
-}
-
-export function ownRegistryPort(): import('node:worker_threads').MessagePort | undefined {
-  return registryPort;
+  target.requestExit();
 }

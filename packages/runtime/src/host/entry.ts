@@ -1,32 +1,23 @@
 /**
- * The main module of every actor worker: imports the actor's module, builds the instance and
- * serves calls on the actor's port. Runs inside the worker thread only.
+ * The main module of every actor worker, and the one composition root of a worker: it wires the
+ * caller side (actors hold handles and spawn children) and the supervisor side (a worker owns the
+ * actors it spawns) into the thread, then serves the actor on its port.
  */
 import { workerData } from 'node:worker_threads';
-import { decodeDeep } from '../wire/codec.js';
-import { Endpoint } from '../wire/endpoint.js';
-import { loadViolation, setExitHandler, setRegistryPort, setSpawnGuard } from './call-context.js';
-import '../caller/handle.js';
+import { registerBuiltins } from '../caller/values.js';
+import { setRegistryPort } from '../supervisor/names.js';
+import { loadViolation, setSpawnGuard } from '../supervisor/spawn-guard.js';
 import type { HostInit } from '../wire/protocol.js';
+import { PortTransport } from '../wire/transport.js';
+import { setThreadRunner } from './call-context.js';
 import { prefixOutput } from './console.js';
-import { Executor } from './executor.js';
-import { findActorClass } from './load.js';
+import { flushOutput } from './drain.js';
+import { type HostPhase, serveActor } from './serve.js';
 
 const init = workerData as HostInit;
+registerBuiltins();
 prefixOutput(init.name);
-
-const executor = new Executor(
-  init.name,
-  init.methods,
-  init.groupLimits,
-  init.methodGroups,
-  init.streamMethods,
-  init.stats,
-);
-executor.setMainEndpoint(new Endpoint(init.port, executor));
-
-setExitHandler(() => executor.requestExit());
-setRegistryPort(init.registryPort);
+if (init.registryPort) setRegistryPort(init.registryPort);
 
 // Errors in an actor's background work (a timer, a promise nobody awaits) are reported with the
 // actor's name (the output prefix) and do not end the actor, as Ray logs them and goes on.
@@ -37,7 +28,20 @@ process.on('unhandledRejection', (reason) => {
   console.error('unhandled rejection in background work (the actor goes on):', reason);
 });
 
-let phase: 'loading' | 'constructing' | 'serving' = 'loading';
+let phase: HostPhase = 'loading';
+
+const executor = serveActor(init, new PortTransport(init.port as NonNullable<HostInit['port']>), {
+  exit: () => process.exit(0),
+  beforeDrained: flushOutput,
+  phase: (next) => {
+    phase = next;
+  },
+  loaded: () => {
+    const violation = loadViolation();
+    if (violation) throw violation;
+  },
+});
+setThreadRunner(executor);
 
 // Importing re-runs the module's top-level code. Actors may spawn from their constructor and
 // their calls (and what those await), but top-level or background code must not, or each
@@ -51,17 +55,3 @@ setSpawnGuard(() => {
   }
   return undefined;
 });
-
-async function boot(): Promise<void> {
-  const ns = await import(init.moduleUrl);
-  const violation = loadViolation();
-  if (violation) throw violation;
-  const Class = findActorClass(ns, init);
-  const args = decodeDeep(init.args) as unknown[];
-  phase = 'constructing';
-  const instance = Reflect.construct(Class, args);
-  phase = 'serving';
-  executor.start(instance, init.awaitUnify);
-}
-
-boot().catch((error: unknown) => executor.failInit(error));

@@ -1,28 +1,5 @@
 import { refOf } from '../caller/handle.js';
-import { ActorDiedError, TroupeError } from '../errors.js';
-
-/** An `ActorPool` was misused, or has no actor left to run a call; the message says what to do. */
-export class ActorPoolError extends TroupeError {
-  override name = 'ActorPoolError';
-}
-
-/**
- * `getNext(timeoutMs)` or `getNextUnordered(timeoutMs)` had no result to return in time. Nothing
- * is lost: the calls still run, and a later `getNext` / `getNextUnordered` returns their results.
- */
-export class ActorPoolTimeoutError extends TroupeError {
-  override name = 'ActorPoolTimeoutError';
-  constructor(
-    message: string,
-    /** The pool method that gave up. */
-    readonly method: 'getNext' | 'getNextUnordered',
-    readonly timeoutMs: number,
-    /** The submission number (0-based) `getNext` waited for; undefined for `getNextUnordered`. */
-    readonly call: number | undefined,
-  ) {
-    super(message);
-  }
-}
+import { ActorDiedError, ActorPoolError, ActorPoolTimeoutError } from '../errors.js';
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -153,7 +130,7 @@ class MapSource<A, V> implements Source<A> {
 }
 
 function nameOf(actor: object | undefined): string {
-  return refOf(actor)?.name ?? 'an actor';
+  return refOf(actor)?.info.name ?? 'an actor';
 }
 
 function unwrap(outcome: Outcome): unknown {
@@ -455,7 +432,7 @@ export class ActorPool<A extends object, R = unknown> {
   /** Whether `error` says that `actor` itself is dead (not some other actor `fn` called). */
   private diedIn(error: unknown, actor: A): boolean {
     if (!(error instanceof ActorDiedError)) return false;
-    const name = refOf(actor)?.name;
+    const name = refOf(actor)?.info.name;
     return name === undefined || name === error.actor;
   }
 

@@ -4,11 +4,10 @@
  * each primitive crosses a thread as a descriptor and is rebuilt on arrival.
  */
 
-export interface SharedDescriptor {
-  $troupe: 'shared';
-  type: string;
-  buffer: SharedArrayBuffer;
-}
+import type { ValueHandler } from '../wire/codec.js';
+import type { SharedDescriptor } from '../wire/protocol.js';
+
+export type { SharedDescriptor };
 
 type Reviver = (buffer: SharedArrayBuffer) => SharedPrimitive;
 const revivers = new Map<string, Reviver>();
@@ -41,6 +40,15 @@ export function reviveShared(descriptor: SharedDescriptor): SharedPrimitive {
   if (!revive) throw new TypeError(`Unknown shared primitive type '${descriptor.type}'`);
   return revive(descriptor.buffer);
 }
+
+/** How shared primitives cross threads: registered with the value codec by `registerBuiltins()`. */
+export const sharedValues: ValueHandler<SharedPrimitive, SharedDescriptor> = {
+  tag: 'shared',
+  canHandle: (value): value is SharedPrimitive => value instanceof SharedPrimitive,
+  describe: (value) => value.describe(),
+  isDescriptor: isSharedDescriptor,
+  revive: reviveShared,
+};
 
 /** A typed array over a SharedArrayBuffer: it is shared as it is by structured clone. */
 export function isSharedTypedArray(value: unknown): value is ArrayBufferView {

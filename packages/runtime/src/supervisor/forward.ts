@@ -1,28 +1,32 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { type Call, startCall } from '../caller/call.js';
 import type { ActorRef } from '../caller/ref.js';
+import { openStream } from '../caller/stream.js';
 import { CancelledError } from '../errors.js';
-import { type CallTarget, Endpoint } from '../wire/endpoint.js';
-import { Op, READY_METHOD } from '../wire/protocol.js';
+import { groupOf, methodOf } from '../wire/batch.js';
+import { Endpoint, type Served } from '../wire/endpoint.js';
+import { type CallTarget, type ControlMessage, Op, READY_METHOD } from '../wire/protocol.js';
+import { PortTransport } from '../wire/transport.js';
 
 /**
  * Serves calls from handles in other threads by passing them to an actor's ref in this thread:
  * a threaded actor's pool, or an actor that restarts, whose handles must outlive its workers.
  */
-export class ForwardingTarget implements CallTarget {
+export class ForwardingTarget implements Served {
   /** Calls in progress, by endpoint and call id, for `Op.Cancel`. */
-  private readonly calls = new Map<Endpoint, Map<number, Promise<unknown>>>();
+  private readonly calls = new Map<Endpoint, Map<number, Call>>();
 
   constructor(private readonly ref: ActorRef) {}
 
   /** A new port whose calls this thread forwards; it never holds the thread open. */
   connect(): MessagePort {
     const { port1, port2 } = new MessageChannel();
-    new Endpoint(port1, this, false);
+    new Endpoint(new PortTransport(port1), this, false);
     return port2;
   }
 
-  submit(endpoint: Endpoint, callId: number, target: number | number[], args: unknown[]): void {
-    const methodId = typeof target === 'number' ? target : target[0];
+  submit(endpoint: Endpoint, callId: number, target: CallTarget, args: unknown[]): void {
+    const methodId = methodOf(target);
     if (methodId === READY_METHOD) {
       this.ref.ready().then(
         () => endpoint.reply(callId, undefined),
@@ -30,25 +34,24 @@ export class ForwardingTarget implements CallTarget {
       );
       return;
     }
-    if (this.ref.streamMethods.includes(methodId)) {
+    if (this.ref.info.streamMethods.includes(methodId)) {
       void this.forwardStream(endpoint, callId, methodId, args);
       return;
     }
-    const call = this.ref.call(methodId, args, typeof target === 'number' ? undefined : target[1]);
+    const call = startCall(this.ref, methodId, args, groupOf(target));
     let byCall = this.calls.get(endpoint);
     if (!byCall) {
       byCall = new Map();
       this.calls.set(endpoint, byCall);
     }
     byCall.set(callId, call);
-    const done = () => byCall.delete(callId);
-    call.then(
+    call.promise.then(
       (value) => {
-        done();
+        byCall.delete(callId);
         endpoint.reply(callId, value);
       },
       (error) => {
-        done();
+        byCall.delete(callId);
         endpoint.fail(callId, error);
       },
     );
@@ -62,30 +65,29 @@ export class ForwardingTarget implements CallTarget {
     args: unknown[],
   ): Promise<void> {
     try {
-      for await (const item of this.ref.stream(methodId, args)) endpoint.yield(callId, item);
+      for await (const item of openStream(this.ref, methodId, args)) endpoint.yield(callId, item);
       endpoint.reply(callId, undefined);
     } catch (error) {
       endpoint.fail(callId, error);
     }
   }
 
-  control(message: unknown[], endpoint: Endpoint): void {
+  control(message: ControlMessage, endpoint: Endpoint): void {
     if (message[0] === Op.Kill) {
       void this.ref.kill();
     } else if (message[0] === Op.Cancel) {
-      const call = this.calls.get(endpoint)?.get(message[1] as number);
-      if (call) {
-        this.ref.cancelCall(
-          call,
-          (methodId) =>
+      this.calls
+        .get(endpoint)
+        ?.get(message[1])
+        ?.cancel(
+          (call) =>
             new CancelledError(
-              `call '${this.ref.methods[methodId]}' on actor ${this.ref.name} was cancelled.`,
-              this.ref.name,
-              this.ref.methods[methodId] ?? '',
+              `call '${call.method}' on actor ${this.ref.info.name} was cancelled.`,
+              this.ref.info.name,
+              call.method,
             ),
           false,
         );
-      }
     }
   }
 }

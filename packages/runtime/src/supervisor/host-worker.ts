@@ -1,42 +1,80 @@
-import { MessageChannel, type MessagePort, type ResourceLimits, Worker } from 'node:worker_threads';
-import type { Transferable } from '../wire/protocol.js';
-import { type HostInit, Op, STAT_SLOTS, StatSlot } from '../wire/protocol.js';
+import { MessageChannel, type ResourceLimits, Worker } from 'node:worker_threads';
+import { type HostInit, Op, StatSlot, type Transferable } from '../wire/protocol.js';
+import { PortTransport, type Transport } from '../wire/transport.js';
 
 // This module is bundled into a chunk in dist/, beside the worker entry's folder (build.mjs).
 const HOST_ENTRY = new URL('./host/entry.js', import.meta.url);
 
-export interface HostWorker {
-  worker: Worker;
-  /** This thread's end of the actor's dedicated port. */
-  port: MessagePort;
-  stats: Int32Array;
-  /** The last uncaught error of the worker, to explain its exit. */
-  lastError: Error | undefined;
+/**
+ * One running copy of an actor (its instance, or one replica of a threaded actor), as the
+ * supervisor that owns it sees it: a link to it, its counters, and its end.
+ */
+export interface ActorHost {
+  /** The owner's link to the host. */
+  readonly transport: Transport;
+  /** The host's counters (`StatSlot`), shared memory the host writes and the owner reads. */
+  readonly stats: Int32Array;
+  /** The last uncaught error of the host, to explain its exit. */
+  readonly lastError: Error | undefined;
+  /** Runs once when the host has ended, with its exit code. */
+  onExit(listener: (code: number) => void): void;
+  /** Ends the host at once, whatever it is doing. */
+  terminate(): Promise<unknown>;
+  /** From now on the host keeps the process alive until it ends (someone awaits its end). */
+  keepAlive(): void;
+}
+
+/** What a host needs but its link: `HostInit` less the port the launcher makes. */
+export type HostLaunch = Omit<HostInit, 'port'>;
+
+/**
+ * Starts hosts: in a worker thread of this process by default; another launcher may put them
+ * elsewhere (`@troupe/runtime/transport`'s `useHostLauncher`).
+ */
+export interface HostLauncher {
+  launch(init: HostLaunch, transfers: Transferable[], resourceLimits?: ResourceLimits): ActorHost;
 }
 
 /**
  * Starts a worker thread hosting one instance (or one replica) of an actor. The worker never holds
- * the process open by itself: the calling side refs its port while calls are pending.
+ * the process open by itself: the calling side holds its link while calls are pending.
  */
-export function startHostWorker(
-  init: Omit<HostInit, 'port' | 'stats'>,
-  transfers: Transferable[],
-  resourceLimits?: ResourceLimits,
-): HostWorker {
-  const { port1, port2 } = new MessageChannel();
-  const stats = new Int32Array(new SharedArrayBuffer(STAT_SLOTS * 4));
-  const worker = new Worker(HOST_ENTRY, {
-    workerData: { ...init, port: port2, stats } satisfies HostInit,
-    transferList: [port2, ...(transfers as never[])],
-    name: init.name,
-    resourceLimits,
-  });
-  worker.unref();
-  const host: HostWorker = { worker, port: port1, stats, lastError: undefined };
-  worker.on('error', (error) => {
-    host.lastError = error;
-  });
-  return host;
+export const workerLauncher: HostLauncher = {
+  launch(init, transfers, resourceLimits) {
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(HOST_ENTRY, {
+      workerData: { ...init, port: port2 } satisfies HostInit,
+      transferList: [port2, ...(transfers as never[])],
+      name: init.name,
+      resourceLimits,
+    });
+    worker.unref();
+    let lastError: Error | undefined;
+    worker.on('error', (error) => {
+      lastError = error;
+    });
+    return {
+      transport: new PortTransport(port1),
+      stats: init.stats,
+      get lastError() {
+        return lastError;
+      },
+      onExit: (listener) => worker.once('exit', listener),
+      terminate: () => worker.terminate(),
+      keepAlive: () => worker.ref(),
+    };
+  },
+};
+
+let launcher: HostLauncher = workerLauncher;
+
+/** Where this thread's new actors are hosted from now on; `undefined` restores worker threads. */
+export function useHostLauncher(next: HostLauncher | undefined): void {
+  launcher = next ?? workerLauncher;
+}
+
+export function currentLauncher(): HostLauncher {
+  return launcher;
 }
 
 /**
@@ -44,8 +82,8 @@ export function startHostWorker(
  * (within `timeoutMs` where given), then it drains.
  */
 export function requestShutdown(
-  host: HostWorker,
-  post: (message: unknown[]) => void,
+  host: ActorHost,
+  post: (message: readonly [Op.Shutdown] | readonly [Op.Shutdown, number]) => void,
   timeoutMs?: number,
 ): void {
   Atomics.store(host.stats, StatSlot.ShutdownRequested, 1);
@@ -68,8 +106,7 @@ export async function endWithin(
   return exited;
 }
 
-export function exitReason(code: number, host: HostWorker, killed: boolean): string {
-  if (killed) return 'it was killed';
+export function exitReason(code: number, host: ActorHost): string {
   const error = host.lastError as (Error & { code?: string }) | undefined;
   if (error?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return (

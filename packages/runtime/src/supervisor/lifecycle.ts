@@ -13,7 +13,7 @@ export async function kill(handle: object, options: { noRestart?: boolean } = {}
   if (!ref) {
     throw new ActorDefinitionError('kill(handle): not an actor handle (use what spawn returned).');
   }
-  const record = ownedRecord(ref.actorId);
+  const record = ownedRecord(ref.info.actorId);
   await (record ? record.kill(options.noRestart ?? true) : ref.kill());
 }
 

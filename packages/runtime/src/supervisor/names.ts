@@ -4,12 +4,15 @@ import {
   type MessagePort,
   receiveMessageOnPort,
 } from 'node:worker_threads';
-import { PortConnection } from '../caller/connection.js';
-import { describeRef } from '../caller/handle.js';
+import { describeRef, reviveRef } from '../caller/handle.js';
 import type { ActorRef } from '../caller/ref.js';
 import { TroupeError } from '../errors.js';
-import { ownRegistryPort } from '../host/call-context.js';
-import type { HandleDescriptor } from '../wire/protocol.js';
+import {
+  type HandleDescriptor,
+  type RegistryAnswer,
+  RegistryOp,
+  type RegistryRequest,
+} from '../wire/protocol.js';
 
 /**
  * Named actors, one registry per process: it lives in the main thread, and workers reach it
@@ -17,13 +20,6 @@ import type { HandleDescriptor } from '../wire/protocol.js';
  * blocking call would: `Atomics.wait`, then `receiveMessageOnPort`), so `spawn` and `getActor`
  * stay synchronous everywhere, as in Ray.
  */
-
-enum Request {
-  Register = 1,
-  Lookup = 2,
-  /** `[Request.Connect, port]`: serve another worker's port. */
-  Connect = 3,
-}
 
 /** How long a worker waits for the main thread to answer (ms). */
 const ANSWER_WITHIN_MS = 10_000;
@@ -37,21 +33,27 @@ export function nameKey(name: string, namespace = DEFAULT_NAMESPACE): string {
   return `${namespace}/${name}`;
 }
 
+/** This worker's port to the registry (in the main thread), set by the worker's host. */
+let registryPort: MessagePort | undefined;
+
+export function setRegistryPort(port: MessagePort): void {
+  registryPort = port;
+}
+
 /** Main thread: answers one worker port's requests. */
 function serve(port: MessagePort): void {
-  port.on('message', (message: unknown[]) => {
-    if (message[0] === Request.Connect) {
-      serve(message[1] as MessagePort);
+  port.on('message', (message: RegistryRequest) => {
+    if (message[0] === RegistryOp.Connect) {
+      serve(message[1]);
       return;
     }
-    const [op, key, payload, flag] = message as [Request, string, unknown, Int32Array];
-    let answer: unknown;
+    const [op, key, payload, flag] = message;
+    let answer: RegistryAnswer;
     const transfer: MessagePort[] = [];
-    if (op === Request.Register) {
+    if (op === RegistryOp.Register) {
       if (named.has(key)) answer = false;
       else {
-        const descriptor = payload as HandleDescriptor;
-        const conn = new PortConnection(descriptor.port, descriptor.info);
+        const conn = reviveRef(payload);
         conn.onDeath = () => {
           if (named.get(key) === conn) named.delete(key);
         };
@@ -72,33 +74,38 @@ function serve(port: MessagePort): void {
 }
 
 /** A worker: asks the main thread, blocking this thread until it answers. */
-function ask(op: Request, key: string, payload: unknown, transfer: MessagePort[]): unknown {
-  const port = ownRegistryPort();
+function ask(
+  op: RegistryOp.Register | RegistryOp.Lookup,
+  key: string,
+  payload: HandleDescriptor | undefined,
+  transfer: MessagePort[],
+): RegistryAnswer | undefined {
+  const port = registryPort;
   if (!port) throw new TroupeError('This worker has no port to the actor name registry.');
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  port.postMessage([op, key, payload, flag], transfer);
+  port.postMessage([op, key, payload, flag] as RegistryRequest, transfer);
   if (Atomics.wait(flag, 0, 0, ANSWER_WITHIN_MS) === 'timed-out') {
     throw new TroupeError(
       `The main thread did not answer a name lookup for '${key}' within ${ANSWER_WITHIN_MS} ms ` +
         '(is it blocked?).',
     );
   }
-  return receiveMessageOnPort(port)?.message;
+  return receiveMessageOnPort(port)?.message as RegistryAnswer | undefined;
 }
 
 /** A port to the registry for a new worker. */
 export function registryPortForWorker(): MessagePort {
   const { port1, port2 } = new MessageChannel();
   if (isMainThread) serve(port1);
-  else ownRegistryPort()?.postMessage([Request.Connect, port1], [port1]);
+  else registryPort?.postMessage([RegistryOp.Connect, port1] satisfies RegistryRequest, [port1]);
   return port2;
 }
 
 /** The live actor registered under `key`, as a ref usable in this thread. */
 export function lookupName(key: string): ActorRef | undefined {
   if (isMainThread) return named.get(key);
-  const descriptor = ask(Request.Lookup, key, undefined, []) as HandleDescriptor | null;
-  return descriptor ? new PortConnection(descriptor.port, descriptor.info) : undefined;
+  const descriptor = ask(RegistryOp.Lookup, key, undefined, []) as HandleDescriptor | null;
+  return descriptor ? reviveRef(descriptor) : undefined;
 }
 
 /**
@@ -115,5 +122,5 @@ export function registerName(key: string, ref: ActorRef, exited: Promise<void>):
     return true;
   }
   const descriptor = describeRef(ref);
-  return ask(Request.Register, key, descriptor, [descriptor.port]) === true;
+  return ask(RegistryOp.Register, key, descriptor, [descriptor.port]) === true;
 }

@@ -3,8 +3,8 @@ import type { ActorRecord, ActorSummary } from './record.js';
 const owned = new Map<string, ActorRecord>();
 
 export function register(record: ActorRecord): void {
-  owned.set(record.ref.actorId, record);
-  record.exited.then(() => owned.delete(record.ref.actorId));
+  owned.set(record.ref.info.actorId, record);
+  record.exited.then(() => owned.delete(record.ref.info.actorId));
 }
 
 export function ownedRecord(actorId: string): ActorRecord | undefined {

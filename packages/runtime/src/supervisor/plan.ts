@@ -1,12 +1,11 @@
 import { isMainThread, threadId } from 'node:worker_threads';
-import type { ActorInfo } from '../caller/ref.js';
 import type { ActorDefinition } from '../decorators/definition.js';
 import { ActorDefinitionError, SerializationError } from '../errors.js';
 import type { SpawnOptions } from '../options.js';
 import type { ActorClass } from '../types.js';
 import { encodeDeep, findUncloneable, isDataCloneError, needsEncoding } from '../wire/codec.js';
-import type { Transferable } from '../wire/protocol.js';
-import { type HostWorker, startHostWorker } from './host-worker.js';
+import { type ActorInfo, STAT_SLOTS, type Transferable } from '../wire/protocol.js';
+import { type ActorHost, currentLauncher } from './host-worker.js';
 import { registryPortForWorker } from './names.js';
 
 let sequence = 0;
@@ -22,8 +21,8 @@ export interface SpawnPlan {
   methodGroups: number[];
   /** Restarts allowed after crashes (Infinity for -1). */
   maxRestarts: number;
-  /** Starts the worker of replica `replica` (constructor arguments are encoded anew for each). */
-  startWorker(replica: number, awaitUnify: boolean): HostWorker;
+  /** Starts the host of replica `replica` (constructor arguments are encoded anew for each). */
+  startHost(replica: number, awaitUnify: boolean): ActorHost;
 }
 
 function limitFor(def: ActorDefinition, requested: number | undefined): number {
@@ -96,7 +95,7 @@ export function planSpawn<C extends ActorClass>(
     groupLimits,
     methodGroups: def.methodGroups,
     maxRestarts: restartsFrom(options.maxRestarts ?? def.options.maxRestarts ?? 0, def.className),
-    startWorker(replica, awaitUnify) {
+    startHost(replica, awaitUnify) {
       const registryPort = registryPortForWorker();
       const transfers: Transferable[] = [registryPort];
       const init = {
@@ -114,9 +113,10 @@ export function planSpawn<C extends ActorClass>(
         streamMethods: def.streamMethods,
         replica,
         awaitUnify,
+        stats: new Int32Array(new SharedArrayBuffer(STAT_SLOTS * 4)),
       };
       try {
-        return startHostWorker(
+        return currentLauncher().launch(
           init,
           transfers,
           options.resourceLimits ?? def.options.resourceLimits,

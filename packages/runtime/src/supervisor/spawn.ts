@@ -3,13 +3,13 @@ import { loadErrorClasses } from '../caller/error-classes.js';
 import { createHandle } from '../caller/handle.js';
 import { definitionOf } from '../decorators/definition.js';
 import { ActorDefinitionError, ActorNotFoundError } from '../errors.js';
-import { recordLoadViolation, spawnRefusal } from '../host/call-context.js';
 import type { SpawnOptions } from '../options.js';
 import type { ActorClass, ActorHandle } from '../types.js';
 import { lookupName, nameKey, registerName } from './names.js';
 import { register } from './owned.js';
 import { planSpawn } from './plan.js';
 import { SingleWorkerActor } from './single-worker-actor.js';
+import { recordLoadViolation, spawnRefusal } from './spawn-guard.js';
 import { ThreadPoolActor } from './thread-pool-actor.js';
 
 /**

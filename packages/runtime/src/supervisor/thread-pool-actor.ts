@@ -1,47 +1,23 @@
-import { trackRef, untrackRef } from '../caller/calls.js';
-import { PortConnection } from '../caller/connection.js';
+import { type Call, startCall } from '../caller/call.js';
 import type { ActorRef } from '../caller/ref.js';
-import { ActorDiedError } from '../errors.js';
-import type { RetryPolicy } from '../options.js';
-import { Op, READY_METHOD, type SharedFields, StatSlot } from '../wire/protocol.js';
+import { died } from '../errors.js';
+import { CallQueue, type Queued } from '../host/call-queue.js';
+import { Op, READY_METHOD, type SharedFields } from '../wire/protocol.js';
+import { ActorLifecycle } from './actor-lifecycle.js';
 import { ForwardingTarget } from './forward.js';
-import { endWithin, exitReason, type HostWorker, requestShutdown } from './host-worker.js';
+import { exitReason } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
-import type { ActorRecord, ActorSummary } from './record.js';
+import type { Replica } from './replica.js';
 
-interface Replica {
-  readonly index: number;
-  readonly group: number;
-  host: HostWorker;
-  conn: PortConnection;
-  /** The call it runs: the caller's promise and the promise on the replica's connection. */
-  running: Running | undefined;
-  /** Replaced by a new thread (a forced cancel): its exit is expected. */
-  retired: boolean;
+/** A call waiting for a thread. */
+interface Waiting extends Queued {
+  readonly call: Call;
 }
 
-interface Running {
-  outer: Promise<unknown>;
-  inner: Promise<unknown>;
-  methodId: number;
-  reject(error: unknown): void;
-  call: QueuedCall;
-}
-
-interface QueuedCall {
-  methodId: number;
-  args: unknown[];
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  promise: Promise<unknown> | null;
-  /** Its retry policy, where it has one (sends left, and the errors it retries on). */
-  policy: RetryPolicy | undefined;
-}
-
-/** One concurrency group's threads and the calls waiting for them, in arrival order. */
+/** One concurrency group's idle threads and the calls waiting for them, in arrival order. */
 interface Group {
-  idle: Replica[];
-  queue: QueuedCall[];
+  readonly idle: Replica[];
+  readonly queue: CallQueue<Waiting>;
 }
 
 /**
@@ -52,21 +28,16 @@ interface Group {
  * Replica 0 is built first; the others then adopt the shared primitives it created (unified by
  * field name).
  */
-export class ThreadPoolActor implements ActorRecord {
+export class ThreadPoolActor extends ActorLifecycle {
   readonly ref: ActorRef;
-  readonly exited: Promise<void>;
-  readonly actorName: string;
-  /** Threads started and not yet exited, replacements included. */
-  private live = 0;
-  private markExited: () => void = () => {};
-  private readonly replicas: Replica[] = [];
   private readonly groups: Group[];
-  private failure: unknown;
-  private restartsLeft: number;
-  private restarts = 0;
-  private ending: string | undefined;
-  private sharedFields: SharedFields = {};
-  private fieldsDefined: Promise<SharedFields> = Promise.resolve({});
+  /** Why every later call fails (a constructor threw, or the actor ended), once it does. */
+  private failure: ((method: string) => unknown) | undefined;
+  /** Threads running each call, so that a cancel finds it at once. */
+  private readonly runningOn = new Map<Call, Replica>();
+  /** Calls waiting for a thread, so that a cancel finds each at once. */
+  private readonly waiting = new Map<Call, Waiting>();
+  private fieldsDefined: Promise<SharedFields>;
   private defineFields: (fields: SharedFields) => void = () => {};
   private rejectReady: (error: unknown) => void = () => {};
   private resolveReady: () => void = () => {};
@@ -76,113 +47,61 @@ export class ThreadPoolActor implements ActorRecord {
   private definer: Replica | undefined;
   private readonly readyPromise: Promise<void>;
 
-  constructor(private readonly plan: SpawnPlan) {
-    this.actorName = plan.info.name;
-    this.restartsLeft = plan.maxRestarts;
-    this.exited = new Promise((resolve) => {
-      this.markExited = resolve;
-    });
-    this.groups = plan.groupLimits.map(() => ({ idle: [], queue: [] }));
+  constructor(plan: SpawnPlan) {
+    super(plan);
+    this.groups = plan.groupLimits.map(() => ({ idle: [], queue: new CallQueue() }));
     let index = 0;
     plan.groupLimits.forEach((threads, group) => {
       for (let i = 0; i < threads; i++) {
         // The first replica defines the shared fields; every other one adopts them.
-        this.replicas.push(this.startReplica(index, group, index > 0));
+        this.replicas.push(this.startThread(index, group, index > 0));
         this.unready.add(index);
         index++;
       }
     });
-    this.readyPromise = this.start();
+    this.fieldsDefined = new Promise((resolve) => {
+      this.defineFields = resolve;
+    });
+    // Ready once a replica at every index (the first built, or its replacement) serves;
+    // rejected if the actor fails (a constructor threw).
+    this.readyPromise = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
     this.readyPromise.catch(() => {});
+    const [first, ...others] = this.replicas;
+    for (const replica of others) this.join(replica);
+    this.define(first as Replica);
     this.ref = {
-      ...plan.info,
-      call: (methodId, args, group, policy) => this.call(methodId, args, group, policy),
-      cancelCall: (promise, error, force) => this.cancelCall(promise, error, force),
-      stream: (methodId) => {
-        // A threaded actor has no async methods, so none of its methods is a generator.
-        throw new TypeError(
-          `Actor ${this.actorName}: method '${plan.info.methods[methodId]}' cannot stream: ` +
-            'only async generator methods stream, and they make an actor async, not threaded.',
-        );
-      },
+      info: plan.info,
+      send: (call) => this.send(call),
+      cancel: (call, force) => this.cancel(call, force),
       ready: () => this.readyPromise,
       connect: () => forwarding.connect(),
       kill: () => this.kill(),
     };
     const forwarding = new ForwardingTarget(this.ref);
-    trackRef(this.ref);
-    this.exited.then(() => untrackRef(this.ref));
   }
 
-  private startReplica(index: number, group: number, adoptsFields: boolean): Replica {
-    const host = this.plan.startWorker(index, adoptsFields);
-    const replica: Replica = {
-      index,
-      group,
-      host,
-      conn: new PortConnection(host.port, this.plan.info, true),
-      running: undefined,
-      retired: false,
-    };
-    replica.conn.onControl = (message) => {
-      if (message[0] !== Op.Drained) return;
-      void host.worker.terminate();
-      // A replica that called exitActor() ends the whole actor, gracefully.
-      if (this.ending === undefined) {
-        this.ending = message[1] as string;
-        void this.shutdown();
-      }
-    };
-    this.live++;
-    host.worker.once('exit', (code) => {
-      this.live--;
-      this.replicaExited(replica, code);
-      if (this.live === 0) this.markExited();
-    });
+  /** A thread and its replica; a call it answers frees it for the next. */
+  private startThread(index: number, group: number, adoptsFields: boolean): Replica {
+    const replica = this.startReplica(index, group, adoptsFields);
+    replica.conn.onAnswered = (call) => this.finish(replica, call);
     return replica;
   }
 
-  /**
-   * Resolves once the first replica is built, with the shared primitives it created; rejects if
-   * its constructor threw. Every other replica, and any replacement, adopts them.
-   */
-  private start(): Promise<void> {
-    let defined!: (fields: SharedFields) => void;
-    this.fieldsDefined = new Promise((resolve) => {
-      defined = resolve;
-    });
-    this.defineFields = defined;
-    const [first, ...others] = this.replicas;
-    for (const replica of others) this.join(replica);
-    void this.define(first).catch(() => {});
-    // Ready once a replica at every index (the first built, or its replacement) serves;
-    // rejected if the actor fails (a constructor threw).
-    return new Promise((resolve, reject) => {
-      this.resolveReady = resolve;
-      this.rejectReady = reject;
-    });
-  }
-
   /** The replica that creates the shared fields: the first, or its replacement if it died first. */
-  private define(replica: Replica): Promise<void> {
+  private define(replica: Replica): void {
     this.definer = replica;
-    const ready = replica.conn.call(READY_METHOD, []).then((fields) => {
-      this.sharedFields = (fields as SharedFields | undefined) ?? {};
-      this.definer = undefined;
-      this.defineFields(this.sharedFields);
-      this.becomeIdle(replica);
-    });
-    ready.catch((error) => this.joinFailed(replica, error));
-    return ready;
-  }
-
-  /** Starts a thread in place of one that ended, defining the shared fields if it had to. */
-  private replaceThread(old: Replica): void {
-    const defines = old === this.definer;
-    const fresh = this.startReplica(old.index, old.group, !defines);
-    this.replicas[this.replicas.indexOf(old)] = fresh;
-    if (defines) void this.define(fresh).catch(() => {});
-    else this.join(fresh);
+    // Replica 0 answers the ready call with the shared fields it created.
+    startCall(replica.conn, READY_METHOD, []).promise.then(
+      (fields) => {
+        this.definer = undefined;
+        this.defineFields((fields as SharedFields | undefined) ?? {});
+        this.becomeIdle(replica);
+      },
+      (error) => this.joinFailed(replica, error),
+    );
   }
 
   /** A replica adopts the first replica's shared fields, then serves. */
@@ -190,7 +109,7 @@ export class ThreadPoolActor implements ActorRecord {
     this.fieldsDefined
       .then((fields) => {
         replica.conn.post([Op.Unify, fields]);
-        return replica.conn.call(READY_METHOD, []);
+        return replica.conn.ready();
       })
       .then(
         () => this.becomeIdle(replica),
@@ -198,228 +117,150 @@ export class ThreadPoolActor implements ActorRecord {
       );
   }
 
+  /** Starts a thread in place of one that ended, defining the shared fields if it had to. */
+  private replaceThread(old: Replica): void {
+    const defines = old === this.definer;
+    const fresh = this.startThread(old.index, old.group, !defines);
+    this.replicas[this.replicas.indexOf(old)] = fresh;
+    if (defines) this.define(fresh);
+    else this.join(fresh);
+  }
+
   /** A constructor that throws ends the actor; a thread that died meanwhile is replaced. */
   private joinFailed(replica: Replica, error: unknown): void {
     if (replica.retired || replica.conn.isDead) return;
-    this.fail(error);
+    this.fail(() => error);
   }
 
-  call(methodId: number, args: unknown[], group?: number, policy?: RetryPolicy): Promise<unknown> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    let queued: QueuedCall | undefined;
-    const retry = policy ?? this.plan.info.retries[methodId];
-    const promise = new Promise((resolve, reject) => {
-      queued = {
-        methodId,
-        args,
-        resolve,
-        reject,
-        promise: null,
-        policy: retry && retry.maxTaskRetries !== 0 ? { ...retry } : undefined,
-      };
-    });
-    (queued as QueuedCall).promise = promise;
-    const g = this.groups[group ?? this.plan.methodGroups[methodId] ?? 0] ?? this.groups[0];
-    g.queue.push(queued as QueuedCall);
-    this.pump(g);
-    return promise;
-  }
-
-  cancelCall(
-    promise: Promise<unknown>,
-    makeError: (methodId: number) => Error,
-    force: boolean,
-  ): boolean {
-    for (const group of this.groups) {
-      const at = group.queue.findIndex((q) => q.promise === promise);
-      if (at >= 0) {
-        const [call] = group.queue.splice(at, 1);
-        call.reject(makeError(call.methodId));
-        return true;
-      }
-    }
-    const replica = this.replicas.find((r) => r.running?.outer === promise);
-    if (!replica?.running) return false;
-    const { inner, methodId, reject } = replica.running;
-    replica.running = undefined;
-    const error = makeError(methodId);
-    if (force) this.replace(replica, error);
-    else replica.conn.signalCancel(inner);
-    reject(error);
-    return true;
-  }
-
-  /**
-   * A replica's thread crashed with restarts left: a new thread and replica take its place (one
-   * restart counted), and its call is queued again if its retries allow, first in its group.
-   */
-  private restartThread(crashed: Replica, reason: string): void {
-    this.restartsLeft--;
-    this.restarts++;
-    const running = crashed.running;
-    crashed.running = undefined;
-    crashed.retired = true;
-    crashed.conn.die(reason);
-    this.replaceThread(crashed);
-    if (!running) return;
-    const { call } = running;
-    const policy = call.policy;
-    if (policy && policy.maxTaskRetries !== 0) {
-      if (policy.maxTaskRetries > 0) policy.maxTaskRetries--;
-      const group = this.groups[crashed.group];
-      group.queue.unshift(call);
-      this.pump(group);
+  private send(call: Call): void {
+    if (this.failure !== undefined) {
+      call.reject(this.failure(call.method));
       return;
     }
-    const method = this.plan.info.methods[call.methodId];
-    call.reject(
-      new ActorDiedError(
-        `Actor ${this.actorName}: the thread running call '${method}' crashed (${reason}) and ` +
-          `was replaced (restart ${this.restarts} of ${this.plan.maxRestarts}); the call was ` +
-          'running and may have run in part. Give it maxTaskRetries (and make it idempotent) ' +
-          'to have it sent again.',
-        this.actorName,
-      ),
-    );
+    const group = this.groupOf(call);
+    const waiting: Waiting = { call, prev: undefined, next: undefined, queue: undefined };
+    this.waiting.set(call, waiting);
+    // A call sent again (after a crash or a retried error) keeps its place ahead of later ones.
+    if (call.wireId !== 0) group.queue.unshift(waiting);
+    else group.queue.push(waiting);
+    this.pump(group);
   }
 
-  /** Ends a replica's thread (a forced cancel) and puts a new one, with a new replica, in its place. */
-  private replace(old: Replica, error: Error): void {
-    old.retired = true;
-    old.conn.die(`its thread was replaced after a forced cancel (${error.message})`);
-    void old.host.worker.terminate();
-    this.replaceThread(old);
+  private groupOf(call: Call): Group {
+    const id = call.group ?? this.plan.methodGroups[call.methodId] ?? 0;
+    return (this.groups[id] ?? this.groups[0]) as Group;
+  }
+
+  private cancel(call: Call, force: boolean): void {
+    const waiting = this.waiting.get(call);
+    if (waiting) {
+      this.waiting.delete(call);
+      (waiting.queue as CallQueue<Waiting>).remove(waiting);
+      return;
+    }
+    const replica = this.runningOn.get(call);
+    if (replica === undefined) return;
+    if (force) {
+      // The caller settles the call; the thread running it is replaced.
+      this.runningOn.delete(call);
+      replica.running = undefined;
+      this.retire(replica, 'its thread was replaced after a forced cancel', call);
+      void replica.host.terminate();
+      this.replaceThread(replica);
+    } else {
+      // The thread is freed when the call really ends (`finish`).
+      replica.conn.signalCancel(call);
+    }
   }
 
   private becomeIdle(replica: Replica): void {
     if (this.failure !== undefined || replica.retired) return;
     if (this.unready.delete(replica.index) && this.unready.size === 0) this.resolveReady();
-    const group = this.groups[replica.group];
+    const group = this.groups[replica.group] as Group;
     group.idle.push(replica);
     this.pump(group);
   }
 
   private pump(group: Group): void {
-    while (group.idle.length > 0 && group.queue.length > 0) {
+    while (group.idle.length > 0 && group.queue.size > 0) {
       const replica = group.idle.pop() as Replica;
-      const call = group.queue.shift() as QueuedCall;
-      // The replica's connection retries thrown errors the policy names; crashes are ours.
-      const inner = replica.conn.call(call.methodId, call.args, undefined, call.policy);
-      const running: Running = {
-        outer: call.promise as Promise<unknown>,
-        inner,
-        methodId: call.methodId,
-        reject: call.reject,
-        call,
-      };
-      replica.running = running;
-      inner.then(
-        (value) => this.finish(replica, running, () => call.resolve(value)),
-        (error) => this.finish(replica, running, () => call.reject(error)),
-      );
+      const { call } = group.queue.shift() as Waiting;
+      this.waiting.delete(call);
+      replica.running = call;
+      this.runningOn.set(call, replica);
+      replica.conn.send(call);
     }
   }
 
-  private finish(replica: Replica, running: Running, settle: () => void): void {
-    // A cancelled call was settled already; its replica is free now (or was replaced).
-    if (replica.running !== running) {
-      if (!replica.retired && !replica.conn.isDead) this.becomeIdle(replica);
-      return;
-    }
+  /** A thread answered its call (the call settled itself, or was sent again): it is free. */
+  private finish(replica: Replica, call: Call): void {
+    // Its own ready call, or a call whose thread was replaced (a forced cancel), frees nothing.
+    if (this.runningOn.get(call) !== replica) return;
+    this.runningOn.delete(call);
     replica.running = undefined;
-    if (!replica.conn.isDead) this.becomeIdle(replica);
-    settle();
+    if (!replica.retired && !replica.conn.isDead) this.becomeIdle(replica);
   }
 
-  /** Rejects every waiting and later call with `error`, and ends the threads. */
-  private fail(error: unknown): void {
+  /** Rejects every waiting and later call, and ends the threads. */
+  private fail(error: (method: string) => unknown): void {
     if (this.failure !== undefined) return;
     this.failure = error;
-    this.rejectReady(error);
+    this.rejectReady(error('ready'));
     for (const group of this.groups) {
       group.idle.length = 0;
-      for (const call of group.queue.splice(0)) call.reject(error);
+      group.queue.drain(({ call }) => call.reject(error(call.method)));
     }
-    for (const r of this.replicas) void r.host.worker.terminate();
+    this.waiting.clear();
+    for (const r of this.replicas) void r.host.terminate();
   }
 
-  private replicaExited(replica: Replica, code: number): void {
+  protected hostExited(replica: Replica, code: number): void {
     if (replica.retired) return;
-    if (this.ending === undefined && this.failure === undefined && this.restartsLeft > 0) {
-      this.restartThread(replica, exitReason(code, replica.host, false));
+    const reason = this.ending ?? exitReason(code, replica.host);
+    const running = replica.running;
+    replica.running = undefined;
+    if (running) this.runningOn.delete(running);
+    if (this.failure === undefined && this.takeRestart()) {
+      // The crashed thread alone is replaced (one restart); its call goes first in its group.
+      this.retire(replica, reason, running);
+      this.replaceThread(replica);
+      const restart = this.restartTaken(true);
+      running?.interrupted(() =>
+        died.afterRestart(this.name, running.method, reason, restart, true),
+      );
       return;
     }
-    const reason = this.ending ?? exitReason(code, replica.host, false);
     replica.conn.die(reason);
-    this.fail(
-      new ActorDiedError(
-        `Actor ${this.actorName} is dead (${reason}); the call was not run.`,
-        this.actorName,
-      ),
-    );
+    this.fail((method) => died.notSent(this.name, method, reason));
   }
 
-  summary(): ActorSummary {
-    let done = 0;
-    let failed = 0;
-    let running = 0;
-    for (const r of this.replicas) {
-      done += r.host.stats[StatSlot.Done];
-      failed += r.host.stats[StatSlot.Failed];
-      if (r.running) running++;
+  /**
+   * A replica leaves the pool (crashed, or replaced): its connection dies, and the calls pending
+   * on it with it, but `keep`, whose fate its owner decides.
+   */
+  private retire(replica: Replica, reason: string, keep: Call | undefined): void {
+    replica.retired = true;
+    const pending = replica.conn.takePending();
+    replica.conn.die(reason);
+    for (const [, call] of pending) {
+      if (call !== keep) call.reject(died.inFlight(this.name, call.method, reason));
     }
-    return {
-      id: this.plan.info.actorId,
-      name: this.actorName,
-      kind: 'threaded',
-      threads: this.replicas.length,
-      queued: this.groups.reduce((n, g) => n + g.queue.length, 0),
-      running,
-      done,
-      failed,
-      restarts: this.restarts,
-    };
   }
 
-  async kill(noRestart = true): Promise<void> {
-    if (!noRestart) {
-      // As a crash of every thread: each is replaced while restarts are left.
-      for (const r of [...this.replicas]) void r.host.worker.terminate();
-      return;
-    }
-    this.ending ??= 'it was killed';
-    for (const r of this.replicas) {
-      // Whoever awaits the end keeps the process alive until it comes.
-      r.host.worker.ref();
-      void r.host.worker.terminate();
-    }
-    await this.exited;
+  protected load(): { queued: number; running: number } {
+    let queued = 0;
+    for (const group of this.groups) queued += group.queue.size;
+    return { queued, running: this.runningOn.size };
   }
 
-  async shutdown(timeoutMs?: number): Promise<void> {
-    this.ending ??= 'it was shut down';
+  protected dropQueued(): void {
     for (const group of this.groups) {
-      for (const call of group.queue.splice(0)) {
-        const method = this.plan.info.methods[call.methodId] ?? `#${call.methodId}`;
-        call.reject(
-          new ActorDiedError(
-            `Actor ${this.actorName} was shut down before call '${method}' started; it did not run.`,
-            this.actorName,
-          ),
-        );
-      }
+      group.queue.drain(({ call }) =>
+        call.reject(died.beforeStart(this.name, call.method, this.ending as string)),
+      );
     }
-    this.failure ??= new ActorDiedError(
-      `Actor ${this.actorName} is dead (it was shut down); the call was not run.`,
-      this.actorName,
-    );
-    for (const r of this.replicas) {
-      r.host.worker.ref();
-      requestShutdown(r.host, (message) => r.conn.post(message), timeoutMs);
-    }
-    await endWithin(this.exited, timeoutMs, () => {
-      this.ending = `it was shut down, and its calls had not finished within ${timeoutMs} ms`;
-      for (const r of this.replicas) void r.host.worker.terminate();
-    });
+    this.waiting.clear();
+    const reason = this.ending as string;
+    this.failure ??= (method) => died.notSent(this.name, method, reason);
   }
 }

@@ -1,34 +1,44 @@
-import {
-  isSharedDescriptor,
-  reviveShared,
-  type SharedDescriptor,
-  SharedPrimitive,
-} from '../shared/primitive.js';
-import type { EncodedArgs, HandleDescriptor, Transferable } from './protocol.js';
+import type { Descriptor, EncodedArgs, SentArgs, Transferable } from './protocol.js';
 import { transfersOf } from './transfer.js';
 
 /**
- * Values crossing a thread. Structured clone does the work; the codec only steps in for what it
- * cannot carry: actor handles (a handle is a function-holding object: it becomes a descriptor with
- * a fresh MessagePort) and shared primitives (class instances: they become descriptors). The hot
- * path looks at top-level values only; a nested handle makes `postMessage` throw, and the sender
- * then encodes that call deeply (`encodeDeep`).
+ * Values crossing a thread. Structured clone does the work; the codec only steps in for values it
+ * cannot carry, through value handlers registered for them: actor handles (function-holding
+ * objects: each becomes a descriptor with a fresh port) and shared primitives (class instances:
+ * each becomes a descriptor over its memory). The hot path looks at top-level values only; a
+ * nested one makes `postMessage` throw, and the sender then encodes that call deeply.
  */
-
-export interface HandleCodec {
-  /** A cheap test that `value` is a handle. */
-  isHandle(value: object): boolean;
-  /** The descriptor to send for `value` if it is a handle, with a new port to its actor. */
-  describe(value: object): HandleDescriptor | undefined;
-  /** A handle in this thread for a received descriptor. */
-  revive(descriptor: HandleDescriptor): object;
+export interface ValueHandler<T extends object = object, D extends Descriptor = Descriptor> {
+  /** The `$troupe` tag of this handler's descriptors. */
+  readonly tag: D['$troupe'];
+  /** A cheap test that `value` is one of this handler's values. */
+  canHandle(value: object): value is T;
+  /** The cloneable form of `value`; what it must move (a new port…) joins `transfers`. */
+  describe(value: T, transfers: Transferable[]): D;
+  /** Whether a received object tagged `tag` really is a descriptor (user data may look alike). */
+  isDescriptor(value: object): value is D;
+  /** The value in this thread for a received descriptor. */
+  revive(descriptor: D): unknown;
 }
 
-let handles: HandleCodec | undefined;
+const handlers: ValueHandler[] = [];
+const byTag = new Map<string, ValueHandler>();
 
-/** Installed by the client's handle module, which the codec must not import (it imports us). */
-export function installHandleCodec(codec: HandleCodec): void {
-  handles = codec;
+/** Adds a kind of value the codec carries across threads; registering a tag again does nothing. */
+export function registerValueHandler<T extends object, D extends Descriptor>(
+  handler: ValueHandler<T, D>,
+): void {
+  if (byTag.has(handler.tag)) return;
+  byTag.set(handler.tag, handler as unknown as ValueHandler);
+  handlers.push(handler as unknown as ValueHandler);
+}
+
+function handlerFor(value: object): ValueHandler | undefined {
+  for (let i = 0; i < handlers.length; i++) {
+    const handler = handlers[i] as ValueHandler;
+    if (handler.canHandle(value)) return handler;
+  }
+  return undefined;
 }
 
 function isPlainContainer(value: object): boolean {
@@ -39,17 +49,17 @@ function isPlainContainer(value: object): boolean {
 
 /**
  * Looks at one value's top level only: adds its transfer list to `transfers` and tells whether
- * it must be deeply encoded (it is a handle or a shared primitive).
+ * it must be deeply encoded (a registered handler carries it).
  */
 export function needsEncoding(value: unknown, transfers: Transferable[]): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const marked = transfersOf(value);
   if (marked) for (const t of marked) transfers.push(t);
-  return value instanceof SharedPrimitive || handles?.isHandle(value) === true;
+  return handlerFor(value) !== undefined;
 }
 
 /** Arguments ready to post: as they are, or deeply encoded when any needs it. */
-export function prepare(values: unknown[], transfers: Transferable[]): unknown[] | EncodedArgs {
+export function prepare(values: unknown[], transfers: Transferable[]): SentArgs {
   let special = false;
   for (let i = 0; i < values.length; i++) {
     if (needsEncoding(values[i], transfers)) special = true;
@@ -60,21 +70,15 @@ export function prepare(values: unknown[], transfers: Transferable[]): unknown[]
 }
 
 /**
- * Copies plain objects and arrays while replacing handles and shared primitives by descriptors.
- * New ports minted for handles join `transfers`. Cycles are kept.
+ * Copies plain objects and arrays while replacing values that handlers carry by their
+ * descriptors. Whatever they must move joins `transfers`. Cycles are kept.
  */
 export function encodeDeep(value: unknown, transfers: Transferable[], seen = new Map()): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const known = seen.get(value);
   if (known !== undefined) return known;
-  if (value instanceof SharedPrimitive) return value.describe();
-  if (handles?.isHandle(value)) {
-    const descriptor = handles.describe(value);
-    if (descriptor) {
-      transfers.push(descriptor.port);
-      return descriptor;
-    }
-  }
+  const handler = handlerFor(value);
+  if (handler) return handler.describe(value, transfers);
   const marked = transfersOf(value);
   if (marked) for (const t of marked) if (!transfers.includes(t)) transfers.push(t);
   if (!isPlainContainer(value)) return value;
@@ -92,12 +96,13 @@ export function encodeDeep(value: unknown, transfers: Transferable[], seen = new
   return copy;
 }
 
-/** Rebuilds handles and shared primitives in a freshly received value, in place. */
+/** Rebuilds the values handlers carry in a freshly received value, in place. */
 export function decodeDeep(value: unknown, seen = new Set<object>()): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (isSharedDescriptor(value)) return reviveShared(value as SharedDescriptor);
-  if ((value as HandleDescriptor).$troupe === 'handle' && handles) {
-    return handles.revive(value as HandleDescriptor);
+  const tag = (value as Partial<Descriptor>).$troupe;
+  if (typeof tag === 'string') {
+    const handler = byTag.get(tag);
+    if (handler?.isDescriptor(value)) return handler.revive(value);
   }
   if (seen.has(value) || !isPlainContainer(value)) return value;
   seen.add(value);
@@ -107,8 +112,13 @@ export function decodeDeep(value: unknown, seen = new Set<object>()): unknown {
 }
 
 /** Arguments as received: plain arrays are used as they are. */
-export function decodeArgs(args: unknown[] | EncodedArgs): unknown[] {
-  return Array.isArray(args) ? args : (decodeDeep(args.encoded) as unknown[]);
+export function decodeArgs(args: SentArgs): unknown[] {
+  return Array.isArray(args) ? args : (decodeDeep((args as EncodedArgs).encoded) as unknown[]);
+}
+
+/** The arguments a sent call carried, as they were before encoding. */
+export function argsOf(args: SentArgs): unknown[] {
+  return Array.isArray(args) ? args : (args as EncodedArgs).encoded;
 }
 
 export function isDataCloneError(error: unknown): boolean {
@@ -131,4 +141,12 @@ export function findUncloneable(values: unknown[]): { index: number; reason: str
     }
   }
   return undefined;
+}
+
+/** Closes the ports in a transfer list that was never sent, so that no thread waits on them. */
+export function closePorts(transfers: readonly Transferable[]): void {
+  for (const t of transfers) {
+    const port = t as { close?: unknown };
+    if (typeof port.close === 'function') (port as { close(): void }).close();
+  }
 }

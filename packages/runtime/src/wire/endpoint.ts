@@ -1,4 +1,11 @@
-import type { MessagePort } from 'node:worker_threads';
+import {
+  appendResult,
+  forEachCall,
+  forEachResult,
+  isEmpty,
+  newResults,
+  oneResult,
+} from './batch.js';
 import {
   decodeArgs,
   encodeDeep,
@@ -7,18 +14,27 @@ import {
   needsEncoding,
 } from './codec.js';
 import { serializeError } from './errors.js';
-import type { Transferable } from './protocol.js';
-import { Op, Status } from './protocol.js';
+import {
+  type CallTarget,
+  type ControlMessage,
+  type FromHost,
+  type Message,
+  Op,
+  type ResultsBatch,
+  Status,
+  type Transferable,
+} from './protocol.js';
+import { PortTransport, type Transport } from './transport.js';
 
-/** Whatever runs the calls an endpoint receives: an actor's executor, or a thread pool. */
-export interface CallTarget {
+/** Whatever runs the calls an endpoint receives: an actor's executor, or a forwarder. */
+export interface Served {
   /**
-   * Runs or queues a call, and answers it through `endpoint.reply` or `endpoint.fail`. `target`
-   * is the method id, or `[methodId, groupId]` where the call overrides its concurrency group.
+   * Runs or queues a call, and answers it through `endpoint.reply`, `fail` or `drop`. `target`
+   * names the method, and the group or metadata where the call carries them.
    */
-  submit(endpoint: Endpoint, callId: number, target: number | number[], args: unknown[]): void;
-  /** A message that is neither calls nor a connection (shutdown, kill, unify). */
-  control(message: unknown[], endpoint: Endpoint): void;
+  submit(endpoint: Endpoint, callId: number, target: CallTarget, args: unknown[]): void;
+  /** A message that is neither calls nor a connection (cancel, credit, shutdown, kill, unify). */
+  control(message: ControlMessage, endpoint: Endpoint): void;
 }
 
 const dirty: Endpoint[] = [];
@@ -27,30 +43,32 @@ let flushScheduled = false;
 /** Sends every result waiting in any endpoint of this thread now. */
 export function flushReplies(): void {
   flushScheduled = false;
-  for (let i = 0; i < dirty.length; i++) dirty[i].flush();
+  for (let i = 0; i < dirty.length; i++) (dirty[i] as Endpoint).flush();
   dirty.length = 0;
 }
 
 /**
- * The serving side of one MessagePort: decodes batches of calls for its target and sends the
+ * The serving side of one transport: decodes batches of calls for what it serves and sends the
  * results back, batched per tick like the calls.
  */
 export class Endpoint {
-  private outbox: unknown[] = [Op.Results];
+  private outbox = newResults();
   private transfers: Transferable[] = [];
   private closed = false;
 
   constructor(
-    readonly port: MessagePort,
-    private readonly target: CallTarget,
+    readonly transport: Transport,
+    private readonly served: Served,
     /** False where the endpoint must not keep its thread alive (the supervisor's side). */
     private readonly keepAlive = true,
   ) {
-    port.on('message', (message: unknown[]) => this.receive(message));
-    port.on('close', () => {
-      this.closed = true;
-    });
-    if (!keepAlive) port.unref();
+    transport.listen(
+      (message) => this.receive(message),
+      () => {
+        this.closed = true;
+      },
+    );
+    if (keepAlive) transport.hold(true);
   }
 
   reply(callId: number, value: unknown): void {
@@ -79,20 +97,21 @@ export class Endpoint {
     this.push(callId, Status.Dropped, message);
   }
 
-  post(message: unknown[]): void {
+  /** Sends a message other than results, after every result so far. */
+  post(message: FromHost): void {
     this.flush();
-    if (!this.closed) this.port.postMessage(message);
+    if (!this.closed) this.transport.post(message);
   }
 
   flush(): void {
     const batch = this.outbox;
-    if (batch.length === 1) return;
+    if (isEmpty(batch)) return;
     const transfers = this.transfers;
-    this.outbox = [Op.Results];
+    this.outbox = newResults();
     this.transfers = [];
     if (this.closed) return;
     try {
-      this.port.postMessage(batch, transfers);
+      this.transport.post(batch, transfers);
     } catch (error) {
       if (!isDataCloneError(error)) throw error;
       this.sendOneByOne(batch);
@@ -100,8 +119,8 @@ export class Endpoint {
   }
 
   private push(callId: number, status: Status, value: unknown): void {
-    const wasEmpty = this.outbox.length === 1;
-    this.outbox.push(callId, status, value);
+    const wasEmpty = isEmpty(this.outbox);
+    appendResult(this.outbox, callId, status, value);
     if (!wasEmpty) return;
     dirty.push(this);
     if (!flushScheduled) {
@@ -111,39 +130,40 @@ export class Endpoint {
   }
 
   /** A batch of results failed to clone: send each alone and report the culprits. */
-  private sendOneByOne(batch: unknown[]): void {
-    for (let i = 1; i < batch.length; i += 3) {
-      const triple = [Op.Results, batch[i], batch[i + 1], batch[i + 2]];
+  private sendOneByOne(batch: ResultsBatch): void {
+    forEachResult(batch, (callId, status, value) => {
       try {
-        this.port.postMessage(triple, transfersIn(batch[i + 2]));
+        this.transport.post(oneResult(callId, status, value), transfersIn(value));
       } catch {
-        triple[2] = Status.NotCloneable;
-        triple[3] = findUncloneable([batch[i + 2]])?.reason ?? 'it cannot be structured-cloned';
-        this.port.postMessage(triple);
+        const reason = findUncloneable([value])?.reason ?? 'it cannot be structured-cloned';
+        this.transport.post(oneResult(callId, Status.NotCloneable, reason));
       }
-    }
+    });
   }
 
-  private receive(message: unknown[]): void {
+  private receive(message: Message): void {
     switch (message[0]) {
       case Op.Calls:
-        for (let i = 1; i < message.length; i += 3) {
-          const callId = message[i] as number;
+        forEachCall(message, (callId, target, sent) => {
           let args: unknown[];
           try {
-            args = decodeArgs(message[i + 2] as unknown[]);
+            args = decodeArgs(sent);
           } catch (error) {
             this.fail(callId, error);
-            continue;
+            return;
           }
-          this.target.submit(this, callId, message[i + 1] as number | number[], args);
-        }
+          this.served.submit(this, callId, target, args);
+        });
         break;
       case Op.Connect:
-        new Endpoint(message[1] as MessagePort, this.target, this.keepAlive);
+        new Endpoint(new PortTransport(message[1]), this.served, this.keepAlive);
+        break;
+      case Op.Results:
+      case Op.Drained:
+        // Only a host sends these; an endpoint never asked for them.
         break;
       default:
-        this.target.control(message, this);
+        this.served.control(message, this);
     }
   }
 }

@@ -1,30 +1,30 @@
 /**
- * The wire protocol between a handle (client), an actor's worker (host) and a threaded actor's
- * dispatcher (supervisor). Every message is a flat array whose first slot is an `Op`; calls and
- * results travel in batches of triples so that one `postMessage` carries everything a tick made.
+ * The wire protocol between a handle (the caller), an actor's host (inside its worker), a threaded
+ * actor's dispatcher (the supervisor) and the name registry. Every message is a flat array whose
+ * first slot says what it is; calls and results travel in batches, so that one message carries
+ * everything a tick made. The types below are the whole protocol: a message that is not one of
+ * them is never sent. Only `batch.ts` knows the layout inside a batch.
  */
+import type { MessagePort, TransferListItem } from 'node:worker_threads';
 
 export enum Op {
-  /**
-   * client → endpoint: `[Op.Calls, callId, target, args, …]`, where `target` is a method id, or
-   * `[methodId, groupId]` for a call that overrides its method's concurrency group.
-   */
+  /** caller → host: a batch of calls (see `batch.ts`). */
   Calls = 1,
-  /** endpoint → client: `[Op.Results, callId, Status, value, …]` */
+  /** host → caller: a batch of results (see `batch.ts`). */
   Results = 2,
-  /** client → endpoint: `[Op.Connect, port]` serve another client on a new port */
+  /** caller → host: serve another caller on a new port. */
   Connect = 3,
-  /** supervisor → host: `[Op.Shutdown]` reject queued calls, finish running ones, then drain */
+  /** supervisor → host: reject queued calls, finish running ones, then drain. */
   Shutdown = 4,
-  /** supervisor → host: `[Op.Unify, sharedFields]` adopt replica 0's shared primitives */
+  /** supervisor → host: adopt replica 0's shared primitives. */
   Unify = 5,
-  /** host → supervisor: `[Op.Drained]` shutdown finished: the supervisor ends the worker */
+  /** host → supervisor: the actor finished ending; the supervisor ends the worker. */
   Drained = 6,
-  /** any client → endpoint: `[Op.Kill]` end the actor now (from a thread that does not own it) */
+  /** any caller → host: end the actor now (from a thread that does not own it). */
   Kill = 7,
-  /** client → endpoint: `[Op.Cancel, callId]` drop the call if queued, abort its signal if running */
+  /** caller → host: drop the call if queued, abort its signal if running. */
   Cancel = 8,
-  /** client → endpoint: `[Op.StreamCredit, callId, n]` the consumer can take `n` more items */
+  /** caller → host: the consumer of a streaming call can take `n` more items. */
   StreamCredit = 9,
 }
 
@@ -54,10 +54,68 @@ export enum Status {
  */
 export const READY_METHOD = -1;
 
+/** Group id meaning "the method's own concurrency group" in a call that carries metadata. */
+export const METHOD_GROUP = -1;
+
+/**
+ * Per-call metadata, for what travels with a call beyond its method and arguments. Later steps
+ * fill it (trace context for observability, the actor's incarnation and a deadline for actors on
+ * other machines); a call without metadata costs no byte for it.
+ */
+export interface CallMeta {
+  /** W3C trace context (`traceparent`) of the span that made the call. */
+  trace?: string;
+  /** The incarnation of the actor the call was addressed to. */
+  incarnation?: number;
+  /** When the call stops being worth running, in ms since the epoch. */
+  deadline?: number;
+}
+
+/**
+ * Which method a call runs: its id; `[methodId, groupId]` where the call overrides its method's
+ * concurrency group; `[methodId, groupId, meta]` where it carries metadata (`METHOD_GROUP` keeps
+ * the method's own group).
+ */
+export type CallTarget =
+  | number
+  | readonly [methodId: number, groupId: number]
+  | readonly [methodId: number, groupId: number, meta: CallMeta];
+
 /** Arguments that hold handles or shared primitives: the receiver decodes `encoded` first. */
 export interface EncodedArgs {
   encoded: unknown[];
 }
+
+/** Arguments as they travel: as given, or encoded when any holds a handle or a shared primitive. */
+export type SentArgs = unknown[] | EncodedArgs;
+
+declare const calls: unique symbol;
+declare const results: unique symbol;
+/** `[Op.Calls, callId, target, args, …]`: read and written by `batch.ts` alone. */
+export type CallsBatch = readonly [Op.Calls, ...unknown[]] & { readonly [calls]: true };
+/** `[Op.Results, callId, status, value, …]`: read and written by `batch.ts` alone. */
+export type ResultsBatch = readonly [Op.Results, ...unknown[]] & { readonly [results]: true };
+
+export type ConnectMessage = readonly [Op.Connect, port: MessagePort];
+export type ShutdownMessage = readonly [Op.Shutdown] | readonly [Op.Shutdown, timeoutMs: number];
+export type UnifyMessage = readonly [Op.Unify, fields: SharedFields];
+export type DrainedMessage = readonly [Op.Drained, reason: string];
+export type KillMessage = readonly [Op.Kill];
+export type CancelMessage = readonly [Op.Cancel, callId: number];
+export type StreamCreditMessage = readonly [Op.StreamCredit, callId: number, n: number];
+
+/** What a host receives besides calls: from its callers and from its supervisor. */
+export type ControlMessage =
+  | ShutdownMessage
+  | UnifyMessage
+  | KillMessage
+  | CancelMessage
+  | StreamCreditMessage;
+/** Everything a caller (or a supervisor) sends to a host. */
+export type ToHost = CallsBatch | ConnectMessage | ControlMessage;
+/** Everything a host sends back. */
+export type FromHost = ResultsBatch | DrainedMessage;
+export type Message = ToHost | FromHost;
 
 /** An error as it crosses a thread: enough to rebuild it, with its class where known. */
 export interface SerializedError {
@@ -74,6 +132,15 @@ export interface SerializedError {
   value?: unknown;
 }
 
+export type ActorKind = 'serial' | 'async' | 'threaded';
+
+/** A retry policy as a handle knows it: sends left after the first, and the errors retried on. */
+export interface RetryPolicy {
+  /** Sends left (-1: without end). */
+  maxTaskRetries: number;
+  retryExceptions: boolean | readonly string[];
+}
+
 /** What a handle knows of its actor. */
 export interface ActorInfo {
   readonly actorId: string;
@@ -82,7 +149,7 @@ export interface ActorInfo {
   /** Method names; a method's id is its index here. */
   readonly methods: readonly string[];
   /** The actor's module, where the caller looks for its error classes. */
-  readonly moduleUrl?: string;
+  readonly moduleUrl?: string | undefined;
   /** Concurrency group names; a group's id is its index (0: the default group). */
   readonly groups: readonly string[];
   /** Per-method `timeoutMs`, where given. */
@@ -90,22 +157,32 @@ export interface ActorInfo {
   /** Ids of the methods whose calls stream (async generators). */
   readonly streamMethods: readonly number[];
   /** Calls that may be pending on this actor from one thread. */
-  readonly maxPendingCalls?: number;
+  readonly maxPendingCalls?: number | undefined;
   /** Per-method retry policy, where a method's calls may be sent again. */
-  readonly retries: readonly (
-    | { maxTaskRetries: number; retryExceptions: boolean | readonly string[] }
-    | undefined
-  )[];
+  readonly retries: readonly (RetryPolicy | undefined)[];
+}
+
+/**
+ * Descriptors: values the structured clone cannot carry as they are travel as one of these,
+ * tagged by `$troupe`, and the receiving side's value codec rebuilds them.
+ */
+export interface Descriptor {
+  $troupe: string;
 }
 
 /** A handle as it crosses a thread: the receiver rebuilds a handle that calls through `port`. */
-export interface HandleDescriptor {
+export interface HandleDescriptor extends Descriptor {
   $troupe: 'handle';
   info: ActorInfo;
-  port: import('node:worker_threads').MessagePort;
+  port: MessagePort;
 }
 
-export type ActorKind = 'serial' | 'async' | 'threaded';
+/** A shared primitive as it crosses a thread: its type and the memory every copy works on. */
+export interface SharedDescriptor extends Descriptor {
+  $troupe: 'shared';
+  type: string;
+  buffer: SharedArrayBuffer;
+}
 
 /** Shared primitives created by replica 0, keyed by field name, as cloneable descriptors. */
 export type SharedFields = Record<string, unknown>;
@@ -119,16 +196,17 @@ export interface HostInit {
   moduleUrl: string;
   exportName: string;
   className: string;
-  methods: string[];
+  methods: readonly string[];
   /** Constructor arguments, encoded (they may hold handles and shared primitives). */
   args: unknown[];
   /** The limit of each concurrency group, by group id (0: the default group). */
-  groupLimits: number[];
+  groupLimits: readonly number[];
   /** Group id of each method. */
-  methodGroups: number[];
+  methodGroups: readonly number[];
   /** Ids of async generator methods, whose calls stream their items. */
-  streamMethods: number[];
-  port: import('node:worker_threads').MessagePort;
+  streamMethods: readonly number[];
+  /** The owner's port to the actor (absent where the host is reached another way). */
+  port?: MessagePort;
   /** Int32Array over a SharedArrayBuffer: see `StatSlot`; also carries the shutdown request. */
   stats: Int32Array;
   /** Replicas other than 0 of a threaded actor wait for `Op.Unify` before serving. */
@@ -136,7 +214,7 @@ export interface HostInit {
   /** Index of this thread among a threaded actor's replicas (0 otherwise). */
   replica: number;
   /** This worker's port to the actor name registry (in the main thread). */
-  registryPort: import('node:worker_threads').MessagePort;
+  registryPort?: MessagePort;
 }
 
 /** Slots of the per-actor counters the host keeps for `listActors()`. */
@@ -158,5 +236,23 @@ export enum StatSlot {
 }
 export const STAT_SLOTS = 6;
 
+/**
+ * The name registry's protocol: it lives in the main thread, and each worker asks it over a port
+ * of its own, blocking until `flag` is notified and the answer is on the port.
+ */
+export enum RegistryOp {
+  /** Answer: `true` if registered, `false` if the name is taken. */
+  Register = 1,
+  /** Answer: the actor's `HandleDescriptor`, or `null`. */
+  Lookup = 2,
+  /** Serve another worker's port (no answer). */
+  Connect = 3,
+}
+export type RegistryRequest =
+  | readonly [RegistryOp.Register, key: string, handle: HandleDescriptor, flag: Int32Array]
+  | readonly [RegistryOp.Lookup, key: string, unused: undefined, flag: Int32Array]
+  | readonly [RegistryOp.Connect, port: MessagePort];
+export type RegistryAnswer = boolean | HandleDescriptor | null;
+
 /** Something `postMessage` can move rather than copy (an ArrayBuffer, a MessagePort…). */
-export type Transferable = import('node:worker_threads').TransferListItem;
+export type Transferable = TransferListItem;

@@ -1,0 +1,45 @@
+import { decodeDeep } from '../wire/codec.js';
+import { Endpoint } from '../wire/endpoint.js';
+import type { HostInit } from '../wire/protocol.js';
+import type { Transport } from '../wire/transport.js';
+import { Executor, type ExecutorInit } from './executor.js';
+import { findActorClass } from './load.js';
+
+/** Where a host stands while it builds its actor. */
+export type HostPhase = 'loading' | 'constructing' | 'serving';
+
+/** What the place hosting an actor (a worker thread, another process) adds to serving it. */
+export interface HostHooks extends Pick<ExecutorInit, 'exit' | 'beforeDrained'> {
+  /** The host moved on to `phase`. */
+  phase?(phase: HostPhase): void;
+  /** The actor's module loaded: throw to fail the actor (a spawn its top-level code made). */
+  loaded?(): void;
+}
+
+/**
+ * Hosts one actor on `transport`, the owner's link to it: imports its module, builds the
+ * instance with the constructor arguments and serves its calls. Calls that arrive before the
+ * instance is built wait for it; a constructor that throws fails them and `ready()`.
+ */
+export function serveActor(
+  init: Omit<HostInit, 'port'>,
+  transport: Transport,
+  hooks: HostHooks,
+): Executor {
+  const executor = new Executor({ ...init, exit: hooks.exit, beforeDrained: hooks.beforeDrained });
+  executor.setMainEndpoint(new Endpoint(transport, executor));
+  boot(init, executor, hooks).catch((error: unknown) => executor.failInit(error));
+  return executor;
+}
+
+async function boot(init: Omit<HostInit, 'port'>, executor: Executor, hooks: HostHooks) {
+  hooks.phase?.('loading');
+  const ns = await import(init.moduleUrl);
+  hooks.loaded?.();
+  const Class = findActorClass(ns, init);
+  const args = decodeDeep(init.args) as unknown[];
+  hooks.phase?.('constructing');
+  const instance = Reflect.construct(Class, args);
+  hooks.phase?.('serving');
+  executor.start(instance, init.awaitUnify);
+}

@@ -1,0 +1,121 @@
+import type { ActorRef } from '../caller/ref.js';
+import { EndReason } from '../errors.js';
+import { StatSlot } from '../wire/protocol.js';
+import { type ActorHost, endWithin, requestShutdown } from './host-worker.js';
+import type { SpawnPlan } from './plan.js';
+import type { ActorRecord, ActorSummary } from './record.js';
+import { Replica } from './replica.js';
+
+/**
+ * What every actor this thread owns shares, whether one worker or a pool of threads: its
+ * replicas, why it is ending, its restart budget, its end (`exited`), `kill`, `shutdown` and the
+ * summary `listActors()` shows. Subclasses say what a replica's exit means and how calls reach
+ * a replica.
+ */
+export abstract class ActorLifecycle implements ActorRecord {
+  abstract readonly ref: ActorRef;
+  readonly exited: Promise<void>;
+  /** The replicas serving now, by index. */
+  protected readonly replicas: Replica[] = [];
+  /** Why the actor is ending, once it is. */
+  protected ending: string | undefined;
+  protected restarts = 0;
+  private restartsLeft: number;
+  /** Hosts started and not yet exited, replacements included. */
+  private live = 0;
+  private markExited: () => void = () => {};
+
+  constructor(protected readonly plan: SpawnPlan) {
+    this.restartsLeft = plan.maxRestarts;
+    this.exited = new Promise((resolve) => {
+      this.markExited = resolve;
+    });
+  }
+
+  protected get name(): string {
+    return this.plan.info.name;
+  }
+
+  /** A host exited; `replica` is the one it served. */
+  protected abstract hostExited(replica: Replica, code: number): void;
+  /** Calls waiting and running, as `listActors()` shows them. */
+  protected abstract load(): { queued: number; running: number };
+  /** `shutdown()` began: calls that have not reached a host are dropped. */
+  protected abstract dropQueued(): void;
+
+  /** Starts the host of replica `index`, with the handling every replica shares. */
+  protected startReplica(index: number, group: number, adoptsFields: boolean): Replica {
+    const host = this.plan.startHost(index, adoptsFields);
+    const replica = new Replica(index, group, host, this.plan.info);
+    replica.conn.onDrained = (message) => {
+      void host.terminate();
+      // An actor that called exitActor() (in any of its replicas) ends whole, gracefully.
+      if (this.ending === undefined) {
+        this.ending = message[1];
+        void this.shutdown();
+      }
+    };
+    this.live++;
+    host.onExit((code) => {
+      this.live--;
+      this.hostExited(replica, code);
+      if (this.live === 0) this.markExited();
+    });
+    return replica;
+  }
+
+  /** Takes one restart from the budget, if the actor is not ending and has one left. */
+  protected takeRestart(): boolean {
+    if (this.ending !== undefined || this.restartsLeft <= 0) return false;
+    this.restartsLeft--;
+    this.restarts++;
+    return true;
+  }
+
+  /** The restart just taken, for messages. */
+  protected restartTaken(thread: boolean): { count: number; max: number; thread: boolean } {
+    return { count: this.restarts, max: this.plan.maxRestarts, thread };
+  }
+
+  summary(): ActorSummary {
+    let done = 0;
+    let failed = 0;
+    for (const r of this.replicas) {
+      done += r.host.stats[StatSlot.Done] as number;
+      failed += r.host.stats[StatSlot.Failed] as number;
+    }
+    return {
+      id: this.plan.info.actorId,
+      name: this.name,
+      kind: this.plan.info.kind,
+      threads: this.replicas.length,
+      ...this.load(),
+      done,
+      failed,
+      restarts: this.restarts,
+    };
+  }
+
+  async kill(noRestart = true): Promise<void> {
+    if (noRestart) this.ending ??= EndReason.Killed;
+    const hosts: ActorHost[] = this.replicas.map((r) => r.host);
+    // Whoever awaits the end keeps the process alive until it comes.
+    for (const host of hosts) host.keepAlive();
+    const terminated = Promise.all(hosts.map((host) => host.terminate()));
+    // Without noRestart it ends as a crash: each host is replaced while restarts are left.
+    await (noRestart ? this.exited : terminated);
+  }
+
+  async shutdown(timeoutMs?: number): Promise<void> {
+    this.ending ??= EndReason.ShutDown;
+    this.dropQueued();
+    for (const r of this.replicas) {
+      r.host.keepAlive();
+      requestShutdown(r.host, (message) => r.conn.post(message), timeoutMs);
+    }
+    await endWithin(this.exited, timeoutMs, () => {
+      this.ending = `it was shut down, and its calls had not finished within ${timeoutMs} ms`;
+      for (const r of this.replicas) void r.host.terminate();
+    });
+  }
+}
