@@ -20,6 +20,7 @@ import {
   Ticker,
 } from './fixtures/dist/concurrency.js';
 import { Counter } from './fixtures/dist/counter.js';
+import { threadsOnly } from './support/transport.js';
 
 afterAll(() => shutdown());
 
@@ -43,20 +44,23 @@ describe('concurrency groups', () => {
     expect(await Promise.all(hung)).toEqual(['released', 'released', 'released']);
   });
 
-  test('on a threaded actor each group has its own threads, and a per-call override uses them', async () => {
-    const grouped = spawn(GroupedThreaded);
-    await grouped.ready();
-    const ioThreads = new Set(await Promise.all([grouped.wait(100), grouped.wait(100)]));
-    expect(ioThreads.size).toBe(2);
-    // io is saturated for 300 ms; compute and the default group still answer.
-    const busy = [grouped.wait(300), grouped.wait(300)];
-    const computeThread = await grouped.work();
-    expect(ioThreads.has(computeThread)).toBe(false);
-    expect(ioThreads.has(await grouped.ident())).toBe(false);
-    await Promise.all(busy);
-    const overridden = await grouped.work.options({ concurrencyGroup: 'io' })();
-    expect(ioThreads.has(overridden)).toBe(true);
-  });
+  threadsOnly(
+    'on a threaded actor each group has its own threads, and a per-call override uses them',
+    async () => {
+      const grouped = spawn(GroupedThreaded);
+      await grouped.ready();
+      const ioThreads = new Set(await Promise.all([grouped.wait(100), grouped.wait(100)]));
+      expect(ioThreads.size).toBe(2);
+      // io is saturated for 300 ms; compute and the default group still answer.
+      const busy = [grouped.wait(300), grouped.wait(300)];
+      const computeThread = await grouped.work();
+      expect(ioThreads.has(computeThread)).toBe(false);
+      expect(ioThreads.has(await grouped.ident())).toBe(false);
+      await Promise.all(busy);
+      const overridden = await grouped.work.options({ concurrencyGroup: 'io' })();
+      expect(ioThreads.has(overridden)).toBe(true);
+    },
+  );
 
   test('an undeclared group is refused, naming the declared ones', async () => {
     const grouped = spawn(GroupedAsync);
@@ -101,18 +105,21 @@ describe('cancellation', () => {
     );
   });
 
-  test('a running sync call cancelled with force frees its thread for a new replica', async () => {
-    const finished = new SharedCounter();
-    const spinner = spawn(Spinner, { args: [finished] });
-    await spinner.ready();
-    const spinning = spinner.spin(10_000);
-    await sleep(50);
-    expect(cancel(spinning, { force: true })).toBe(true);
-    await expect(spinning).rejects.toBeInstanceOf(CancelledError);
-    const results = await Promise.all([spinner.spin(10), spinner.spin(10), spinner.spin(10)]);
-    expect(results).toHaveLength(3);
-    expect(finished.get()).toBe(3);
-  });
+  threadsOnly(
+    'a running sync call cancelled with force frees its thread for a new replica',
+    async () => {
+      const finished = new SharedCounter();
+      const spinner = spawn(Spinner, { args: [finished] });
+      await spinner.ready();
+      const spinning = spinner.spin(10_000);
+      await sleep(50);
+      expect(cancel(spinning, { force: true })).toBe(true);
+      await expect(spinning).rejects.toBeInstanceOf(CancelledError);
+      const results = await Promise.all([spinner.spin(10), spinner.spin(10), spinner.spin(10)]);
+      expect(results).toHaveLength(3);
+      expect(finished.get()).toBe(3);
+    },
+  );
 
   test('force is refused on a serial actor, whose one thread holds its state', async () => {
     const counter = spawn(Counter);

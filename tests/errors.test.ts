@@ -8,6 +8,7 @@ import {
   UnknownMethodError,
 } from '@troupe/runtime';
 import { BrokenConstructor, Faulty, QuotaError } from './fixtures/dist/errors.js';
+import { threadsOnly } from './support/transport.js';
 
 afterAll(() => shutdown());
 
@@ -99,17 +100,20 @@ describe('errors', () => {
     }
   });
 
-  test('a worker that calls process.exit mid-call rejects pending and later calls with ActorDiedError', async () => {
-    const faulty = spawn(Faulty);
-    await faulty.ready();
-    const pending = [faulty.exitNow(3), faulty.count()];
-    const results = await Promise.allSettled(pending);
-    for (const settled of results) {
-      expect(settled.status).toBe('rejected');
-      const error = (settled as PromiseRejectedResult).reason;
-      expect(error).toBeInstanceOf(ActorDiedError);
-      expect(error.message).toMatch(/Actor Faulty#\d+ is dead \(its worker exited with code 3\)/);
-    }
-    await expect(faulty.count()).rejects.toThrow(/call 'count' was not sent/);
-  });
+  threadsOnly(
+    'a worker that calls process.exit mid-call rejects pending and later calls with ActorDiedError',
+    async () => {
+      const faulty = spawn(Faulty);
+      await faulty.ready();
+      const pending = [faulty.exitNow(3), faulty.count()];
+      const results = await Promise.allSettled(pending);
+      for (const settled of results) {
+        expect(settled.status).toBe('rejected');
+        const error = (settled as PromiseRejectedResult).reason;
+        expect(error).toBeInstanceOf(ActorDiedError);
+        expect(error.message).toMatch(/Actor Faulty#\d+ is dead \(its worker exited with code 3\)/);
+      }
+      await expect(faulty.count()).rejects.toThrow(/call 'count' was not sent/);
+    },
+  );
 });

@@ -4,6 +4,7 @@ import { Counter } from './fixtures/dist/counter.js';
 import { Faulty } from './fixtures/dist/errors.js';
 import { Relay } from './fixtures/dist/relay.js';
 import { Busy } from './fixtures/dist/threaded.js';
+import { threadsOnly } from './support/transport.js';
 
 afterAll(() => shutdown());
 
@@ -41,13 +42,16 @@ describe('handles', () => {
     expect(await busy.count()).toBe(1);
   });
 
-  test('a child spawned in a method is reachable from here, and dies with its parent', async () => {
-    const relay = spawn(Relay);
-    const child = await relay.spawnChild(100);
-    expect(await child.add(1)).toBe(101);
-    await kill(relay);
-    await expect(child.add(1)).rejects.toBeInstanceOf(ActorDiedError);
-  });
+  threadsOnly(
+    'a child spawned in a method is reachable from here, and dies with its parent',
+    async () => {
+      const relay = spawn(Relay);
+      const child = await relay.spawnChild(100);
+      expect(await child.add(1)).toBe(101);
+      await kill(relay);
+      await expect(child.add(1)).rejects.toBeInstanceOf(ActorDiedError);
+    },
+  );
 
   test('transfer() moves a buffer to the actor instead of copying it', async () => {
     const faulty = spawn(Faulty);

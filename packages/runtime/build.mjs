@@ -1,12 +1,12 @@
 // Bundles the runtime into dist/ (tsc emits only the declarations). A worker starts by loading
-// the runtime, so fewer modules mean faster spawns: dist/index.js (the public API) and
-// dist/host/entry.js (a worker's main module) share one chunk, so a worker and the user's code
-// in it load the same single copy of the runtime.
+// the runtime, so fewer modules mean faster spawns: dist/index.js (the public API),
+// dist/transport.js (the transport seam) and dist/host/entry.js (a worker's main module) share
+// one chunk, so a worker and the user's code in it load the same single copy of the runtime.
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/index.ts', 'src/host/entry.ts'],
+  entryPoints: ['src/index.ts', 'src/transport.ts', 'src/host/entry.ts'],
   outbase: 'src',
   outdir: 'dist',
   bundle: true,

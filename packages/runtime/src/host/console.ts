@@ -15,11 +15,11 @@ export function prefixOutput(name: string): void {
       if (text.length === 0) return write(chunk, ...rest);
       const lines = text.split('\n');
       const last = lines.length - 1;
-      for (let i = 0; i <= last; i++) {
-        const startsLine = i === 0 ? atLineStart : i < last || lines[i].length > 0;
-        if (startsLine) lines[i] = prefix + lines[i];
-      }
-      const out = lines.join('\n');
+      const prefixed = lines.map((line, i) => {
+        const startsLine = i === 0 ? atLineStart : i < last || line.length > 0;
+        return startsLine ? prefix + line : line;
+      });
+      const out = prefixed.join('\n');
       atLineStart = text.endsWith('\n');
       const tail = rest.filter((r) => typeof r === 'function');
       return write(out, ...tail);

@@ -172,7 +172,7 @@ export class Executor implements Served, CallRunner {
       this.queued.set(endpoint, byCall);
     }
     byCall.set(callId, call);
-    this.stats[StatSlot.Queued]++;
+    this.count(StatSlot.Queued, 1);
     if (this.state === State.Serving) this.pump(group);
   }
 
@@ -223,7 +223,7 @@ export class Executor implements Served, CallRunner {
     if (queued) {
       (queued.queue as CallQueue<QueuedCall>).remove(queued);
       this.forgetQueued(queued);
-      this.stats[StatSlot.Queued]--;
+      this.count(StatSlot.Queued, -1);
       return;
     }
     this.streams.stop(endpoint, callId);
@@ -231,6 +231,11 @@ export class Executor implements Served, CallRunner {
       .get(endpoint)
       ?.get(callId)
       ?.abort(new Error(`call ${callId} on actor ${this.actorName} was cancelled`));
+  }
+
+  /** Counters the supervisor reads for `listActors()`; only this thread writes them. */
+  private count(slot: StatSlot, delta: number): void {
+    this.stats[slot] = (this.stats[slot] as number) + delta;
   }
 
   private forgetQueued(call: QueuedCall): void {
@@ -262,7 +267,7 @@ export class Executor implements Served, CallRunner {
       }
       const call = group.queue.shift() as QueuedCall;
       this.forgetQueued(call);
-      this.stats[StatSlot.Queued]--;
+      this.count(StatSlot.Queued, -1);
       this.run(group, call.endpoint, call.callId, call.methodId, call.args);
       if (group.queue.size > 0) {
         if (sliceStart === 0) sliceStart = performance.now();
@@ -329,10 +334,10 @@ export class Executor implements Served, CallRunner {
     if (group.limit === 1 && endpoint === this.mainEndpoint) this.stats[StatSlot.RunningCall] = 0;
     if (this.controllers.size > 0) this.controllers.get(endpoint)?.delete(callId);
     if (ok) {
-      this.stats[StatSlot.Done]++;
+      this.count(StatSlot.Done, 1);
       endpoint.reply(callId, value);
     } else {
-      this.stats[StatSlot.Failed]++;
+      this.count(StatSlot.Failed, 1);
       endpoint.fail(callId, value);
     }
     if (this.state === State.Draining && this.running === 0) this.finishDrain();

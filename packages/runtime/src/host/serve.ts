@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { decodeDeep } from '../wire/codec.js';
 import { Endpoint } from '../wire/endpoint.js';
 import type { HostInit } from '../wire/protocol.js';
@@ -34,7 +35,7 @@ export function serveActor(
 
 async function boot(init: Omit<HostInit, 'port'>, executor: Executor, hooks: HostHooks) {
   hooks.phase?.('loading');
-  const ns = await import(init.moduleUrl);
+  const ns = await importModule(init.moduleUrl);
   hooks.loaded?.();
   const Class = findActorClass(ns, init);
   const args = decodeDeep(init.args) as unknown[];
@@ -42,4 +43,12 @@ async function boot(init: Omit<HostInit, 'port'>, executor: Executor, hooks: Hos
   const instance = Reflect.construct(Class, args);
   hooks.phase?.('serving');
   executor.start(instance, init.awaitUnify);
+}
+
+/** Node imports a URL; module loaders such as Jest's (an in-process host) resolve paths only. */
+function importModule(url: string): Promise<Record<string, unknown>> {
+  return import(url).catch((error: unknown) => {
+    if (!url.startsWith('file:')) throw error;
+    return import(fileURLToPath(url));
+  });
 }

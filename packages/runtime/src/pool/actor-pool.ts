@@ -300,7 +300,8 @@ export class ActorPool<A extends object, R = unknown> {
       );
     }
     const ready = this.results.findIndex((task) => task.outcome !== undefined);
-    const task = ready >= 0 ? this.results.splice(ready, 1)[0] : await this.nextSettled(timeoutMs);
+    const [found] = ready >= 0 ? this.results.splice(ready, 1) : [];
+    const task = found ?? (await this.nextSettled(timeoutMs));
     this.outOfOrder = this.results.length > 0;
     return unwrap(task.outcome as Outcome) as R;
   }
@@ -354,7 +355,7 @@ export class ActorPool<A extends object, R = unknown> {
             : -1
           : source.tasks.findIndex((task) => task.outcome !== undefined);
         if (next >= 0) {
-          const [task] = source.tasks.splice(next, 1);
+          const [task] = source.tasks.splice(next, 1) as [Task<A>];
           // One result fewer held: the source may read ahead again.
           this.dispatch();
           yield unwrap(task.outcome as Outcome) as Awaited<T>;
@@ -459,7 +460,7 @@ export class ActorPool<A extends object, R = unknown> {
   /** A task `getNext` gave up on goes back to its place in submission order. */
   private putBack(task: Task<A>): void {
     let at = 0;
-    while (at < this.results.length && this.results[at].index < task.index) at++;
+    while (at < this.results.length && (this.results[at] as Task<A>).index < task.index) at++;
     this.results.splice(at, 0, task);
   }
 

@@ -31,7 +31,7 @@ export function isSharedDescriptor(value: unknown): value is SharedDescriptor {
     typeof value === 'object' &&
     value !== null &&
     (value as SharedDescriptor).$troupe === 'shared' &&
-    (value as SharedDescriptor).buffer instanceof SharedArrayBuffer
+    isSharedArrayBuffer((value as SharedDescriptor).buffer)
   );
 }
 
@@ -52,5 +52,13 @@ export const sharedValues: ValueHandler<SharedPrimitive, SharedDescriptor> = {
 
 /** A typed array over a SharedArrayBuffer: it is shared as it is by structured clone. */
 export function isSharedTypedArray(value: unknown): value is ArrayBufferView {
-  return ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer;
+  return ArrayBuffer.isView(value) && isSharedArrayBuffer(value.buffer);
+}
+
+/**
+ * A SharedArrayBuffer from any realm: received values are built in the realm that deserialized
+ * them, which code in a `vm` context (Jest's) does not share, so `instanceof` would miss them.
+ */
+function isSharedArrayBuffer(value: unknown): value is SharedArrayBuffer {
+  return Object.prototype.toString.call(value) === '[object SharedArrayBuffer]';
 }

@@ -101,8 +101,27 @@ export function registryPortForWorker(): MessagePort {
   return port2;
 }
 
+/**
+ * Where named actors are registered and looked up: by default the process's registry (in the main
+ * thread, asked over a port from workers); a cluster puts a shared directory in its place.
+ */
+export interface NameDirectory {
+  /** The live actor registered under `key` (`namespace/name`), as a ref usable here. */
+  lookup(key: string): ActorRef | undefined;
+  /** Registers `ref` under `key`; false if taken. The name is freed once `exited` settles. */
+  register(key: string, ref: ActorRef, exited: Promise<void>): boolean;
+}
+
+let directory: NameDirectory | undefined;
+
+/** Names are registered and looked up in `next` from now on; `undefined` restores the process's. */
+export function useNameDirectory(next: NameDirectory | undefined): void {
+  directory = next;
+}
+
 /** The live actor registered under `key`, as a ref usable in this thread. */
 export function lookupName(key: string): ActorRef | undefined {
+  if (directory) return directory.lookup(key);
   if (isMainThread) return named.get(key);
   const descriptor = ask(RegistryOp.Lookup, key, undefined, []) as HandleDescriptor | null;
   return descriptor ? reviveRef(descriptor) : undefined;
@@ -113,6 +132,7 @@ export function lookupName(key: string): ActorRef | undefined {
  * actor ends (`exited`).
  */
 export function registerName(key: string, ref: ActorRef, exited: Promise<void>): boolean {
+  if (directory) return directory.register(key, ref, exited);
   if (isMainThread) {
     if (named.has(key)) return false;
     named.set(key, ref);

@@ -56,7 +56,10 @@ export function planSpawn<C extends ActorClass>(
   }
   const maxConcurrency = limitFor(def, options.maxConcurrency);
   const declared = def.options.concurrencyGroups ?? {};
-  const groupLimits = def.groups.map((group, id) => (id === 0 ? maxConcurrency : declared[group]));
+  // Every group but the default one is a key of concurrencyGroups (the definition read them there).
+  const groupLimits = def.groups.map((group, id) =>
+    id === 0 ? maxConcurrency : (declared[group] as number),
+  );
   const maxPendingCalls = options.maxPendingCalls ?? def.options.maxPendingCalls;
   if (
     maxPendingCalls !== undefined &&

@@ -41,10 +41,15 @@ function handlerFor(value: object): ValueHandler | undefined {
   return undefined;
 }
 
+/**
+ * An array or a plain object, from any realm: a received message is built in the realm that
+ * deserialized it, which is not the realm of code run in a `vm` context (Jest's), so comparing
+ * with this realm's `Object.prototype` would miss it.
+ */
 function isPlainContainer(value: object): boolean {
   if (Array.isArray(value)) return true;
   const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /**

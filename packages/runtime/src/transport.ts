@@ -1,0 +1,40 @@
+/**
+ * `@troupe/runtime/transport`: the seam through which actors are reached and hosted, for
+ * transports other than a MessagePort between threads (actors in other processes, on other
+ * machines). Handles, calls, retries, `wait`, streams and ActorPool reach an actor through an
+ * `ActorRef`; a `Connection` is the `ActorRef` over any `Transport` that carries the messages of
+ * the protocol in order. On the serving side, `serveActor` hosts an actor on a `Transport`, and a
+ * `HostLauncher` decides where the actors this thread spawns are hosted.
+ *
+ * @example
+ * import { useHostLauncher, serveActor } from '@troupe/runtime/transport';
+ * useHostLauncher({ launch(init, transfers) { … return an ActorHost … } });
+ */
+export type { Call, CallExtras, RetryBudget } from './caller/call.js';
+export { Connection } from './caller/connection.js';
+export type { ActorRef } from './caller/ref.js';
+export { type HostHooks, type HostPhase, serveActor } from './host/serve.js';
+export {
+  type ActorHost,
+  type HostLaunch,
+  type HostLauncher,
+  useHostLauncher,
+  workerLauncher,
+} from './supervisor/host-worker.js';
+export { type NameDirectory, useNameDirectory } from './supervisor/names.js';
+export type {
+  ActorInfo,
+  CallMeta,
+  CallsBatch,
+  CallTarget,
+  ControlMessage,
+  FromHost,
+  HandleDescriptor,
+  HostInit,
+  Message,
+  ResultsBatch,
+  SharedDescriptor,
+  ToHost,
+} from './wire/protocol.js';
+export { Op, Status } from './wire/protocol.js';
+export { PortTransport, type Transport } from './wire/transport.js';
