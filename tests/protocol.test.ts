@@ -247,8 +247,10 @@ describe('every message survives a MessagePort whole', () => {
       port: handlePort,
     };
     const call = oneCall(1, 0, { encoded: [{ target: handle }] });
-    const [received] = await collectCalls(await roundTrip(call, [handlePort]));
-    const arg = (received?.[2] as { encoded: [{ target: HandleDescriptor }] }).encoded[0].target;
+    const [received] = collectCalls(await roundTrip(call, [handlePort]));
+    expect(received).toBeDefined();
+    const sent = (received as [number, CallTarget, SentArgs])[2];
+    const arg = (sent as { encoded: [{ target: HandleDescriptor }] }).encoded[0].target;
     expect(arg.info).toEqual(handle.info);
     expect(typeof arg.port.postMessage).toBe('function');
     arg.port.close();
@@ -280,7 +282,7 @@ describe('every message survives a MessagePort whole', () => {
   });
 });
 
-async function collectCalls(batch: unknown): Promise<[number, CallTarget, SentArgs][]> {
+function collectCalls(batch: unknown): [number, CallTarget, SentArgs][] {
   const read: [number, CallTarget, SentArgs][] = [];
   forEachCall(batch as ReturnType<typeof newCalls>, (id, t, args) => read.push([id, t, args]));
   return read;
