@@ -1,8 +1,9 @@
 import type { ResourceLimits } from 'node:worker_threads';
+import type { ActorKind, CompiledActorInfo } from '@troupe/contract';
 import type { ActorClass } from './types.js';
-import type { ActorKind } from './wire/messages.js';
 
-export type { ActorKind };
+// The transformer writes the same shapes: one definition, in the contract both packages import.
+export type { ActorKind, CompiledActorInfo };
 
 /** Options of `@actor(options)`: the class's own limits. `spawn` options may change them. */
 export interface ActorOptions {
@@ -156,19 +157,3 @@ export type SpawnOptions<C extends ActorClass> = {
   /** Overrides the class's `maxTaskRetries` (methods that set their own keep it). */
   maxTaskRetries?: number;
 };
-
-/**
- * What the transformer injects as `@actor`'s second argument, so that the runtime guesses nothing.
- * Not written by hand.
- */
-export interface CompiledActorInfo {
-  /** URL of the compiled module that declares the class. */
-  module: string;
-  /** The name the worker module exports the class under. */
-  exportName: string;
-  kind: ActorKind;
-  /** Every public method: `[name, isAsync]`. */
-  methods: [string, boolean][];
-  /** URL (absolute, or relative to `module`) of a worker bundle to import instead of `module`. */
-  bundle?: string;
-}

@@ -1,5 +1,6 @@
-import type * as ts from 'typescript';
+import { formatDiagnostic } from './diagnostics';
 import { createTransformer, type TroupeTransformerConfig } from './transformer';
+import { ts } from './typescript';
 
 /** Options of the adapter in ts-jest's `astTransformers.before` entry. */
 export interface TroupeJestOptions extends TroupeTransformerConfig {
@@ -15,14 +16,15 @@ export interface TroupeJestOptions extends TroupeTransformerConfig {
 interface TsJestCompiler {
   program: ts.Program | undefined;
   configSet: {
-    compilerModule: typeof ts;
+    /** ts-jest's TypeScript: the options are parsed with ours, which reads the same tsconfig. */
+    compilerModule: unknown;
     parsedTsConfig: ts.ParsedCommandLine;
   };
 }
 
 export const name = '@troupe/transformer';
 /** Bump when the output changes, so ts-jest's cache is not reused. */
-export const version = 1;
+export const version = 2;
 
 /**
  * ts-jest `astTransformers` adapter:
@@ -35,32 +37,24 @@ export function factory(
   compiler: TsJestCompiler,
   options: TroupeJestOptions = {},
 ): ts.TransformerFactory<ts.SourceFile> {
-  const tsi = compiler.configSet.compilerModule;
   let parsed = compiler.configSet.parsedTsConfig;
   if (options.tsconfig) {
     parsed =
-      tsi.getParsedCommandLineOfConfigFile(
+      ts.getParsedCommandLineOfConfigFile(
         options.tsconfig,
         {},
         {
-          ...tsi.sys,
+          ...ts.sys,
           onUnRecoverableConfigFileDiagnostic: () => undefined,
         },
       ) ?? parsed;
   }
   return createTransformer({
-    tsi,
     program: compiler.program,
     config: { ...options, bundles: false },
     compiledOutput: { options: parsed.options, rootNames: parsed.fileNames },
     report: (diagnostic) => {
-      if (!compiler.program) return;
-      const host: ts.FormatDiagnosticsHost = {
-        getCanonicalFileName: (f) => f,
-        getCurrentDirectory: () => process.cwd(),
-        getNewLine: () => '\n',
-      };
-      process.stderr.write(tsi.formatDiagnostic(diagnostic, host));
+      if (compiler.program) process.stderr.write(formatDiagnostic(diagnostic));
     },
   });
 }
