@@ -356,6 +356,19 @@ describe('worker bundles for modules with top-level code', () => {
         });
       });
 
+      test('state the program builds (a server started and awaited, a URL from its port) is TROUPE107 and stays out of the bundle', () => {
+        const bundle = out.read('server.troupe.js');
+        expect(bundle).toMatch(/const retries = 3/);
+        expect(bundle).toMatch(/exportName: 'Fetcher'/);
+        for (const setup of [/createServer/, /listen/, /once\(/, /const base/]) {
+          expect(bundle).not.toMatch(setup);
+        }
+        const base = out.diagnostics.find((d) => d.file === 'server.ts');
+        expect(base?.text).toMatch(
+          /reads `base`, which is computed from `server`, which is built when the module loads and then used by its top-level code \(line 8\)/,
+        );
+      });
+
       test('a thread-safe module it imports is loaded as it is', () => {
         expect(out.exists('format.troupe.js')).toBe(false);
       });

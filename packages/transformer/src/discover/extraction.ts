@@ -154,16 +154,10 @@ function programBuiltState(
       `is built when the module loads and then used by its top-level code (line ${lineOf(use)})`,
     );
   }
-  const firstAwait = sourceFile.statements.find((s) => !ts.isFunctionLike(s) && containsAwait(s));
   for (const symbol of declaring.keys()) {
     const init = initializerOf(symbol);
-    if (built.has(symbol) || !init) continue;
-    if (containsAwait(init)) built.set(symbol, 'is initialised with a top-level await');
-    else if (firstAwait && init.pos > firstAwait.end && !isPure(init)) {
-      built.set(
-        symbol,
-        `is built after the top-level await on line ${lineOf(firstAwait)}, from what the program awaited`,
-      );
+    if (!built.has(symbol) && init && containsAwait(init)) {
+      built.set(symbol, 'is initialised with a top-level await');
     }
   }
   // Derived state, to a fixed point: a variable computed from program-built state is too.
@@ -172,16 +166,32 @@ function programBuiltState(
     const init = initializerOf(symbol);
     if (init) dependsOn.set(symbol, referencedThroughFunctions(checker, init, declaring));
   }
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [symbol, deps] of dependsOn) {
-      if (built.has(symbol)) continue;
-      const from = [...deps].find((d) => built.has(d));
-      if (!from) continue;
-      built.set(symbol, `is computed from \`${from.name}\`, which ${built.get(from)}`);
-      changed = true;
+  const propagate = () => {
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [symbol, deps] of dependsOn) {
+        if (built.has(symbol)) continue;
+        const from = [...deps].find((d) => built.has(d));
+        if (!from) continue;
+        built.set(symbol, `is computed from \`${from.name}\`, which ${built.get(from)}`);
+        changed = true;
+      }
+    }
+  };
+  propagate();
+  // What a call computes after the program awaited something may depend on what it awaited.
+  const firstAwait = sourceFile.statements.find((s) => !ts.isFunctionLike(s) && containsAwait(s));
+  for (const symbol of declaring.keys()) {
+    const init = initializerOf(symbol);
+    if (built.has(symbol) || !init || !firstAwait) continue;
+    if (init.pos > firstAwait.end && !isPure(init)) {
+      built.set(
+        symbol,
+        `is built after the top-level await on line ${lineOf(firstAwait)}, from what the program awaited`,
+      );
     }
   }
+  propagate();
   return built;
 }
 

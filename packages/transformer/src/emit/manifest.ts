@@ -87,8 +87,9 @@ export class ManifestWriter {
       return;
     }
     const text = `${JSON.stringify(this.manifest(), null, 2)}\n`;
+    // No output folder: nothing was emitted (or it was removed since), so nothing to list.
+    if (!fs.existsSync(this.dir)) return;
     if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return;
-    fs.mkdirSync(this.dir, { recursive: true });
     fs.writeFileSync(file, text);
   }
 }
