@@ -263,6 +263,48 @@ describe('discovery, kind and method table', () => {
   }
 });
 
+/** The JavaScript files under a folder, by relative path (the manifest is checked elsewhere). */
+function emittedFiles(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    files[path.relative(dir, file).split(path.sep).join('/')] = fs.readFileSync(file, 'utf8');
+  }
+  return files;
+}
+
+/**
+ * Golden files, as ts-transformer-keys keeps them: the whole emitted output of a fixture project
+ * at each target, under `<project>/__expected__/<variant>/`. `UPDATE_GOLDEN=1 npm test` rewrites
+ * them; review the diff.
+ */
+describe('golden output', () => {
+  const goldenVariants: [string, Variant][] = [
+    ['es2022-standard', { target: 'ES2022', decorators: 'standard' }],
+    ['es2015-legacy', { target: 'ES2015', decorators: 'legacy' }],
+  ];
+  for (const project of ['discovery', 'bundle']) {
+    for (const [name, variant] of goldenVariants) {
+      test(`${project}, ${name}: every emitted file equals __expected__/${name}`, () => {
+        const actual = emittedFiles(compile(project, variant).outDir);
+        const expectedDir = path.join(projects, project, '__expected__', name);
+        if (process.env.UPDATE_GOLDEN) {
+          fs.rmSync(expectedDir, { recursive: true, force: true });
+          for (const [file, text] of Object.entries(actual)) {
+            fs.mkdirSync(path.dirname(path.join(expectedDir, file)), { recursive: true });
+            fs.writeFileSync(path.join(expectedDir, file), text);
+          }
+        }
+        if (!fs.existsSync(expectedDir)) {
+          throw new Error(`no golden files in ${expectedDir}: run UPDATE_GOLDEN=1 npm test`);
+        }
+        expect(actual).toEqual(emittedFiles(expectedDir));
+      });
+    }
+  }
+});
+
 describe('diagnostics', () => {
   const diagnosticVariants: Variant[] = [variants[0], variants[3]];
   for (const variant of diagnosticVariants) {
