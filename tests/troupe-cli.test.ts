@@ -86,6 +86,17 @@ describe('troupe check', () => {
   });
 });
 
+describe('project references', () => {
+  test('a solution tsconfig (files: [] and references) checks every referenced project', () => {
+    const { out } = node([troupe, 'check', '-p', path.join(root, 'tsconfig.json')]);
+    expect(out).toContain('tests/fixtures-legacy/src/');
+    // The samples' actors are clean: they show in the count only.
+    const modules = Number((out.match(/troupe check: (\d+) module/) as RegExpMatchArray)[1]);
+    expect(modules).toBeGreaterThanOrEqual(15);
+    expect(out).toMatch(/tests\/fixtures\/src\/reserved\.ts:\d+:\d+ - error TROUPE108/);
+  });
+});
+
 /** A tsconfig extending a fixture project's, writing to its own folder. */
 function variantConfig(project: string, config: string, outDir: string): string {
   const dir = tempDir('troupe-config-');
