@@ -131,6 +131,7 @@ describe('tsc && troupe build gives what tspc gives', () => {
     ['discovery', 'tsconfig.json'],
     ['bundle', 'tsconfig.json'],
   ];
+  let built: string | undefined;
   for (const [project, config] of cases) {
     test(`${project}/${config}: the same JavaScript, bundles and manifest`, () => {
       const byPlugin = tempDir('troupe-tspc-');
@@ -145,17 +146,17 @@ describe('tsc && troupe build gives what tspc gives', () => {
       const expected = tree(byPlugin);
       expect(Object.keys(expected)).toContain('troupe-manifest.json');
       expect(tree(byCommand)).toEqual(expected);
-      // Building again changes nothing: the info already there is replaced, not added twice.
-      node([troupe, 'build', '-p', plainConfig]);
-      expect(tree(byCommand)).toEqual(expected);
+      if (project === 'run' && config === 'tsconfig.json') {
+        // Building again changes nothing: the info already there is replaced, not added twice.
+        node([troupe, 'build', '-p', plainConfig]);
+        expect(tree(byCommand)).toEqual(expected);
+        built = byCommand;
+      }
     });
   }
 
   test('the manifest lists each actor class: module, export, kind, methods, bundle and hash', () => {
-    const out = tempDir('troupe-manifest-');
-    const config = variantConfig('run', 'tsconfig.json', out);
-    node([tsc, '-p', config]);
-    node([troupe, 'build', '-p', config]);
+    const out = built as string;
     const manifest = JSON.parse(fs.readFileSync(path.join(out, 'troupe-manifest.json'), 'utf8'));
     expect(manifest.version).toBe(1);
     expect(
