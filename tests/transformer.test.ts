@@ -340,6 +340,7 @@ describe('diagnostics', () => {
           106: 'warning',
           108: 'error',
           109: 'warning',
+          110: 'error',
         });
         for (const d of bad.diagnostics) expect(d.text).toMatch(/^[^\n]+\n\s*Fix: .+/);
       });

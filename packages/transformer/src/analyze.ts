@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { actorChecks, moduleChecks } from './checks';
+import { actorChecks, fileChecks, moduleChecks } from './checks';
 import type { TransformContext } from './context';
 import type { Finding } from './diagnostics';
 import { type ActorClass, findActors } from './discover/actors';
@@ -71,6 +71,7 @@ export function analyzeFile(
     bundle: undefined,
     bundlePath,
   };
+  result.findings.push(...fileChecks(ctx, sourceFile));
   // No decorator, no actor.
   if (!sourceFile.text.includes('@')) return result;
   const actors = findActors(ctx, sourceFile);

@@ -13,6 +13,7 @@ export const Code = {
   notExtractable: 107,
   reservedName: 108,
   dynamicConcurrency: 109,
+  spawnNotActor: 110,
   unsupportedCompiler: 111,
 } as const;
 export type Code = (typeof Code)[keyof typeof Code];
@@ -24,6 +25,12 @@ interface CodeInfo {
 }
 
 const codeInfo: Record<Code, CodeInfo> = {
+  110: {
+    severity: 'error',
+    fix:
+      'decorate the class with @actor() from @troupe/runtime and export it, or spawn the actor ' +
+      'class you meant.',
+  },
   111: {
     severity: 'error',
     fix:

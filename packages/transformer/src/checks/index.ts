@@ -7,6 +7,7 @@ import { checkCloneable } from './cloneable';
 import { programCodeInImports, programStateFindings } from './extraction';
 import { loadedModules, moduleStateFindings } from './module-state';
 import { checkActorShape } from './shape';
+import { checkSpawnTargets } from './spawn';
 import { checkThreadedMutations } from './thread-safety';
 
 /** A check of one actor class. Each returns its findings; none reports or throws. */
@@ -44,4 +45,9 @@ export function moduleChecks(ctx: TransformContext, facts: ModuleFacts): Finding
     for (const { module } of loaded) findings.push(...moduleStateFindings(checker, module, name));
   }
   return findings;
+}
+
+/** Checks of a whole file, actors or not: what it spawns (110). */
+export function fileChecks(ctx: TransformContext, sourceFile: ts.SourceFile): Finding[] {
+  return checkSpawnTargets(ctx, sourceFile);
 }

@@ -16,7 +16,6 @@ const usage = `Usage:
 interface Args {
   command: string | undefined;
   project: string | undefined;
-  references: boolean;
   watch: boolean;
   install: boolean;
 }
@@ -25,15 +24,14 @@ function parseArgs(argv: string[]): Args {
   const args: Args = {
     command: argv[0],
     project: undefined,
-    references: false,
     watch: false,
     install: true,
   };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-p' || a === '--project') args.project = argv[++i];
+    // Referenced projects are always handled; -b is accepted as tsc -b users type it.
     else if (a === '-b' || a === '--build') {
-      args.references = true;
       if (argv[i + 1] && !argv[i + 1].startsWith('-')) args.project = argv[++i];
     } else if (a === '-w' || a === '--watch') args.watch = true;
     else if (a === '--no-install') args.install = false;

@@ -1,5 +1,6 @@
 import { ACTOR_KINDS, type ActorKind } from '@troupe/contract';
 import { ts } from '../typescript';
+import { skipOuter } from './runtime-symbols';
 
 /** A value the compiler could not pin down (not a literal, not a const with a literal type). */
 export const dynamic = 'dynamic';
@@ -36,28 +37,17 @@ export function objectLiteralOf(
       decl.initializer &&
       ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const
     ) {
-      return objectLiteralOf(checker, skipAs(decl.initializer));
+      return objectLiteralOf(checker, skipOuter(decl.initializer));
     }
   }
   return undefined;
-}
-
-function skipAs(expr: ts.Expression): ts.Expression {
-  while (
-    ts.isAsExpression(expr) ||
-    ts.isSatisfiesExpression(expr) ||
-    ts.isParenthesizedExpression(expr)
-  ) {
-    expr = expr.expression;
-  }
-  return expr;
 }
 
 function property(literal: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
   for (const p of literal.properties) {
     if (!p.name || (!ts.isIdentifier(p.name) && !ts.isStringLiteral(p.name))) continue;
     if (p.name.text !== name) continue;
-    if (ts.isPropertyAssignment(p)) return skipAs(p.initializer);
+    if (ts.isPropertyAssignment(p)) return skipOuter(p.initializer);
     if (ts.isShorthandPropertyAssignment(p)) return p.name;
   }
   return undefined;

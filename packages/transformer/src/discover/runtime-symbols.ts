@@ -11,7 +11,8 @@ export type RuntimeName =
   | 'Mutex'
   | 'sharedArray'
   | 'SharedPrimitive'
-  | 'ActorHandle';
+  | 'ActorHandle'
+  | 'spawn';
 
 const runtimeNames = new Set<string>([
   'actor',
@@ -22,6 +23,7 @@ const runtimeNames = new Set<string>([
   'sharedArray',
   'SharedPrimitive',
   'ActorHandle',
+  'spawn',
 ]);
 
 /**
