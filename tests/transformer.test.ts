@@ -474,6 +474,53 @@ describe('the ts-patch plugin under tspc', () => {
   });
 });
 
+describe('the language-service plugin', () => {
+  const init = require(path.join(root, 'packages/transformer/language-service'));
+  const base = path.join(projects, 'diagnostics');
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    path.join(base, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: () => undefined,
+    },
+  ) as ts.ParsedCommandLine;
+  const host: ts.LanguageServiceHost = {
+    getCompilationSettings: () => parsed.options,
+    getScriptFileNames: () => parsed.fileNames,
+    getScriptVersion: () => '1',
+    getScriptSnapshot: (f) =>
+      fs.existsSync(f) ? ts.ScriptSnapshot.fromString(fs.readFileSync(f, 'utf8')) : undefined,
+    getCurrentDirectory: () => base,
+    getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+    fileExists: ts.sys.fileExists,
+    readFile: ts.sys.readFile,
+    readDirectory: ts.sys.readDirectory,
+  };
+
+  test('an editor on TypeScript 6 gets TROUPE diagnostics with its semantic ones, as the build reports them', () => {
+    const service = init({ typescript: ts }).create({
+      languageService: ts.createLanguageService(host),
+      config: {},
+    });
+    const lines = (file: string) =>
+      service
+        .getSemanticDiagnostics(path.join(base, file))
+        .filter((d: ts.Diagnostic) => d.source === 'troupe')
+        .map((d: ts.Diagnostic) => `${file}:${summarize(d, base).line} TROUPE${d.code}`);
+    const files = fs.readdirSync(base).filter((f) => f.endsWith('.ts'));
+    expect(files.flatMap(lines).sort()).toEqual(expectedMarkers('diagnostics'));
+  });
+
+  test('on another TypeScript it leaves the service as it is', () => {
+    const service = ts.createLanguageService(host);
+    const created = init({ typescript: { versionMajorMinor: '7.0', version: '7.0.2' } }).create({
+      languageService: service,
+    });
+    expect(created).toBe(service);
+  });
+});
+
 describe('the ts-jest adapter', () => {
   const jest = require(path.join(root, 'packages/transformer/dist/jest.js'));
   const source = fs.readFileSync(path.join(projects, 'discovery/reexported.ts'), 'utf8');
