@@ -521,6 +521,31 @@ describe('the language-service plugin', () => {
   });
 });
 
+describe('the plugin on another TypeScript', () => {
+  test('compiles nothing and says to build with tsc && troupe build (TROUPE111)', () => {
+    const reported: ts.Diagnostic[] = [];
+    const before = transformer(
+      undefined,
+      {},
+      {
+        ts: { versionMajorMinor: '5.9', version: '5.9.3' },
+        addDiagnostic: (d: ts.Diagnostic) => reported.push(d),
+      },
+    );
+    const source =
+      "import { actor } from '@troupe/runtime';\n@actor()\nexport class A { run(): number { return 1; } }\n";
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+      transformers: { before: [before] },
+    });
+    expect(outputText).not.toMatch(/exportName/);
+    expect(reported.map((d) => d.code)).toEqual([111]);
+    const text = ts.flattenDiagnosticMessageText(reported[0].messageText, '\n');
+    expect(text).toMatch(/analyses with TypeScript 6\.0, and this compiler is TypeScript 5\.9\.3/);
+    expect(text).toMatch(/Fix: build with `tsc` and then `troupe build`/);
+  });
+});
+
 describe('the ts-jest adapter', () => {
   const jest = require(path.join(root, 'packages/transformer/dist/jest.js'));
   const source = fs.readFileSync(path.join(projects, 'discovery/reexported.ts'), 'utf8');

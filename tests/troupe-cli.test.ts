@@ -3,7 +3,7 @@
  * compiler that knows nothing of Troupe (plain tsc), which must give what the ts-patch plugin
  * gives under tspc: the same injected info, the same worker bundles, the same manifest.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -176,6 +176,69 @@ describe('tsc && troupe build gives what tspc gives', () => {
       ],
     });
     expect(counter.hash).toMatch(/^sha256-[0-9a-f]{64}$/);
+  });
+
+  test('after esbuild`s transpile too: the info goes into its decorator calls and the program runs', async () => {
+    const { transformSync } = await import('esbuild');
+    const dir = tempDir('troupe-esbuild-');
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+    const out = path.join(dir, 'out');
+    fs.mkdirSync(out);
+    const source = fs.readFileSync(path.join(projects, 'run/program.ts'), 'utf8');
+    const { code } = transformSync(source, { loader: 'ts', format: 'esm', target: 'es2022' });
+    fs.writeFileSync(path.join(out, 'program.js'), code);
+    const config = path.join(dir, 'tsconfig.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        extends: path.join(projects, 'run/tsconfig.json'),
+        compilerOptions: { outDir: out },
+      }),
+    );
+    const build = node([troupe, 'build', '-p', config]);
+    expect(build.status).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'program.js'), 'utf8')).toMatch(
+      /actor\(\{ maxConcurrency: 2 \}, \{ version: 1, module: import\.meta\.url, exportName: 'Meeter', kind: 'threaded'/,
+    );
+    const program = node([path.join(out, 'program.js')], dir);
+    const result = JSON.parse((program.out.match(/RESULT (.*)/) as RegExpMatchArray)[1]);
+    expect(result).toMatchObject({ serial: [1, 3, 6], asyncResult: ['k', true], threads: 2 });
+  });
+
+  test('--watch builds again after the compiler writes again', async () => {
+    const out = tempDir('troupe-watch-');
+    const config = variantConfig('run', 'tsconfig.json', out);
+    node([tsc, '-p', config]);
+    const watcher = spawn(process.execPath, [troupe, 'build', '-p', config, '--watch'], {
+      cwd: root,
+    });
+    let printed = '';
+    const waitFor = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(printed)) resolve();
+        };
+        watcher.stdout.on('data', (chunk) => {
+          printed += chunk;
+          check();
+        });
+        watcher.on('exit', () => reject(new Error(`troupe build --watch ended: ${printed}`)));
+        check();
+      });
+    try {
+      await waitFor(/watching for changes/);
+      const js = path.join(out, 'program.js');
+      expect(fs.readFileSync(js, 'utf8')).toMatch(/exportName: 'Counter'/);
+      // The compiler writes the file again, without the info: the watcher puts it back.
+      node([tsc, '-p', config]);
+      // Each build prints a line; the one after the compiler's write puts the info back.
+      for (let builds = 2; !/exportName: 'Counter'/.test(fs.readFileSync(js, 'utf8')); builds++) {
+        await waitFor(new RegExp(`(troupe build: 1 module[^\\n]*\\n[\\s\\S]*){${builds}}`));
+      }
+      expect(fs.readFileSync(js, 'utf8')).toMatch(/exportName: 'Counter'/);
+    } finally {
+      watcher.kill();
+    }
   });
 
   test('with no compiled output, build says to compile first and exits 1', () => {
