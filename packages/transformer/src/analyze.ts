@@ -104,7 +104,7 @@ export function analyzeFile(
   let extraction: Extraction | undefined;
   let loadedStatements: readonly ts.Statement[] = sourceFile.statements;
   if (needsBundle && checker) {
-    extraction = extractActors(checker, sourceFile, placeable, shape);
+    extraction = extractActors({ ...ctx, checker }, sourceFile, placeable, shape);
     loadedStatements = extraction.statements;
     if (wantBundle && jsPath && bundlePath) {
       const source = bundleSource(

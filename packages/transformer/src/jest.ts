@@ -16,8 +16,8 @@ export interface TroupeJestOptions extends TroupeTransformerConfig {
 interface TsJestCompiler {
   program: ts.Program | undefined;
   configSet: {
-    /** ts-jest's TypeScript: the options are parsed with ours, which reads the same tsconfig. */
-    compilerModule: unknown;
+    /** ts-jest's TypeScript: its program is analysed with ours, so it must be a 6.0 too. */
+    compilerModule: { versionMajorMinor: string; version: string };
     parsedTsConfig: ts.ParsedCommandLine;
   };
 }
@@ -37,6 +37,15 @@ export function factory(
   compiler: TsJestCompiler,
   options: TroupeJestOptions = {},
 ): ts.TransformerFactory<ts.SourceFile> {
+  const theirs = compiler.configSet.compilerModule;
+  if (theirs.versionMajorMinor !== ts.versionMajorMinor) {
+    process.stderr.write(
+      `@troupe/transformer/jest: ts-jest runs TypeScript ${theirs.version} and the analysis needs ` +
+        `${ts.versionMajorMinor}, so this file gets no compiled actor info. Workers still load ` +
+        'what tsc && troupe build (or tspc) wrote; give ts-jest TypeScript 6.0 to inject it.\n',
+    );
+    return () => (sourceFile) => sourceFile;
+  }
   let parsed = compiler.configSet.parsedTsConfig;
   if (options.tsconfig) {
     parsed =

@@ -35,14 +35,18 @@ export function moduleChecks(ctx: TransformContext, facts: ModuleFacts): Finding
   const findings: Finding[] = [];
   if (facts.extraction) findings.push(...programStateFindings(facts.extraction.programState));
   if (!checker || !program) return findings;
-  const loaded = loadedModules(program, facts.loadedStatements, facts.sourceFile);
+  const withProgram = { ...ctx, checker, program };
+  const loaded = loadedModules(withProgram, facts.loadedStatements, facts.sourceFile);
   findings.push(...programCodeInImports(loaded));
   const threaded = facts.placeable.find((a) => a.kind === 'threaded');
   if (threaded) {
     // TROUPE102 over what the threads load: the module (or its bundle) and its imports.
     const name = threaded.name ?? '(anonymous)';
-    findings.push(...moduleStateFindings(checker, facts.sourceFile, name, facts.loadedStatements));
-    for (const { module } of loaded) findings.push(...moduleStateFindings(checker, module, name));
+    findings.push(
+      ...moduleStateFindings(withProgram, facts.sourceFile, name, facts.loadedStatements),
+    );
+    for (const { module } of loaded)
+      findings.push(...moduleStateFindings(withProgram, module, name));
   }
   return findings;
 }

@@ -1,3 +1,4 @@
+import type { TransformContext } from '../context';
 import { Code, type Finding } from '../diagnostics';
 import { writeKind } from '../discover/module-shape';
 import { ts } from '../typescript';
@@ -10,11 +11,12 @@ const containerConstructors = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Arra
  * `statements` restricts the check to what a worker bundle copies out of the module.
  */
 export function moduleStateFindings(
-  checker: ts.TypeChecker,
+  ctx: TransformContext & { checker: ts.TypeChecker },
   sourceFile: ts.SourceFile,
   actorName: string,
   statements: readonly ts.Statement[] = sourceFile.statements,
 ): Finding[] {
+  const { checker } = ctx;
   const candidates = new Map<ts.Symbol, ts.VariableDeclaration>();
   for (const statement of statements) {
     if (!ts.isVariableStatement(statement)) continue;
@@ -65,10 +67,11 @@ export interface LoadedModule {
 
 /** The project modules (transitively) imported by the statements a worker loads. */
 export function loadedModules(
-  program: ts.Program,
+  ctx: TransformContext & { program: ts.Program },
   statements: readonly ts.Statement[],
   self: ts.SourceFile,
 ): LoadedModule[] {
+  const { program } = ctx;
   const seen = new Set<ts.SourceFile>([self]);
   const loaded: LoadedModule[] = [];
   const queue: LoadedModule[] = [];

@@ -46,7 +46,7 @@ export function runtimeDecoratorCall(
 
 export function methodOptions(ctx: TransformContext, member: ts.Node): MethodOptionsInfo {
   const call = runtimeDecoratorCall(ctx, member, 'method');
-  return readMethodOptions(ctx.checker, call?.arguments[0]);
+  return readMethodOptions(ctx, call?.arguments[0]);
 }
 
 /** Every class in the file decorated with the runtime's `actor(...)`, at any depth. */
@@ -68,9 +68,8 @@ function describeActor(
   node: ts.ClassLikeDeclaration,
   call: ts.CallExpression,
 ): ActorClass {
-  const { checker } = ctx;
-  const options = readActorOptions(checker, call.arguments[0]);
-  const methods = methodTable(checker, node);
+  const options = readActorOptions(ctx, call.arguments[0]);
+  const methods = methodTable(ctx, node);
   for (const m of methods) {
     if (!m.async && m.own && methodOptions(ctx, m.declaration).async) m.async = true;
   }

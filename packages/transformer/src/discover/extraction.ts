@@ -1,3 +1,4 @@
+import type { TransformContext } from '../context';
 import { ts } from '../typescript';
 import type { ActorClass } from './actors';
 import { containsAwait, isPure, type ModuleShape, writeKind } from './module-shape';
@@ -28,11 +29,12 @@ export interface Extraction {
  * a worker.
  */
 export function extractActors(
-  checker: ts.TypeChecker,
+  ctx: TransformContext & { checker: ts.TypeChecker },
   sourceFile: ts.SourceFile,
   actors: ActorClass[],
   shape: ModuleShape,
 ): Extraction {
+  const { checker } = ctx;
   const declaring = topLevelDeclarations(checker, sourceFile);
   const built = programBuiltState(checker, sourceFile, shape, declaring);
   const needed = new Set<ts.Statement>();

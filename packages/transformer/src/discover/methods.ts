@@ -1,3 +1,4 @@
+import type { TransformContext } from '../context';
 import { ts } from '../typescript';
 
 /** One entry of an actor's method table. */
@@ -15,10 +16,8 @@ export interface MethodInfo {
  * declared as properties holding a function (`run = async () => {}`) count too: handles can call
  * them.
  */
-export function methodTable(
-  checker: ts.TypeChecker | undefined,
-  cls: ts.ClassLikeDeclaration,
-): MethodInfo[] {
+export function methodTable(ctx: TransformContext, cls: ts.ClassLikeDeclaration): MethodInfo[] {
+  const { checker } = ctx;
   if (!checker) return ownMethodsSyntactically(cls);
   const classSymbol = cls.name ? checker.getSymbolAtLocation(cls.name) : undefined;
   const classType = classSymbol

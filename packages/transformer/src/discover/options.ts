@@ -1,4 +1,5 @@
 import { ACTOR_KINDS, type ActorKind } from '@troupe/contract';
+import type { TransformContext } from '../context';
 import { ts } from '../typescript';
 import { skipOuter } from './runtime-symbols';
 
@@ -76,9 +77,10 @@ function stringValue(checker: ts.TypeChecker | undefined, expr: ts.Expression): 
 
 /** Reads maxConcurrency, concurrencyGroups and an explicit kind from `@actor(options)`. */
 export function readActorOptions(
-  checker: ts.TypeChecker | undefined,
+  ctx: TransformContext,
   arg: ts.Expression | undefined,
 ): ActorOptionsInfo {
+  const { checker } = ctx;
   const info: ActorOptionsInfo = {};
   if (!arg) return info;
   const literal = objectLiteralOf(checker, arg);
@@ -128,9 +130,10 @@ export function readActorOptions(
 
 /** Reads threadSafe and concurrencyGroup from `@method(options)`. */
 export function readMethodOptions(
-  checker: ts.TypeChecker | undefined,
+  ctx: TransformContext,
   arg: ts.Expression | undefined,
 ): MethodOptionsInfo {
+  const { checker } = ctx;
   const info: MethodOptionsInfo = { threadSafe: false, async: false };
   const literal = objectLiteralOf(checker, arg);
   if (!literal) return info;
