@@ -97,6 +97,47 @@ describe('project references', () => {
   });
 });
 
+describe('troupe init', () => {
+  test('on an npm init -y project: adds the packages and settings, says what; a second run changes nothing', () => {
+    const dir = tempDir('troupe-init-');
+    const npm = spawnSync('npm', ['init', '-y'], { cwd: dir, encoding: 'utf8' });
+    expect(npm.status).toBe(0);
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      '{\n  // mine\n  "compilerOptions": { "module": "commonjs", "types": ["jest"] }\n}\n',
+    );
+    const first = node([troupe, 'init', '--no-install'], dir);
+    expect(first.status).toBe(0);
+    for (const change of [
+      'package.json: dependencies.@troupe/runtime = ^0.1.0',
+      'package.json: devDependencies.@troupe/transformer = ^0.1.0',
+      'package.json: type = "module" (was "commonjs")',
+      'tsconfig.json: compilerOptions.module = "NodeNext"',
+      'tsconfig.json: compilerOptions.types = ["jest","node"]',
+      'tsconfig.json: compilerOptions.plugins += { "transform": "@troupe/transformer" }',
+      'tsconfig.json: rewritten as plain JSON (comments are not kept)',
+    ]) {
+      expect(first.out).toContain(change);
+    }
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    expect(pkg).toMatchObject({ type: 'module', scripts: { build: 'tsc && troupe build' } });
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'tsconfig.json'), 'utf8'));
+    expect(config.compilerOptions).toMatchObject({
+      module: 'NodeNext',
+      types: ['jest', 'node'],
+      plugins: [{ transform: '@troupe/transformer' }],
+    });
+    const second = node([troupe, 'init', '--no-install'], dir);
+    expect(second.out).toBe('troupe init: nothing to change\n');
+  });
+
+  test('without a package.json it says to run npm init first', () => {
+    const init = node([troupe, 'init', '--no-install'], tempDir('troupe-init-bare-'));
+    expect(init.status).toBe(2);
+    expect(init.out).toMatch(/no package\.json in .*: run npm init -y first/);
+  });
+});
+
 /** A tsconfig extending a fixture project's, writing to its own folder. */
 function variantConfig(project: string, config: string, outDir: string): string {
   const dir = tempDir('troupe-config-');

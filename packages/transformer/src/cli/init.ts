@@ -41,8 +41,7 @@ export function init(dir: string, install: boolean): string[] {
   add(deps, 'dependencies', '@troupe/runtime', troupeRange());
   add(devDeps, 'devDependencies', '@troupe/transformer', troupeRange());
   add(devDeps, 'devDependencies', '@types/node', '^20');
-  // npm's default TypeScript (7) compiles; `troupe build` adds what the plugin would.
-  add(devDeps, 'devDependencies', 'typescript', 'latest');
+  add(devDeps, 'devDependencies', 'typescript', '>=6.0.3');
   if (pkg.type !== 'module') {
     changes.push(`package.json: type = "module" (was ${JSON.stringify(pkg.type ?? 'commonjs')})`);
     pkg.type = 'module';
