@@ -139,7 +139,12 @@ describe('troupe init', () => {
 });
 
 /** A tsconfig extending a fixture project's, writing to its own folder. */
-function variantConfig(project: string, config: string, outDir: string): string {
+function variantConfig(
+  project: string,
+  config: string,
+  outDir: string,
+  extra: Record<string, unknown> = {},
+): string {
   const dir = tempDir('troupe-config-');
   // ts-patch resolves the plugin from the tsconfig's folder.
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
@@ -148,7 +153,7 @@ function variantConfig(project: string, config: string, outDir: string): string 
     file,
     JSON.stringify({
       extends: path.join(projects, project, config),
-      compilerOptions: { outDir, declaration: false, sourceMap: false },
+      compilerOptions: { outDir, declaration: false, sourceMap: false, ...extra },
     }),
   );
   return file;
@@ -166,19 +171,22 @@ function tree(dir: string): Record<string, string> {
 }
 
 describe('tsc && troupe build gives what tspc gives', () => {
-  const cases: [string, string][] = [
+  const commonjs = { module: 'commonjs', moduleResolution: 'bundler', target: 'ES2015' };
+  const cases: [string, string, Record<string, unknown>?][] = [
     ['run', 'tsconfig.json'],
     ['run', 'tsconfig.es2015-legacy.json'],
     ['discovery', 'tsconfig.json'],
+    ['discovery', 'tsconfig.json', commonjs],
     ['bundle', 'tsconfig.json'],
   ];
   let built: string | undefined;
-  for (const [project, config] of cases) {
-    test(`${project}/${config}: the same JavaScript, bundles and manifest`, () => {
+  for (const [project, config, extra] of cases) {
+    const label = extra ? ' (CommonJS, ES2015)' : '';
+    test(`${project}/${config}${label}: the same JavaScript, bundles and manifest`, () => {
       const byPlugin = tempDir('troupe-tspc-');
       const byCommand = tempDir('troupe-tsc-');
-      node([tspc, '-p', variantConfig(project, config, byPlugin)]);
-      const plainConfig = variantConfig(project, config, byCommand);
+      node([tspc, '-p', variantConfig(project, config, byPlugin, extra)]);
+      const plainConfig = variantConfig(project, config, byCommand, extra);
       node([tsc, '-p', plainConfig]);
       // Plain tsc ignores the plugin: no info, no bundle yet.
       expect(Object.keys(tree(byCommand)).some((f) => f.includes('.troupe.'))).toBe(false);
@@ -187,7 +195,7 @@ describe('tsc && troupe build gives what tspc gives', () => {
       const expected = tree(byPlugin);
       expect(Object.keys(expected)).toContain('troupe-manifest.json');
       expect(tree(byCommand)).toEqual(expected);
-      if (project === 'run' && config === 'tsconfig.json') {
+      if (project === 'run' && config === 'tsconfig.json' && !extra) {
         // Building again changes nothing: the info already there is replaced, not added twice.
         node([troupe, 'build', '-p', plainConfig]);
         expect(tree(byCommand)).toEqual(expected);

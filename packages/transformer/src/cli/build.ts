@@ -55,10 +55,12 @@ export function run(
           }
         : undefined,
     };
+    const own = new Set(parsed.fileNames.map((f) => f.replace(/\\/g, '/')));
     for (const sourceFile of program.getSourceFiles()) {
       if (sourceFile.isDeclarationFile || program.isSourceFileFromExternalLibrary(sourceFile))
         continue;
-      if (!parsed.fileNames.includes(sourceFile.fileName)) continue;
+      // Referenced projects' files are analysed with their own project, not twice.
+      if (!own.has(sourceFile.fileName)) continue;
       const analysis = analyzeOrReport(ctx, sourceFile, output, write, report);
       if (!analysis) continue;
       reportOnce(analysis);
