@@ -7,15 +7,17 @@ import { ConfigError, loadProjects, resolveConfigPath } from './project';
 
 const usage = `Usage:
   troupe check [-p tsconfig.json] [-b]        report TROUPE1xx diagnostics; exit 1 on errors
-  troupe build [-p tsconfig.json] [-b] [--watch]
+  troupe build [-p tsconfig.json] [-b] [--watch] [--outDir dir]
                                               after your compiler (tsc 6 or 7, esbuild, swc):
                                               add the actor info, worker bundles and manifest
+                                              (--outDir: where that compiler wrote the JS)
   troupe init [--no-install]                  add Troupe to the npm project in this folder
 -b (or -p with a solution tsconfig) handles every referenced project too.`;
 
 interface Args {
   command: string | undefined;
   project: string | undefined;
+  outDir: string | undefined;
   watch: boolean;
   install: boolean;
 }
@@ -24,6 +26,7 @@ function parseArgs(argv: string[]): Args {
   const args: Args = {
     command: argv[0],
     project: undefined,
+    outDir: undefined,
     watch: false,
     install: true,
   };
@@ -34,6 +37,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '-b' || a === '--build') {
       if (argv[i + 1] && !argv[i + 1].startsWith('-')) args.project = argv[++i];
     } else if (a === '-w' || a === '--watch') args.watch = true;
+    else if (a === '--outDir') args.outDir = argv[++i];
     else if (a === '--no-install') args.install = false;
     else throw new ConfigError(`unknown option ${a}\n${usage}`);
   }
@@ -42,7 +46,7 @@ function parseArgs(argv: string[]): Args {
 
 function once(args: Args, write: boolean): number {
   const configPath = resolveConfigPath(args.project);
-  const projects = loadProjects(configPath, true);
+  const projects = loadProjects(configPath, true, args.outDir);
   const print = (text: string) => process.stdout.write(text);
   const result = run(projects, write, print);
   const summary =
@@ -66,7 +70,7 @@ function watch(args: Args): void {
   };
   rebuild();
   const dirs = new Set<string>();
-  for (const { parsed } of loadProjects(configPath, true)) {
+  for (const { parsed } of loadProjects(configPath, true, args.outDir)) {
     dirs.add(path.dirname(configPath));
     if (parsed.options.outDir) dirs.add(parsed.options.outDir);
   }

@@ -11,18 +11,14 @@ export interface Project {
 
 export class ConfigError extends Error {}
 
-function parseConfig(configPath: string): ts.ParsedCommandLine {
+function parseConfig(configPath: string, overrides: ts.CompilerOptions): ts.ParsedCommandLine {
   let unrecoverable: ts.Diagnostic | undefined;
-  const parsed = ts.getParsedCommandLineOfConfigFile(
-    configPath,
-    {},
-    {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (d) => {
-        unrecoverable = d;
-      },
+  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, overrides, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      unrecoverable = d;
     },
-  );
+  });
   const problem = unrecoverable ?? parsed?.errors.find((e) => e.category === 1);
   if (!parsed || problem) {
     const text = problem ? ts.flattenDiagnosticMessageText(problem.messageText, '\n') : '';
@@ -50,14 +46,21 @@ export function resolveConfigPath(given: string | undefined, cwd = process.cwd()
  * The project and, with `references`, every project it references (depth first, each once), as
  * `tsc -b` builds them: references come before the projects that use them.
  */
-export function loadProjects(configPath: string, references: boolean): Project[] {
+export function loadProjects(configPath: string, references: boolean, outDir?: string): Project[] {
   const projects: Project[] = [];
   const seen = new Set<string>();
   const visit = (file: string) => {
     const resolved = path.resolve(file);
     if (seen.has(resolved)) return;
     seen.add(resolved);
-    const parsed = parseConfig(resolved);
+    // `--outDir` says where another compiler wrote the project's JavaScript (esbuild and swc
+    // setups often keep `noEmit` in tsconfig.json); it applies to the project named, not to
+    // the projects it references.
+    const overrides: ts.CompilerOptions =
+      outDir && resolved === path.resolve(configPath)
+        ? { outDir: path.resolve(outDir), noEmit: false }
+        : {};
+    const parsed = parseConfig(resolved, overrides);
     if (references) {
       for (const ref of parsed.projectReferences ?? []) visit(ts.resolveProjectReferencePath(ref));
     }
