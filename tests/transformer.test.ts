@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { COMPILED_INFO_VERSION } from '@troupe/contract';
 import ts from 'typescript';
 
 const require = createRequire(import.meta.url);
@@ -134,7 +135,7 @@ function compile(project: string, variant: Variant, extra: ts.CompilerOptions = 
 function metaOf(js: string, exportName: string): Record<string, unknown> | undefined {
   const at = js.indexOf(`exportName: '${exportName}'`);
   if (at < 0) return undefined;
-  const start = js.lastIndexOf('{ module:', at);
+  const start = js.lastIndexOf('{ version:', at);
   let depth = 0;
   let end = start;
   for (; end < js.length; end++) {
@@ -145,7 +146,10 @@ function metaOf(js: string, exportName: string): Record<string, unknown> | undef
     .slice(start, end + 1)
     .replace(/new URL\(('[^']*'), import\.meta\.url\)\.href/g, '$1')
     .replace(/import\.meta\.url/g, "'MODULE_URL'");
-  return new Function(`return (${text});`)();
+  const { version, ...meta } = new Function(`return (${text});`)();
+  // Every injected info carries the contract's version, which the runtime checks.
+  if (version !== COMPILED_INFO_VERSION) throw new Error(`compiled info version ${version}`);
+  return meta;
 }
 
 /**
@@ -259,6 +263,48 @@ describe('discovery, kind and method table', () => {
   }
 });
 
+/** The JavaScript files under a folder, by relative path (the manifest is checked elsewhere). */
+function emittedFiles(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    files[path.relative(dir, file).split(path.sep).join('/')] = fs.readFileSync(file, 'utf8');
+  }
+  return files;
+}
+
+/**
+ * Golden files, as ts-transformer-keys keeps them: the whole emitted output of a fixture project
+ * at each target, under `<project>/__expected__/<variant>/`. `UPDATE_GOLDEN=1 npm test` rewrites
+ * them; review the diff.
+ */
+describe('golden output', () => {
+  const goldenVariants: [string, Variant][] = [
+    ['es2022-standard', { target: 'ES2022', decorators: 'standard' }],
+    ['es2015-legacy', { target: 'ES2015', decorators: 'legacy' }],
+  ];
+  for (const project of ['discovery', 'bundle']) {
+    for (const [name, variant] of goldenVariants) {
+      test(`${project}, ${name}: every emitted file equals __expected__/${name}`, () => {
+        const actual = emittedFiles(compile(project, variant).outDir);
+        const expectedDir = path.join(projects, project, '__expected__', name);
+        if (process.env.UPDATE_GOLDEN) {
+          fs.rmSync(expectedDir, { recursive: true, force: true });
+          for (const [file, text] of Object.entries(actual)) {
+            fs.mkdirSync(path.dirname(path.join(expectedDir, file)), { recursive: true });
+            fs.writeFileSync(path.join(expectedDir, file), text);
+          }
+        }
+        if (!fs.existsSync(expectedDir)) {
+          throw new Error(`no golden files in ${expectedDir}: run UPDATE_GOLDEN=1 npm test`);
+        }
+        expect(actual).toEqual(emittedFiles(expectedDir));
+      });
+    }
+  }
+});
+
 describe('diagnostics', () => {
   const diagnosticVariants: Variant[] = [variants[0], variants[3]];
   for (const variant of diagnosticVariants) {
@@ -294,8 +340,9 @@ describe('diagnostics', () => {
           106: 'warning',
           108: 'error',
           109: 'warning',
+          110: 'error',
         });
-        for (const d of bad.diagnostics) expect(d.text).toMatch(/^TROUPE1\d\d: .+\n\s*Fix: .+/);
+        for (const d of bad.diagnostics) expect(d.text).toMatch(/^[^\n]+\n\s*Fix: .+/);
       });
 
       test('a TROUPE101 message names the actor, method and field', () => {
@@ -352,6 +399,19 @@ describe('worker bundles for modules with top-level code', () => {
         });
       });
 
+      test('state the program builds (a server started and awaited, a URL from its port) is TROUPE107 and stays out of the bundle', () => {
+        const bundle = out.read('server.troupe.js');
+        expect(bundle).toMatch(/const retries = 3/);
+        expect(bundle).toMatch(/exportName: 'Fetcher'/);
+        for (const setup of [/createServer/, /listen/, /once\(/, /const base/]) {
+          expect(bundle).not.toMatch(setup);
+        }
+        const base = out.diagnostics.find((d) => d.file === 'server.ts');
+        expect(base?.text).toMatch(
+          /reads `base`, which is computed from `server`, which is built when the module loads and then used by its top-level code \(line 8\)/,
+        );
+      });
+
       test('a thread-safe module it imports is loaded as it is', () => {
         expect(out.exists('format.troupe.js')).toBe(false);
       });
@@ -404,13 +464,85 @@ describe('the ts-patch plugin under tspc', () => {
     );
     expect(result.status).not.toBe(0);
     expect(result.stdout).toMatch(
-      /mutation\.ts\(13,5\): error TS101: TROUPE101: method `assign` of threaded actor `Pool`/,
+      /mutation\.ts\(13,5\): error TS101: method `assign` of threaded actor `Pool`/,
     );
-    expect(result.stdout).toMatch(/counter-lib\.ts\(1,5\): warning TS102: TROUPE102/);
+    expect(result.stdout).toMatch(/counter-lib\.ts\(1,5\): warning TS102: module-level state/);
     expect(result.stdout).toMatch(/Fix: /);
     expect(fs.readFileSync(path.join(outDir, 'groups.js'), 'utf8')).toMatch(
       /exportName: 'Grouped'/,
     );
+  });
+});
+
+describe('the language-service plugin', () => {
+  const init = require(path.join(root, 'packages/transformer/language-service'));
+  const base = path.join(projects, 'diagnostics');
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    path.join(base, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: () => undefined,
+    },
+  ) as ts.ParsedCommandLine;
+  const host: ts.LanguageServiceHost = {
+    getCompilationSettings: () => parsed.options,
+    getScriptFileNames: () => parsed.fileNames,
+    getScriptVersion: () => '1',
+    getScriptSnapshot: (f) =>
+      fs.existsSync(f) ? ts.ScriptSnapshot.fromString(fs.readFileSync(f, 'utf8')) : undefined,
+    getCurrentDirectory: () => base,
+    getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+    fileExists: ts.sys.fileExists,
+    readFile: ts.sys.readFile,
+    readDirectory: ts.sys.readDirectory,
+  };
+
+  test('an editor on TypeScript 6 gets TROUPE diagnostics with its semantic ones, as the build reports them', () => {
+    const service = init({ typescript: ts }).create({
+      languageService: ts.createLanguageService(host),
+      config: {},
+    });
+    const lines = (file: string) =>
+      service
+        .getSemanticDiagnostics(path.join(base, file))
+        .filter((d: ts.Diagnostic) => d.source === 'troupe')
+        .map((d: ts.Diagnostic) => `${file}:${summarize(d, base).line} TROUPE${d.code}`);
+    const files = fs.readdirSync(base).filter((f) => f.endsWith('.ts'));
+    expect(files.flatMap(lines).sort()).toEqual(expectedMarkers('diagnostics'));
+  });
+
+  test('on another TypeScript it leaves the service as it is', () => {
+    const service = ts.createLanguageService(host);
+    const created = init({ typescript: { versionMajorMinor: '7.0', version: '7.0.2' } }).create({
+      languageService: service,
+    });
+    expect(created).toBe(service);
+  });
+});
+
+describe('the plugin on another TypeScript', () => {
+  test('compiles nothing and says to build with tsc && troupe build (TROUPE111)', () => {
+    const reported: ts.Diagnostic[] = [];
+    const before = transformer(
+      undefined,
+      {},
+      {
+        ts: { versionMajorMinor: '5.9', version: '5.9.3' },
+        addDiagnostic: (d: ts.Diagnostic) => reported.push(d),
+      },
+    );
+    const source =
+      "import { actor } from '@troupe/runtime';\n@actor()\nexport class A { run(): number { return 1; } }\n";
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+      transformers: { before: [before] },
+    });
+    expect(outputText).not.toMatch(/exportName/);
+    expect(reported.map((d) => d.code)).toEqual([111]);
+    const text = ts.flattenDiagnosticMessageText(reported[0].messageText, '\n');
+    expect(text).toMatch(/analyses with TypeScript 6\.0, and this compiler is TypeScript 5\.9\.3/);
+    expect(text).toMatch(/Fix: build with `tsc` and then `troupe build`/);
   });
 });
 

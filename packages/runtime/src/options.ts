@@ -1,7 +1,9 @@
 import type { ResourceLimits } from 'node:worker_threads';
-import type { ActorKind, RetryPolicy } from './wire/protocol.js';
+import type { ActorKind, CompiledActorInfo } from '@troupe/contract';
+import type { RetryPolicy } from './wire/protocol.js';
 
-export type { ActorKind, RetryPolicy };
+// The transformer writes the same shapes: one definition, in the contract both packages import.
+export type { ActorKind, CompiledActorInfo, RetryPolicy };
 
 /** Any class decorated with `@actor`. */
 // biome-ignore lint/suspicious/noExplicitAny: constructor parameters are checked by SpawnOptions.
@@ -152,19 +154,3 @@ export type SpawnOptions<C extends ActorClass> = {
   /** Overrides the class's `maxTaskRetries` (methods that set their own keep it). */
   maxTaskRetries?: number;
 };
-
-/**
- * What the transformer injects as `@actor`'s second argument, so that the runtime guesses nothing.
- * Not written by hand.
- */
-export interface CompiledActorInfo {
-  /** URL of the compiled module that declares the class. */
-  module: string;
-  /** The name the worker module exports the class under. */
-  exportName: string;
-  kind: ActorKind;
-  /** Every public method: `[name, isAsync]`. */
-  methods: [string, boolean][];
-  /** URL (absolute, or relative to `module`) of a worker bundle to import instead of `module`. */
-  bundle?: string;
-}

@@ -1,4 +1,5 @@
-import type * as ts from 'typescript';
+import * as path from 'node:path';
+import { ts } from './typescript';
 
 /** Stable diagnostic codes. The number is also the `code` of the compiler diagnostic. */
 export const Code = {
@@ -12,6 +13,8 @@ export const Code = {
   notExtractable: 107,
   reservedName: 108,
   dynamicConcurrency: 109,
+  spawnNotActor: 110,
+  unsupportedCompiler: 111,
 } as const;
 export type Code = (typeof Code)[keyof typeof Code];
 
@@ -22,6 +25,18 @@ interface CodeInfo {
 }
 
 const codeInfo: Record<Code, CodeInfo> = {
+  110: {
+    severity: 'error',
+    fix:
+      'decorate the class with @actor() from @troupe/runtime and export it, or spawn the actor ' +
+      'class you meant.',
+  },
+  111: {
+    severity: 'error',
+    fix:
+      'build with `tsc` and then `troupe build` (any TypeScript), or install typescript@~6.0 for ' +
+      'tspc.',
+  },
   100: {
     severity: 'warning',
     fix: 'please report it with the file; this file was compiled without the Troupe analysis.',
@@ -102,7 +117,7 @@ function ignoredCodes(sourceFile: ts.SourceFile, line: number): Set<number> {
     const end = l + 1 < lineStarts.length ? lineStarts[l + 1] : sourceFile.text.length;
     const text = sourceFile.text.slice(lineStarts[l], end);
     for (const match of text.matchAll(ignorePattern)) {
-      for (const code of match[1].match(/\d{3}/g) ?? []) codes.add(Number(code));
+      for (const code of match[1]?.match(/\d{3}/g) ?? []) codes.add(Number(code));
     }
   }
   return codes;
@@ -114,30 +129,56 @@ export function isIgnored(finding: Finding): boolean {
   return ignoredCodes(sourceFile, line).has(finding.code);
 }
 
-/** Turns a finding into a compiler diagnostic: `TROUPE101: message` followed by the fix. */
-export function toDiagnostic(tsi: typeof ts, finding: Finding): ts.Diagnostic {
+/**
+ * Turns a finding into a compiler diagnostic: the message, then the fix. The code is the
+ * diagnostic's number (the compiler prints it as `TS101`); the message does not repeat it.
+ */
+export function toDiagnostic(finding: Finding): ts.Diagnostic {
   const sourceFile = finding.node.getSourceFile();
   const start = finding.node.getStart(sourceFile);
-  const info = codeInfo[finding.code];
   return {
     file: sourceFile,
     start,
     length: finding.node.getEnd() - start,
-    category:
-      info.severity === 'error' ? tsi.DiagnosticCategory.Error : tsi.DiagnosticCategory.Warning,
-    code: finding.code,
+    ...messageOf(finding.code, finding.message),
+  };
+}
+
+/** A diagnostic without a place (a setup problem). */
+export function fileLessDiagnostic(code: Code, message: string): ts.Diagnostic {
+  return { file: undefined, start: undefined, length: undefined, ...messageOf(code, message) };
+}
+
+function messageOf(code: Code, message: string) {
+  const info = codeInfo[code];
+  const category =
+    info.severity === 'error' ? ts.DiagnosticCategory.Error : ts.DiagnosticCategory.Warning;
+  return {
+    category,
+    code,
     source: 'troupe',
     messageText: {
-      messageText: `TROUPE${finding.code}: ${finding.message}`,
-      category: tsi.DiagnosticCategory.Message,
-      code: finding.code,
-      next: [
-        {
-          messageText: `Fix: ${info.fix}`,
-          category: tsi.DiagnosticCategory.Message,
-          code: finding.code,
-        },
-      ],
+      messageText: message,
+      category: ts.DiagnosticCategory.Message,
+      code,
+      next: [{ messageText: `Fix: ${info.fix}`, category: ts.DiagnosticCategory.Message, code }],
     },
   };
+}
+
+/**
+ * `src/app.ts:13:5 - error TROUPE101: <message>` and the fix on the next line: how Troupe prints
+ * its own diagnostics (`troupe check`, the ts-jest adapter), with the code written once.
+ */
+export function formatDiagnostic(diagnostic: ts.Diagnostic, cwd = process.cwd()): string {
+  const category = diagnostic.category === ts.DiagnosticCategory.Error ? 'error' : 'warning';
+  const code = diagnostic.source === 'troupe' ? `TROUPE${diagnostic.code}` : `TS${diagnostic.code}`;
+  const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n  ');
+  let where = '';
+  if (diagnostic.file && diagnostic.start !== undefined) {
+    const { line, character } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
+    const file = path.relative(cwd, diagnostic.file.fileName) || diagnostic.file.fileName;
+    where = `${file}:${line + 1}:${character + 1} - `;
+  }
+  return `${where}${category} ${code}: ${text}\n`;
 }

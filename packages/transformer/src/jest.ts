@@ -1,5 +1,6 @@
-import type * as ts from 'typescript';
+import { formatDiagnostic } from './diagnostics';
 import { createTransformer, type TroupeTransformerConfig } from './transformer';
+import { ts } from './typescript';
 
 /** Options of the adapter in ts-jest's `astTransformers.before` entry. */
 export interface TroupeJestOptions extends TroupeTransformerConfig {
@@ -15,14 +16,15 @@ export interface TroupeJestOptions extends TroupeTransformerConfig {
 interface TsJestCompiler {
   program: ts.Program | undefined;
   configSet: {
-    compilerModule: typeof ts;
+    /** ts-jest's TypeScript: its program is analysed with ours, so it must be a 6.0 too. */
+    compilerModule: { versionMajorMinor: string; version: string };
     parsedTsConfig: ts.ParsedCommandLine;
   };
 }
 
 export const name = '@troupe/transformer';
 /** Bump when the output changes, so ts-jest's cache is not reused. */
-export const version = 1;
+export const version = 2;
 
 /**
  * ts-jest `astTransformers` adapter:
@@ -35,32 +37,33 @@ export function factory(
   compiler: TsJestCompiler,
   options: TroupeJestOptions = {},
 ): ts.TransformerFactory<ts.SourceFile> {
-  const tsi = compiler.configSet.compilerModule;
+  const theirs = compiler.configSet.compilerModule;
+  if (theirs.versionMajorMinor !== ts.versionMajorMinor) {
+    process.stderr.write(
+      `@troupe/transformer/jest: ts-jest runs TypeScript ${theirs.version} and the analysis needs ` +
+        `${ts.versionMajorMinor}, so this file gets no compiled actor info. Workers still load ` +
+        'what tsc && troupe build (or tspc) wrote; give ts-jest TypeScript 6.0 to inject it.\n',
+    );
+    return () => (sourceFile) => sourceFile;
+  }
   let parsed = compiler.configSet.parsedTsConfig;
   if (options.tsconfig) {
     parsed =
-      tsi.getParsedCommandLineOfConfigFile(
+      ts.getParsedCommandLineOfConfigFile(
         options.tsconfig,
         {},
         {
-          ...tsi.sys,
+          ...ts.sys,
           onUnRecoverableConfigFileDiagnostic: () => undefined,
         },
       ) ?? parsed;
   }
   return createTransformer({
-    tsi,
     program: compiler.program,
     config: { ...options, bundles: false },
     compiledOutput: { options: parsed.options, rootNames: parsed.fileNames },
     report: (diagnostic) => {
-      if (!compiler.program) return;
-      const host: ts.FormatDiagnosticsHost = {
-        getCanonicalFileName: (f) => f,
-        getCurrentDirectory: () => process.cwd(),
-        getNewLine: () => '\n',
-      };
-      process.stderr.write(tsi.formatDiagnostic(diagnostic, host));
+      if (compiler.program) process.stderr.write(formatDiagnostic(diagnostic));
     },
   });
 }

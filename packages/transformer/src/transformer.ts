@@ -1,30 +1,12 @@
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type * as ts from 'typescript';
-import { type AnalysisContext, findActors } from './analyze/actors';
-import { checkActorShape } from './analyze/checks';
-import { checkCloneable } from './analyze/cloneable';
-import { extractActors } from './analyze/extraction';
-import { classifyModule, programCode } from './analyze/module-shape';
-import { type LoadedModule, loadedModules, moduleStateFindings } from './analyze/module-state';
-import { RuntimeSymbols } from './analyze/runtime-symbols';
-import { checkThreadedMutations } from './analyze/thread-safety';
-import { Code, type Finding, isIgnored, toDiagnostic } from './diagnostics';
-import {
-  bundlePathFor,
-  bundleSource,
-  compileBundle,
-  emitsEsm,
-  jsOutputPath,
-  removeStaleBundle,
-  writeBundle,
-} from './emit/bundle';
-import {
-  type CompiledActorInfo,
-  type ModuleUrl,
-  metaExpression,
-  moduleUrlExpression,
-} from './emit/meta';
+import { analyzeFile, type FileAnalysis, type OutputSetup } from './analyze';
+import type { TransformContext } from './context';
+import { Code, isIgnored, toDiagnostic } from './diagnostics';
+import { RuntimeSymbols } from './discover/runtime-symbols';
+import { removeStaleBundle, writeBundle } from './emit/bundle';
+import { ManifestWriter } from './emit/manifest';
+import { metaExpression } from './emit/meta';
+import { outputRoot } from './emit/output-paths';
+import { ts } from './typescript';
 
 /** Options of the plugin entry in tsconfig.json (`{ "transform": "@troupe/transformer", ... }`). */
 export interface TroupeTransformerConfig {
@@ -34,14 +16,14 @@ export interface TroupeTransformerConfig {
    */
   runtimeModule?: string;
   /**
-   * Write `<module>.troupe.js` worker bundles beside the compiled output.
+   * Write `<module>.troupe.js` worker bundles (and `troupe-manifest.json`) beside the compiled
+   * output.
    * @default true
    */
   bundles?: boolean;
 }
 
 export interface TransformerSetup {
-  tsi: typeof ts;
   /** Absent when ts-jest compiles files in isolation: analysis is then syntactic only. */
   program: ts.Program | undefined;
   config: TroupeTransformerConfig;
@@ -53,61 +35,132 @@ export interface TransformerSetup {
   compiledOutput?: { options: ts.CompilerOptions; rootNames: readonly string[] };
 }
 
-const reportedByProgram = new WeakMap<object, Set<string>>();
-
-export function createTransformer(setup: TransformerSetup): ts.TransformerFactory<ts.SourceFile> {
-  const { tsi, program, config } = setup;
-  const checker = program?.getTypeChecker();
-  const ctx: AnalysisContext = {
-    tsi,
+export function createContext(program: ts.Program | undefined, runtimeModule?: string) {
+  const ctx: TransformContext = {
     program,
-    checker,
-    runtime: new RuntimeSymbols(tsi, program, config.runtimeModule ?? '@troupe/runtime'),
+    checker: program?.getTypeChecker(),
+    runtime: new RuntimeSymbols(program, runtimeModule ?? '@troupe/runtime'),
   };
-  const reported = reportedOnce(program ?? setup);
-  return (context) => (sourceFile) => {
-    if (sourceFile.isDeclarationFile) return sourceFile;
-    let result: FileResult;
-    try {
-      result = analyzeFile(ctx, setup, sourceFile);
-    } catch (error) {
-      // A bug in the analysis must not break the user's build: compile the file untouched.
-      const message = error instanceof Error ? error.message : String(error);
-      const finding = {
-        code: Code.internalError,
-        node: sourceFile,
-        message: `the Troupe transformer failed on this file: ${message}`,
-      };
-      setup.report(toDiagnostic(tsi, finding));
-      return sourceFile;
-    }
-    for (const finding of result.findings) {
+  return ctx;
+}
+
+/** Reports each finding once per program (watch mode and `-b` transform files again). */
+export function reporter(key: object, report: (d: ts.Diagnostic) => void) {
+  const reported = reportedOnce(key);
+  return (analysis: Pick<FileAnalysis, 'findings'>): void => {
+    for (const finding of analysis.findings) {
       if (isIgnored(finding)) continue;
-      const diagnostic = toDiagnostic(tsi, finding);
+      const diagnostic = toDiagnostic(finding);
       const key = `${diagnostic.file?.fileName}:${diagnostic.start}:${diagnostic.code}`;
       if (reported.has(key)) continue;
       reported.add(key);
-      setup.report(diagnostic);
+      report(diagnostic);
     }
-    if (!result.metas.size) return sourceFile;
+  };
+}
+
+/** The analysis of a file, or TROUPE100 when it fails: a bug must not break the user's build. */
+export function analyzeOrReport(
+  ctx: TransformContext,
+  sourceFile: ts.SourceFile,
+  output: OutputSetup,
+  wantBundle: boolean,
+  report: (d: ts.Diagnostic) => void,
+): FileAnalysis | undefined {
+  try {
+    return analyzeFile(ctx, sourceFile, output, wantBundle);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const finding = {
+      code: Code.internalError,
+      node: sourceFile,
+      message: `the Troupe transformer failed on this file: ${message}`,
+    };
+    report(toDiagnostic(finding));
+    return undefined;
+  }
+}
+
+const manifestsByProgram = new WeakMap<object, ManifestWriter>();
+const unwritten = new Set<ManifestWriter>();
+
+/**
+ * Writes the manifests of the builds that ran in this process. The compiler writes each file
+ * after transforming it, so the manifest (which hashes those files) waits until the emit is over:
+ * the next turn of the event loop in watch mode, the exit of `tspc` otherwise.
+ */
+export function flushManifests(): void {
+  for (const writer of unwritten) {
+    try {
+      writer.write();
+    } catch (error) {
+      process.stderr.write(
+        `troupe: could not write ${writer.dir}/troupe-manifest.json: ${error}\n`,
+      );
+    }
+  }
+  unwritten.clear();
+}
+
+function scheduleManifest(writer: ManifestWriter): void {
+  if (unwritten.has(writer)) return;
+  if (!unwritten.size) setImmediate(flushManifests).unref();
+  unwritten.add(writer);
+}
+process.once('exit', flushManifests);
+
+export function createTransformer(setup: TransformerSetup): ts.TransformerFactory<ts.SourceFile> {
+  const { program, config } = setup;
+  const ctx = createContext(program, config.runtimeModule);
+  const report = reporter(program ?? setup, setup.report);
+  const writes = config.bundles !== false && !setup.compiledOutput && !!ctx.checker;
+  const options = setup.compiledOutput?.options ?? program?.getCompilerOptions() ?? {};
+  const output: OutputSetup = {
+    options,
+    rootNames: setup.compiledOutput?.rootNames ?? program?.getRootFileNames() ?? [],
+    elsewhere: !!setup.compiledOutput,
+  };
+  let manifest: ManifestWriter | undefined;
+  if (writes && program) {
+    manifest = manifestsByProgram.get(program) ?? new ManifestWriter(outputRoot(options));
+    manifestsByProgram.set(program, manifest);
+  }
+  return (context) => (sourceFile) => {
+    if (sourceFile.isDeclarationFile) return sourceFile;
+    const result = analyzeOrReport(ctx, sourceFile, output, writes, setup.report);
+    if (!result) return sourceFile;
+    report(result);
+    if (writes) {
+      if (result.bundle) writeBundle(result.bundle.path, result.bundle.text);
+      else if (result.bundlePath) removeStaleBundle(result.bundlePath);
+      if (manifest && result.jsPath) {
+        const actors = result.actors.map(({ info }) => info);
+        manifest.set(result.jsPath, actors, result.bundle?.path);
+        scheduleManifest(manifest);
+      }
+    }
+    if (!result.actors.length) return sourceFile;
+    // The compiler's own factory: these nodes go into its emit.
     const { factory } = context;
-    const moduleUrl = moduleUrlExpression(factory, tsi, result.moduleUrl);
+    const metas = new Map(result.actors.map(({ actor, info }) => [actor.call as ts.Node, info]));
     const visit = (node: ts.Node): ts.Node => {
-      if (tsi.isCallExpression(node)) {
-        const info = result.metas.get(node);
+      if (ts.isCallExpression(node)) {
+        const info = metas.get(node);
         if (info) {
           const options = node.arguments[0] ?? factory.createVoidZero();
           return factory.updateCallExpression(node, node.expression, node.typeArguments, [
             options,
-            metaExpression(factory, info, moduleUrl),
+            metaExpression(factory, info, result.moduleUrl),
           ]);
         }
       }
-      return tsi.visitEachChild(node, visit, context);
+      return ts.visitEachChild(node, visit, context);
     };
-    return tsi.visitNode(sourceFile, visit) as ts.SourceFile;
+    return ts.visitNode(sourceFile, visit) as ts.SourceFile;
   };
 }
+
+const reportedByProgram = new WeakMap<object, Set<string>>();
 
 function reportedOnce(key: object): Set<string> {
   const known = reportedByProgram.get(key);
@@ -115,116 +168,4 @@ function reportedOnce(key: object): Set<string> {
   const created = new Set<string>();
   reportedByProgram.set(key, created);
   return created;
-}
-
-interface FileResult {
-  findings: Finding[];
-  metas: Map<ts.Node, CompiledActorInfo>;
-  moduleUrl: ModuleUrl;
-}
-
-function analyzeFile(
-  ctx: AnalysisContext,
-  setup: TransformerSetup,
-  sourceFile: ts.SourceFile,
-): FileResult {
-  const { tsi, program, checker } = ctx;
-  const options = setup.compiledOutput?.options ?? program?.getCompilerOptions() ?? {};
-  const rootNames = setup.compiledOutput?.rootNames ?? program?.getRootFileNames() ?? [];
-  const esm = emitsEsm(tsi, options, sourceFile);
-  // No decorator, no actor (a bundle left from an earlier build stays, referenced by nothing).
-  if (!sourceFile.text.includes('@'))
-    return { findings: [], metas: new Map(), moduleUrl: { kind: 'esm' } };
-  const jsPath = jsOutputPath(tsi, options, rootNames, sourceFile.fileName);
-  const bundlePath = jsPath && bundlePathFor(jsPath);
-  const writesBundles = setup.config.bundles !== false && !setup.compiledOutput && !!checker;
-  const actors = findActors(ctx, sourceFile);
-  const metas = new Map<ts.Node, CompiledActorInfo>();
-  let moduleUrl: ModuleUrl = { kind: esm ? 'esm' : 'cjs' };
-  if (setup.compiledOutput && jsPath)
-    moduleUrl = { kind: 'fixed', url: pathToFileURL(jsPath).href };
-  if (!actors.length) {
-    if (writesBundles && bundlePath) removeStaleBundle(bundlePath);
-    return { findings: [], metas, moduleUrl };
-  }
-
-  const findings: Finding[] = [];
-  for (const actor of actors) {
-    findings.push(...checkActorShape(ctx, actor));
-    findings.push(...checkThreadedMutations(ctx, actor));
-    findings.push(...checkCloneable(ctx, actor));
-  }
-  const placeable = actors.filter((a) => a.placeable);
-  const shape = classifyModule(tsi, sourceFile);
-  const needsBundle =
-    placeable.length > 0 && (!shape.threadSafe || placeable.some((a) => !a.exportName));
-  const bundleUrl =
-    needsBundle && bundlePath
-      ? moduleUrl.kind === 'fixed'
-        ? pathToFileURL(bundlePath).href
-        : `./${path.basename(bundlePath)}`
-      : undefined;
-  const infos = placeable.map((actor) => {
-    const info: CompiledActorInfo = {
-      exportName: actor.exportName ?? (actor.name as string),
-      kind: actor.kind,
-      methods: actor.methods.map((m) => [m.name, m.async]),
-    };
-    if (bundleUrl) info.bundle = bundleUrl;
-    metas.set(actor.call, info);
-    return { actor, info };
-  });
-
-  let loadedStatements: readonly ts.Statement[] = sourceFile.statements;
-  if (needsBundle && checker) {
-    const extraction = extractActors(tsi, checker, sourceFile, placeable, shape);
-    findings.push(...extraction.findings);
-    loadedStatements = extraction.statements;
-    if (writesBundles && jsPath && bundlePath) {
-      const source = bundleSource(
-        tsi,
-        sourceFile,
-        extraction.statements,
-        infos,
-        path.basename(jsPath),
-        esm,
-      );
-      writeBundle(bundlePath, compileBundle(tsi, source, options, sourceFile.fileName, esm));
-    }
-  } else if (writesBundles && bundlePath) {
-    removeStaleBundle(bundlePath);
-  }
-  if (checker && program) {
-    const loaded = loadedModules(tsi, program, loadedStatements, sourceFile);
-    findings.push(...programCodeInImports(tsi, loaded));
-    const threaded = placeable.find((a) => a.kind === 'threaded');
-    if (threaded) {
-      // TROUPE102 over what the threads load: the module (or its bundle) and its imports.
-      const name = threaded.name ?? '(anonymous)';
-      findings.push(...moduleStateFindings(tsi, checker, sourceFile, name, loadedStatements));
-      for (const { module } of loaded)
-        findings.push(...moduleStateFindings(tsi, checker, module, name));
-    }
-  }
-  return { findings, metas, moduleUrl };
-}
-
-/** TROUPE107 where a worker would load a module that runs program code at its top level. */
-function programCodeInImports(tsi: typeof ts, loaded: LoadedModule[]): Finding[] {
-  const findings: Finding[] = [];
-  const reported = new Set<ts.Statement>();
-  for (const { module, via } of loaded) {
-    const code = programCode(tsi, module);
-    if (!code || reported.has(via)) continue;
-    reported.add(via);
-    const line = module.getLineAndCharacterOfPosition(code.getStart(module)).line + 1;
-    findings.push({
-      code: Code.notExtractable,
-      node: via,
-      message:
-        `a worker loading this module's actors loads ${path.basename(module.fileName)}, whose ` +
-        `top-level code (line ${line}) would run again in every worker.`,
-    });
-  }
-  return findings;
 }

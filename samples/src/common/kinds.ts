@@ -1,4 +1,6 @@
-/** The three kinds of actor every sample runs, in the order the table and the chart show them. */
-export const KINDS = ['serial', 'async', 'threaded'] as const;
+import { ACTOR_KINDS, type ActorKind } from '@troupe/contract';
 
-export type Kind = (typeof KINDS)[number];
+/** The three kinds of actor every sample runs, in the order the table and the chart show them. */
+export const KINDS = ACTOR_KINDS;
+
+export type Kind = ActorKind;

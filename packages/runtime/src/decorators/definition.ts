@@ -1,6 +1,12 @@
+import {
+  type ActorKind,
+  type CompiledActorInfo,
+  compiledInfoProblem,
+  decideKind as kindRule,
+  RESERVED_METHODS,
+} from '@troupe/contract';
 import { ActorDefinitionError } from '../errors.js';
-import type { ActorOptions, CompiledActorInfo, MethodOptions } from '../options.js';
-import type { ActorKind } from '../wire/protocol.js';
+import type { ActorOptions, MethodOptions } from '../options.js';
 
 /** Everything the runtime knows of an actor class, fixed when the class is decorated. */
 export interface ActorDefinition {
@@ -34,7 +40,6 @@ export function definitionOf(cls: unknown): ActorDefinition | undefined {
 }
 
 export const DEFAULT_GROUP = 'default';
-const RESERVED = new Set(['then', 'ready']);
 
 interface MethodFacts {
   names: string[];
@@ -86,9 +91,12 @@ function checkLimit(className: string, what: string, value: number | undefined):
 function decideKind(className: string, options: ActorOptions, facts: MethodFacts): ActorKind {
   const max = options.maxConcurrency;
   const grouped = Object.keys(options.concurrencyGroups ?? {}).length > 0;
-  const kind =
-    options.kind ??
-    (facts.async.size > 0 ? 'async' : (max ?? 1) > 1 || grouped ? 'threaded' : 'serial');
+  const kind = kindRule({
+    declared: options.kind,
+    hasAsyncMethod: facts.async.size > 0,
+    maxConcurrency: max,
+    hasConcurrencyGroups: grouped,
+  });
   if (kind === 'serial' && ((max ?? 1) > 1 || grouped)) {
     throw new ActorDefinitionError(
       `@actor on ${className}: a serial actor runs one call at a time, so ` +
@@ -147,6 +155,10 @@ export function defineActor(
   compiled: CompiledActorInfo | undefined,
 ): void {
   const className = cls.name;
+  const problem = compiled && compiledInfoProblem(compiled);
+  if (problem) {
+    throw new ActorDefinitionError(`@actor on ${className || 'an anonymous class'}: ${problem}`);
+  }
   if (!className) {
     throw new ActorDefinitionError(
       '@actor on an anonymous class: a worker finds the class by its exported name. ' +
@@ -164,7 +176,7 @@ export function defineActor(
       }
     : read;
   for (const name of facts.names) {
-    if (RESERVED.has(name)) {
+    if (RESERVED_METHODS.includes(name)) {
       throw new ActorDefinitionError(
         `@actor on ${className}: a method named '${name}' cannot be called through a handle, ` +
           `which reserves 'then' (handles are not thenable) and 'ready'. Rename the method.`,

@@ -6,6 +6,7 @@
  * them is never sent. Only `batch.ts` knows the layout inside a batch.
  */
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
+import type { ActorKind } from '@troupe/contract';
 
 export enum Op {
   /** caller → host: a batch of calls (see `batch.ts`). */
@@ -132,7 +133,8 @@ export interface SerializedError {
   value?: unknown;
 }
 
-export type ActorKind = 'serial' | 'async' | 'threaded';
+// The kind names are the contract's: the transformer writes the same ones into compiled info.
+export type { ActorKind };
 
 /** A retry policy as a handle knows it: sends left after the first, and the errors retried on. */
 export interface RetryPolicy {

@@ -19,4 +19,12 @@ export class Geometry {
     // ^ expect TROUPE106 (on the line above)
     return () => {};
   }
+  /** Streams: the values are cloned one by one, the generator never is. */
+  async *count(to: number): AsyncGenerator<number> {
+    for (let i = 0; i < to; i++) yield i;
+  }
+  async *points(): AsyncGenerator<Point> {
+    // ^ expect TROUPE106 (on the line above)
+    yield new Point(1);
+  }
 }

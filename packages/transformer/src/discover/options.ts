@@ -1,6 +1,7 @@
-import type * as ts from 'typescript';
-
-export type Kind = 'serial' | 'async' | 'threaded';
+import { ACTOR_KINDS, type ActorKind } from '@troupe/contract';
+import type { TransformContext } from '../context';
+import { ts } from '../typescript';
+import { skipOuter } from './runtime-symbols';
 
 /** A value the compiler could not pin down (not a literal, not a const with a literal type). */
 export const dynamic = 'dynamic';
@@ -10,7 +11,7 @@ export interface ActorOptionsInfo {
   maxConcurrency?: number | typeof dynamic;
   maxConcurrencyNode?: ts.Node;
   concurrencyGroups?: string[] | typeof dynamic;
-  kind?: Kind;
+  kind?: ActorKind;
 }
 
 /** What the analysis reads from `@method(options)`. */
@@ -24,57 +25,40 @@ export interface MethodOptionsInfo {
 
 /** Reads an options argument: an object literal, or a const initialised with one. */
 export function objectLiteralOf(
-  tsi: typeof ts,
   checker: ts.TypeChecker | undefined,
   expr: ts.Expression | undefined,
 ): ts.ObjectLiteralExpression | undefined {
   if (!expr) return undefined;
-  if (tsi.isObjectLiteralExpression(expr)) return expr;
-  if (checker && tsi.isIdentifier(expr)) {
+  if (ts.isObjectLiteralExpression(expr)) return expr;
+  if (checker && ts.isIdentifier(expr)) {
     const decl = checker.getSymbolAtLocation(expr)?.valueDeclaration;
     if (
       decl &&
-      tsi.isVariableDeclaration(decl) &&
+      ts.isVariableDeclaration(decl) &&
       decl.initializer &&
-      tsi.getCombinedNodeFlags(decl) & tsi.NodeFlags.Const
+      ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const
     ) {
-      return objectLiteralOf(tsi, checker, skipAs(tsi, decl.initializer));
+      return objectLiteralOf(checker, skipOuter(decl.initializer));
     }
   }
   return undefined;
 }
 
-function skipAs(tsi: typeof ts, expr: ts.Expression): ts.Expression {
-  while (
-    tsi.isAsExpression(expr) ||
-    tsi.isSatisfiesExpression(expr) ||
-    tsi.isParenthesizedExpression(expr)
-  ) {
-    expr = expr.expression;
-  }
-  return expr;
-}
-
-function property(
-  tsi: typeof ts,
-  literal: ts.ObjectLiteralExpression,
-  name: string,
-): ts.Expression | undefined {
+function property(literal: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
   for (const p of literal.properties) {
-    if (!p.name || (!tsi.isIdentifier(p.name) && !tsi.isStringLiteral(p.name))) continue;
+    if (!p.name || (!ts.isIdentifier(p.name) && !ts.isStringLiteral(p.name))) continue;
     if (p.name.text !== name) continue;
-    if (tsi.isPropertyAssignment(p)) return skipAs(tsi, p.initializer);
-    if (tsi.isShorthandPropertyAssignment(p)) return p.name;
+    if (ts.isPropertyAssignment(p)) return skipOuter(p.initializer);
+    if (ts.isShorthandPropertyAssignment(p)) return p.name;
   }
   return undefined;
 }
 
 function numberValue(
-  tsi: typeof ts,
   checker: ts.TypeChecker | undefined,
   expr: ts.Expression,
 ): number | typeof dynamic {
-  if (tsi.isNumericLiteral(expr)) return Number(expr.text);
+  if (ts.isNumericLiteral(expr)) return Number(expr.text);
   if (checker) {
     const type = checker.getTypeAtLocation(expr);
     if (type.isNumberLiteral()) return type.value;
@@ -82,12 +66,8 @@ function numberValue(
   return dynamic;
 }
 
-function stringValue(
-  tsi: typeof ts,
-  checker: ts.TypeChecker | undefined,
-  expr: ts.Expression,
-): string | undefined {
-  if (tsi.isStringLiteralLike(expr)) return expr.text;
+function stringValue(checker: ts.TypeChecker | undefined, expr: ts.Expression): string | undefined {
+  if (ts.isStringLiteralLike(expr)) return expr.text;
   if (checker) {
     const type = checker.getTypeAtLocation(expr);
     if (type.isStringLiteral()) return type.value;
@@ -97,13 +77,13 @@ function stringValue(
 
 /** Reads maxConcurrency, concurrencyGroups and an explicit kind from `@actor(options)`. */
 export function readActorOptions(
-  tsi: typeof ts,
-  checker: ts.TypeChecker | undefined,
+  ctx: TransformContext,
   arg: ts.Expression | undefined,
 ): ActorOptionsInfo {
+  const { checker } = ctx;
   const info: ActorOptionsInfo = {};
   if (!arg) return info;
-  const literal = objectLiteralOf(tsi, checker, arg);
+  const literal = objectLiteralOf(checker, arg);
   if (!literal) {
     // An options object the compiler cannot see into: read what the type says.
     if (!checker) return { maxConcurrency: dynamic };
@@ -117,54 +97,53 @@ export function readActorOptions(
     if (type.getProperty('concurrencyGroups')) info.concurrencyGroups = dynamic;
     return info;
   }
-  const max = property(tsi, literal, 'maxConcurrency');
+  const max = property(literal, 'maxConcurrency');
   if (max) {
-    info.maxConcurrency = numberValue(tsi, checker, max);
+    info.maxConcurrency = numberValue(checker, max);
     info.maxConcurrencyNode = max;
   }
-  const groups = property(tsi, literal, 'concurrencyGroups');
+  const groups = property(literal, 'concurrencyGroups');
   if (groups) {
-    const groupsLiteral = objectLiteralOf(tsi, checker, groups);
+    const groupsLiteral = objectLiteralOf(checker, groups);
     if (
       !groupsLiteral ||
-      groupsLiteral.properties.some((p) => !p.name || tsi.isComputedPropertyName(p.name))
+      groupsLiteral.properties.some((p) => !p.name || ts.isComputedPropertyName(p.name))
     ) {
       info.concurrencyGroups = dynamic;
     } else {
       info.concurrencyGroups = groupsLiteral.properties.map((p) =>
         p.name &&
-        (tsi.isIdentifier(p.name) ||
-          tsi.isStringLiteralLike(p.name) ||
-          tsi.isNumericLiteral(p.name))
+        (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name) || ts.isNumericLiteral(p.name))
           ? p.name.text
           : '',
       );
     }
   }
-  const kind = property(tsi, literal, 'kind');
+  const kind = property(literal, 'kind');
   if (kind) {
-    const value = stringValue(tsi, checker, kind);
-    if (value === 'serial' || value === 'async' || value === 'threaded') info.kind = value;
+    const value = stringValue(checker, kind);
+    const known = ACTOR_KINDS.find((k) => k === value);
+    if (known) info.kind = known;
   }
   return info;
 }
 
 /** Reads threadSafe and concurrencyGroup from `@method(options)`. */
 export function readMethodOptions(
-  tsi: typeof ts,
-  checker: ts.TypeChecker | undefined,
+  ctx: TransformContext,
   arg: ts.Expression | undefined,
 ): MethodOptionsInfo {
+  const { checker } = ctx;
   const info: MethodOptionsInfo = { threadSafe: false, async: false };
-  const literal = objectLiteralOf(tsi, checker, arg);
+  const literal = objectLiteralOf(checker, arg);
   if (!literal) return info;
-  const threadSafe = property(tsi, literal, 'threadSafe');
-  info.threadSafe = !!threadSafe && threadSafe.kind === tsi.SyntaxKind.TrueKeyword;
-  const async = property(tsi, literal, 'async');
-  info.async = !!async && async.kind === tsi.SyntaxKind.TrueKeyword;
-  const group = property(tsi, literal, 'concurrencyGroup');
+  const threadSafe = property(literal, 'threadSafe');
+  info.threadSafe = !!threadSafe && threadSafe.kind === ts.SyntaxKind.TrueKeyword;
+  const async = property(literal, 'async');
+  info.async = !!async && async.kind === ts.SyntaxKind.TrueKeyword;
+  const group = property(literal, 'concurrencyGroup');
   if (group) {
-    info.concurrencyGroup = stringValue(tsi, checker, group);
+    info.concurrencyGroup = stringValue(checker, group);
     info.concurrencyGroupNode = group;
   }
   return info;

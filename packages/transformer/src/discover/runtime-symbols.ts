@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as ts from 'typescript';
+import { ts } from '../typescript';
 
 /** The runtime exports the analysis recognises. */
 export type RuntimeName =
@@ -11,7 +11,8 @@ export type RuntimeName =
   | 'Mutex'
   | 'sharedArray'
   | 'SharedPrimitive'
-  | 'ActorHandle';
+  | 'ActorHandle'
+  | 'spawn';
 
 const runtimeNames = new Set<string>([
   'actor',
@@ -22,6 +23,7 @@ const runtimeNames = new Set<string>([
   'sharedArray',
   'SharedPrimitive',
   'ActorHandle',
+  'spawn',
 ]);
 
 /**
@@ -35,7 +37,6 @@ export class RuntimeSymbols {
   private resolvedDir: string | undefined | null = null;
 
   constructor(
-    private readonly tsi: typeof ts,
     private readonly program: ts.Program | undefined,
     private readonly runtimeModule: string,
   ) {
@@ -45,21 +46,20 @@ export class RuntimeSymbols {
   private readonly checker: ts.TypeChecker | undefined;
 
   resolve(expression: ts.Expression): RuntimeName | undefined {
-    const tsi = this.tsi;
-    const expr = skipOuter(tsi, expression);
+    const expr = skipOuter(expression);
     if (!this.checker) return this.resolveSyntactically(expr);
     let node: ts.Node | undefined;
-    if (tsi.isIdentifier(expr)) node = expr;
-    else if (tsi.isPropertyAccessExpression(expr)) node = expr.name;
+    if (ts.isIdentifier(expr)) node = expr;
+    else if (ts.isPropertyAccessExpression(expr)) node = expr.name;
     if (!node) return undefined;
     const symbol = this.checker.getSymbolAtLocation(node);
     const found = symbol && this.fromSymbol(symbol);
     if (found) return found;
     // `ns.actor` where the runtime module is not resolved: read the namespace import.
-    if (tsi.isPropertyAccessExpression(expr) && runtimeNames.has(expr.name.text)) {
+    if (ts.isPropertyAccessExpression(expr) && runtimeNames.has(expr.name.text)) {
       const left = this.checker.getSymbolAtLocation(expr.expression);
       const decl = left?.declarations?.[0];
-      if (decl && tsi.isNamespaceImport(decl) && this.isRuntimeSpecifier(decl.parent.parent)) {
+      if (decl && ts.isNamespaceImport(decl) && this.isRuntimeSpecifier(decl.parent.parent)) {
         return expr.name.text as RuntimeName;
       }
     }
@@ -68,14 +68,13 @@ export class RuntimeSymbols {
 
   /** Whether a symbol (a type's or a value's) is one of the runtime's exports. */
   fromSymbol(start: ts.Symbol): RuntimeName | undefined {
-    const tsi = this.tsi;
     const checker = this.checker;
     let symbol: ts.Symbol | undefined = start;
     for (let hops = 0; symbol && hops < 16; hops++) {
       const decl = symbol.declarations?.[0];
       if (!decl) return undefined;
-      if (tsi.isImportSpecifier(decl) || tsi.isExportSpecifier(decl)) {
-        const specifierHost = tsi.isImportSpecifier(decl)
+      if (ts.isImportSpecifier(decl) || ts.isExportSpecifier(decl)) {
+        const specifierHost = ts.isImportSpecifier(decl)
           ? decl.parent.parent.parent
           : decl.parent.parent;
         const name = (decl.propertyName ?? decl.name).text;
@@ -83,7 +82,7 @@ export class RuntimeSymbols {
           return name as RuntimeName;
         }
       }
-      if (!(symbol.flags & tsi.SymbolFlags.Alias)) {
+      if (!(symbol.flags & ts.SymbolFlags.Alias)) {
         if (runtimeNames.has(symbol.name) && this.isRuntimeFile(decl.getSourceFile().fileName)) {
           return symbol.name as RuntimeName;
         }
@@ -95,24 +94,22 @@ export class RuntimeSymbols {
   }
 
   private isRuntimeSpecifier(node: ts.Node): boolean {
-    const tsi = this.tsi;
     const specifier =
-      tsi.isImportDeclaration(node) || tsi.isExportDeclaration(node)
+      ts.isImportDeclaration(node) || ts.isExportDeclaration(node)
         ? node.moduleSpecifier
         : undefined;
-    return !!specifier && tsi.isStringLiteral(specifier) && specifier.text === this.runtimeModule;
+    return !!specifier && ts.isStringLiteral(specifier) && specifier.text === this.runtimeModule;
   }
 
   private resolveSyntactically(expr: ts.Expression): RuntimeName | undefined {
-    const tsi = this.tsi;
     const sourceFile = expr.getSourceFile();
     const named = new Map<string, string>();
     const namespaces = new Set<string>();
     for (const statement of sourceFile.statements) {
-      if (!tsi.isImportDeclaration(statement) || !this.isRuntimeSpecifier(statement)) continue;
+      if (!ts.isImportDeclaration(statement) || !this.isRuntimeSpecifier(statement)) continue;
       const bindings = statement.importClause?.namedBindings;
       if (!bindings) continue;
-      if (tsi.isNamespaceImport(bindings)) namespaces.add(bindings.name.text);
+      if (ts.isNamespaceImport(bindings)) namespaces.add(bindings.name.text);
       else {
         for (const element of bindings.elements) {
           named.set(element.name.text, (element.propertyName ?? element.name).text);
@@ -120,10 +117,10 @@ export class RuntimeSymbols {
       }
     }
     let name: string | undefined;
-    if (tsi.isIdentifier(expr)) name = named.get(expr.text);
+    if (ts.isIdentifier(expr)) name = named.get(expr.text);
     else if (
-      tsi.isPropertyAccessExpression(expr) &&
-      tsi.isIdentifier(expr.expression) &&
+      ts.isPropertyAccessExpression(expr) &&
+      ts.isIdentifier(expr.expression) &&
       namespaces.has(expr.expression.text)
     ) {
       name = expr.name.text;
@@ -146,11 +143,11 @@ export class RuntimeSymbols {
     this.resolvedDir = undefined;
     const from = this.program?.getRootFileNames()[0];
     if (from && this.program) {
-      const { resolvedModule } = this.tsi.resolveModuleName(
+      const { resolvedModule } = ts.resolveModuleName(
         this.runtimeModule,
         from,
         this.program.getCompilerOptions(),
-        this.tsi.sys,
+        ts.sys,
       );
       if (resolvedModule) this.resolvedDir = path.dirname(resolvedModule.resolvedFileName);
     }
@@ -177,15 +174,15 @@ export class RuntimeSymbols {
 }
 
 /** Strips parentheses, type assertions and non-null assertions. */
-export function skipOuter(tsi: typeof ts, expression: ts.Expression): ts.Expression {
+export function skipOuter(expression: ts.Expression): ts.Expression {
   let expr = expression;
   for (;;) {
     if (
-      tsi.isParenthesizedExpression(expr) ||
-      tsi.isNonNullExpression(expr) ||
-      tsi.isAsExpression(expr) ||
-      tsi.isSatisfiesExpression(expr) ||
-      tsi.isTypeAssertionExpression(expr)
+      ts.isParenthesizedExpression(expr) ||
+      ts.isNonNullExpression(expr) ||
+      ts.isAsExpression(expr) ||
+      ts.isSatisfiesExpression(expr) ||
+      ts.isTypeAssertionExpression(expr)
     ) {
       expr = expr.expression;
     } else {

@@ -1,12 +1,13 @@
-import type * as ts from 'typescript';
+import type { TransformContext } from '../context';
 import { Code, type Finding } from '../diagnostics';
-import { type ActorClass, type AnalysisContext, methodOptions } from './actors';
-import { dynamic } from './options';
+import { type ActorClass, methodOptions } from '../discover/actors';
+import { dynamic } from '../discover/options';
+import type { ts } from '../typescript';
 
 const reservedNames = new Set(['then', 'ready']);
 
 /** The class-level checks: placement (105), reserved names (108), groups (104), kinds (103, 109). */
-export function checkActorShape(ctx: AnalysisContext, actor: ActorClass): Finding[] {
+export function checkActorShape(ctx: TransformContext, actor: ActorClass): Finding[] {
   const findings: Finding[] = [];
   const name = actor.name ?? '(anonymous)';
   const at = (method: { own: boolean; declaration: ts.Declaration }): ts.Node =>

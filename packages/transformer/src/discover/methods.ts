@@ -1,4 +1,5 @@
-import type * as ts from 'typescript';
+import type { TransformContext } from '../context';
+import { ts } from '../typescript';
 
 /** One entry of an actor's method table. */
 export interface MethodInfo {
@@ -15,12 +16,9 @@ export interface MethodInfo {
  * declared as properties holding a function (`run = async () => {}`) count too: handles can call
  * them.
  */
-export function methodTable(
-  tsi: typeof ts,
-  checker: ts.TypeChecker | undefined,
-  cls: ts.ClassLikeDeclaration,
-): MethodInfo[] {
-  if (!checker) return ownMethodsSyntactically(tsi, cls);
+export function methodTable(ctx: TransformContext, cls: ts.ClassLikeDeclaration): MethodInfo[] {
+  const { checker } = ctx;
+  if (!checker) return ownMethodsSyntactically(cls);
   const classSymbol = cls.name ? checker.getSymbolAtLocation(cls.name) : undefined;
   const classType = classSymbol
     ? checker.getDeclaredTypeOfSymbol(classSymbol)
@@ -28,72 +26,71 @@ export function methodTable(
   const methods: MethodInfo[] = [];
   for (const property of checker.getPropertiesOfType(classType)) {
     const declaration = property.valueDeclaration ?? property.declarations?.[0];
-    if (!declaration || !isPublicMethodLike(tsi, declaration)) continue;
+    if (!declaration || !isPublicMethodLike(declaration)) continue;
     const type = checker.getTypeOfSymbolAtLocation(property, cls);
     const async =
-      hasAsyncKeyword(tsi, declaration) ||
-      type.getCallSignatures().some((s) => isThenable(tsi, checker, s.getReturnType()));
+      hasAsyncKeyword(declaration) ||
+      type.getCallSignatures().some((s) => isThenable(checker, s.getReturnType()));
     methods.push({ name: property.name, async, declaration, own: declaration.parent === cls });
   }
   return methods;
 }
 
-function ownMethodsSyntactically(tsi: typeof ts, cls: ts.ClassLikeDeclaration): MethodInfo[] {
+function ownMethodsSyntactically(cls: ts.ClassLikeDeclaration): MethodInfo[] {
   const methods: MethodInfo[] = [];
   for (const member of cls.members) {
-    if (!isPublicMethodLike(tsi, member) || !member.name) continue;
-    if (!tsi.isIdentifier(member.name) && !tsi.isStringLiteral(member.name)) continue;
-    const returnType = returnTypeNode(tsi, member);
+    if (!isPublicMethodLike(member) || !member.name) continue;
+    if (!ts.isIdentifier(member.name) && !ts.isStringLiteral(member.name)) continue;
+    const returnType = returnTypeNode(member);
     const async =
-      hasAsyncKeyword(tsi, member) ||
+      hasAsyncKeyword(member) ||
       (!!returnType &&
-        tsi.isTypeReferenceNode(returnType) &&
+        ts.isTypeReferenceNode(returnType) &&
         /^(Promise|PromiseLike)$/.test(returnType.typeName.getText()));
     methods.push({ name: member.name.text, async, declaration: member, own: true });
   }
   return methods;
 }
 
-function returnTypeNode(tsi: typeof ts, member: ts.Node): ts.TypeNode | undefined {
-  if (tsi.isMethodDeclaration(member)) return member.type;
-  if (tsi.isPropertyDeclaration(member) && member.initializer) {
+function returnTypeNode(member: ts.Node): ts.TypeNode | undefined {
+  if (ts.isMethodDeclaration(member)) return member.type;
+  if (ts.isPropertyDeclaration(member) && member.initializer) {
     const init = member.initializer;
-    if (tsi.isArrowFunction(init) || tsi.isFunctionExpression(init)) return init.type;
+    if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init.type;
   }
   return undefined;
 }
 
 /** Methods, and properties initialised with a function, that are neither private nor static. */
 export function isPublicMethodLike(
-  tsi: typeof ts,
   node: ts.Node,
 ): node is ts.MethodDeclaration | ts.MethodSignature | ts.PropertyDeclaration {
-  let isMethod = tsi.isMethodDeclaration(node) || tsi.isMethodSignature(node);
-  if (tsi.isPropertyDeclaration(node) && node.initializer) {
+  let isMethod = ts.isMethodDeclaration(node) || ts.isMethodSignature(node);
+  if (ts.isPropertyDeclaration(node) && node.initializer) {
     const init = node.initializer;
-    isMethod = tsi.isArrowFunction(init) || tsi.isFunctionExpression(init);
+    isMethod = ts.isArrowFunction(init) || ts.isFunctionExpression(init);
   }
   if (!isMethod) return false;
   const named = node as ts.MethodDeclaration;
-  if (!named.name || tsi.isPrivateIdentifier(named.name)) return false;
-  const flags = tsi.getCombinedModifierFlags(named);
+  if (!named.name || ts.isPrivateIdentifier(named.name)) return false;
+  const flags = ts.getCombinedModifierFlags(named);
   return !(
     flags &
-    (tsi.ModifierFlags.Private | tsi.ModifierFlags.Protected | tsi.ModifierFlags.Static)
+    (ts.ModifierFlags.Private | ts.ModifierFlags.Protected | ts.ModifierFlags.Static)
   );
 }
 
-function hasAsyncKeyword(tsi: typeof ts, node: ts.Node): boolean {
+function hasAsyncKeyword(node: ts.Node): boolean {
   let fn: ts.Node = node;
-  if (tsi.isPropertyDeclaration(node) && node.initializer) fn = node.initializer;
-  const modifiers = tsi.canHaveModifiers(fn) ? tsi.getModifiers(fn) : undefined;
-  return !!modifiers?.some((m) => m.kind === tsi.SyntaxKind.AsyncKeyword);
+  if (ts.isPropertyDeclaration(node) && node.initializer) fn = node.initializer;
+  const modifiers = ts.canHaveModifiers(fn) ? ts.getModifiers(fn) : undefined;
+  return !!modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
 }
 
 /** A type is thenable when it (or any member of a union) has a callable `then`. */
-export function isThenable(tsi: typeof ts, checker: ts.TypeChecker, type: ts.Type): boolean {
-  if (type.flags & (tsi.TypeFlags.Any | tsi.TypeFlags.Unknown)) return false;
-  if (type.isUnion()) return type.types.some((t) => isThenable(tsi, checker, t));
+export function isThenable(checker: ts.TypeChecker, type: ts.Type): boolean {
+  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return false;
+  if (type.isUnion()) return type.types.some((t) => isThenable(checker, t));
   const then = checker.getPropertyOfType(type, 'then');
   if (!then) return false;
   return checker.getTypeOfSymbol(then).getCallSignatures().length > 0;

@@ -1,30 +1,10 @@
-import type * as ts from 'typescript';
+import type { TransformContext } from '../context';
 import { Code, type Finding } from '../diagnostics';
-import {
-  type ActorClass,
-  type AnalysisContext,
-  methodOptions,
-  runtimeDecoratorCall,
-} from './actors';
-import { skipOuter } from './runtime-symbols';
-import { TYPED_ARRAYS } from './typed-arrays';
-
-/** Methods that change the array, Map, Set or typed array they are called on. */
-export const mutatingMethods = new Set([
-  'push',
-  'pop',
-  'shift',
-  'unshift',
-  'splice',
-  'sort',
-  'reverse',
-  'fill',
-  'copyWithin',
-  'set',
-  'add',
-  'delete',
-  'clear',
-]);
+import { type ActorClass, methodOptions, runtimeDecoratorCall } from '../discover/actors';
+import { mutatingMethods } from '../discover/module-shape';
+import { skipOuter } from '../discover/runtime-symbols';
+import { TYPED_ARRAYS } from '../discover/typed-arrays';
+import { ts } from '../typescript';
 
 const mutableContainers = new Set(['Array', 'Map', 'Set', 'WeakMap', 'WeakSet', ...TYPED_ARRAYS]);
 
@@ -33,20 +13,19 @@ const mutableContainers = new Set(['Array', 'Map', 'Set', 'WeakMap', 'WeakSet', 
  * own replica, so such a write silently diverges. Writes hidden inside functions the method calls
  * outside the class are out of reach.
  */
-export function checkThreadedMutations(ctx: AnalysisContext, actor: ActorClass): Finding[] {
-  const { tsi } = ctx;
+export function checkThreadedMutations(ctx: TransformContext, actor: ActorClass): Finding[] {
   if (actor.kind !== 'threaded') return [];
   const exempt = exemptFields(ctx, actor.node);
   const findings: Finding[] = [];
   for (const member of actor.node.members) {
-    if (tsi.isConstructorDeclaration(member) || tsi.isClassStaticBlockDeclaration(member)) continue;
-    const modifiers = tsi.canHaveModifiers(member) ? tsi.getModifiers(member) : undefined;
-    if (modifiers?.some((m) => m.kind === tsi.SyntaxKind.StaticKeyword)) continue;
+    if (ts.isConstructorDeclaration(member) || ts.isClassStaticBlockDeclaration(member)) continue;
+    const modifiers = ts.canHaveModifiers(member) ? ts.getModifiers(member) : undefined;
+    if (modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) continue;
     let body: ts.Node | undefined;
-    if (tsi.isMethodDeclaration(member)) body = member.body;
-    else if (tsi.isPropertyDeclaration(member) && member.initializer) {
+    if (ts.isMethodDeclaration(member)) body = member.body;
+    else if (ts.isPropertyDeclaration(member) && member.initializer) {
       const init = member.initializer;
-      if (tsi.isArrowFunction(init) || tsi.isFunctionExpression(init)) body = init.body;
+      if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) body = init.body;
     }
     if (!body || methodOptions(ctx, member).threadSafe) continue;
     const methodName = member.name?.getText() ?? '(method)';
@@ -56,8 +35,8 @@ export function checkThreadedMutations(ctx: AnalysisContext, actor: ActorClass):
 }
 
 /** Fields that may be written: @perThread() ones and those holding shared primitives. */
-function exemptFields(ctx: AnalysisContext, cls: ts.ClassLikeDeclaration): Set<string> {
-  const { tsi, checker } = ctx;
+function exemptFields(ctx: TransformContext, cls: ts.ClassLikeDeclaration): Set<string> {
+  const { checker } = ctx;
   const exempt = new Set<string>();
   const consider = (name: string, node: ts.Node, initializer: ts.Expression | undefined) => {
     if (runtimeDecoratorCall(ctx, node, 'perThread')) exempt.add(name);
@@ -65,27 +44,27 @@ function exemptFields(ctx: AnalysisContext, cls: ts.ClassLikeDeclaration): Set<s
     else if (checker && isSharedType(ctx, checker.getTypeAtLocation(node))) exempt.add(name);
   };
   for (const member of cls.members) {
-    if (tsi.isPropertyDeclaration(member) && member.name) {
+    if (ts.isPropertyDeclaration(member) && member.name) {
       consider(member.name.getText(), member, member.initializer);
     }
-    if (tsi.isConstructorDeclaration(member)) {
+    if (ts.isConstructorDeclaration(member)) {
       for (const param of member.parameters) {
-        if (tsi.isIdentifier(param.name) && tsi.getModifiers(param)?.length) {
+        if (ts.isIdentifier(param.name) && ts.getModifiers(param)?.length) {
           consider(param.name.text, param, undefined);
         }
       }
       // `this.x = sharedArray(...)` in the constructor makes x shared.
       const visit = (node: ts.Node): void => {
         if (
-          tsi.isBinaryExpression(node) &&
-          node.operatorToken.kind === tsi.SyntaxKind.EqualsToken &&
-          tsi.isPropertyAccessExpression(node.left) &&
-          node.left.expression.kind === tsi.SyntaxKind.ThisKeyword &&
+          ts.isBinaryExpression(node) &&
+          node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+          ts.isPropertyAccessExpression(node.left) &&
+          node.left.expression.kind === ts.SyntaxKind.ThisKeyword &&
           isSharedExpression(ctx, node.right)
         ) {
           exempt.add(node.left.name.text);
         }
-        tsi.forEachChild(node, visit);
+        ts.forEachChild(node, visit);
       };
       if (member.body) visit(member.body);
     }
@@ -93,18 +72,17 @@ function exemptFields(ctx: AnalysisContext, cls: ts.ClassLikeDeclaration): Set<s
   return exempt;
 }
 
-function isSharedExpression(ctx: AnalysisContext, expression: ts.Expression): boolean {
-  const { tsi } = ctx;
-  const expr = skipOuter(tsi, expression);
-  if (tsi.isCallExpression(expr)) return ctx.runtime.resolve(expr.expression) === 'sharedArray';
-  if (tsi.isNewExpression(expr)) {
+function isSharedExpression(ctx: TransformContext, expression: ts.Expression): boolean {
+  const expr = skipOuter(expression);
+  if (ts.isCallExpression(expr)) return ctx.runtime.resolve(expr.expression) === 'sharedArray';
+  if (ts.isNewExpression(expr)) {
     const callee = ctx.runtime.resolve(expr.expression);
     if (callee === 'SharedCounter' || callee === 'Mutex') return true;
     const first = expr.arguments?.[0];
     return (
       !!first &&
-      tsi.isNewExpression(first) &&
-      tsi.isIdentifier(first.expression) &&
+      ts.isNewExpression(first) &&
+      ts.isIdentifier(first.expression) &&
       first.expression.text === 'SharedArrayBuffer'
     );
   }
@@ -112,7 +90,7 @@ function isSharedExpression(ctx: AnalysisContext, expression: ts.Expression): bo
 }
 
 /** A shared primitive (SharedCounter, Mutex, any SharedPrimitive), or a typed array over a SharedArrayBuffer. */
-function isSharedType(ctx: AnalysisContext, type: ts.Type): boolean {
+function isSharedType(ctx: TransformContext, type: ts.Type): boolean {
   const { checker } = ctx;
   if (!checker) return false;
   const seen = new Set<ts.Type>();
@@ -137,7 +115,7 @@ class MutationWalker {
   private readonly fieldAliases = new Map<ts.Symbol, string>();
 
   constructor(
-    private readonly ctx: AnalysisContext,
+    private readonly ctx: TransformContext,
     private readonly actor: ActorClass,
     private readonly methodName: string,
     private readonly exempt: Set<string>,
@@ -145,36 +123,30 @@ class MutationWalker {
   ) {}
 
   walk(node: ts.Node): void {
-    const tsi = this.ctx.tsi;
     // Functions and classes nested in the method have their own `this`.
-    if (
-      tsi.isFunctionDeclaration(node) ||
-      tsi.isFunctionExpression(node) ||
-      tsi.isClassLike(node)
-    ) {
+    if (ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isClassLike(node)) {
       return;
     }
-    if (tsi.isVariableDeclaration(node) && node.initializer) this.recordAlias(node);
-    if (tsi.isBinaryExpression(node) && isAssignment(tsi, node.operatorToken.kind)) {
+    if (ts.isVariableDeclaration(node) && node.initializer) this.recordAlias(node);
+    if (ts.isBinaryExpression(node) && isAssignment(node.operatorToken.kind)) {
       this.checkTarget(node.left, node);
     } else if (
-      (tsi.isPrefixUnaryExpression(node) || tsi.isPostfixUnaryExpression(node)) &&
-      (node.operator === tsi.SyntaxKind.PlusPlusToken ||
-        node.operator === tsi.SyntaxKind.MinusMinusToken)
+      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      (node.operator === ts.SyntaxKind.PlusPlusToken ||
+        node.operator === ts.SyntaxKind.MinusMinusToken)
     ) {
       this.checkTarget(node.operand, node);
-    } else if (tsi.isDeleteExpression(node)) {
+    } else if (ts.isDeleteExpression(node)) {
       this.checkTarget(node.expression, node);
-    } else if (tsi.isCallExpression(node)) {
+    } else if (ts.isCallExpression(node)) {
       this.checkCall(node);
     }
-    tsi.forEachChild(node, (child) => this.walk(child));
+    ts.forEachChild(node, (child) => this.walk(child));
   }
 
   private recordAlias(decl: ts.VariableDeclaration): void {
-    const { tsi } = this.ctx;
-    const init = skipOuter(tsi, decl.initializer as ts.Expression);
-    if (tsi.isIdentifier(decl.name)) {
+    const init = skipOuter(decl.initializer as ts.Expression);
+    if (ts.isIdentifier(decl.name)) {
       const symbol = this.symbolOf(decl.name);
       if (!symbol) return;
       if (this.isThis(init)) this.thisAliases.add(symbol);
@@ -182,10 +154,10 @@ class MutationWalker {
         const field = this.fieldOf(init);
         if (field) this.fieldAliases.set(symbol, field);
       }
-    } else if (tsi.isObjectBindingPattern(decl.name) && this.isThis(init)) {
+    } else if (ts.isObjectBindingPattern(decl.name) && this.isThis(init)) {
       // `const { items } = this`
       for (const element of decl.name.elements) {
-        if (!tsi.isIdentifier(element.name)) continue;
+        if (!ts.isIdentifier(element.name)) continue;
         const symbol = this.symbolOf(element.name);
         const field = (element.propertyName ?? element.name).getText();
         if (symbol) this.fieldAliases.set(symbol, field);
@@ -209,27 +181,25 @@ class MutationWalker {
   }
 
   private isThis(expression: ts.Expression): boolean {
-    const tsi = this.ctx.tsi;
-    const expr = skipOuter(tsi, expression);
-    if (expr.kind === tsi.SyntaxKind.ThisKeyword) return true;
-    if (!tsi.isIdentifier(expr)) return false;
+    const expr = skipOuter(expression);
+    if (expr.kind === ts.SyntaxKind.ThisKeyword) return true;
+    if (!ts.isIdentifier(expr)) return false;
     const key = this.aliasKey(expr);
     return !!key && this.thisAliases.has(key);
   }
 
   /** The instance field an expression reads, directly, deeper inside it, or via a local alias. */
   private fieldOf(expression: ts.Expression): string | undefined {
-    const tsi = this.ctx.tsi;
-    const expr = skipOuter(tsi, expression);
-    if (tsi.isPropertyAccessExpression(expr) || tsi.isElementAccessExpression(expr)) {
+    const expr = skipOuter(expression);
+    if (ts.isPropertyAccessExpression(expr) || ts.isElementAccessExpression(expr)) {
       if (this.isThis(expr.expression)) {
-        if (tsi.isPropertyAccessExpression(expr)) return expr.name.text;
+        if (ts.isPropertyAccessExpression(expr)) return expr.name.text;
         const arg = expr.argumentExpression;
-        return tsi.isStringLiteralLike(arg) ? arg.text : `[${arg.getText()}]`;
+        return ts.isStringLiteralLike(arg) ? arg.text : `[${arg.getText()}]`;
       }
       return this.fieldOf(expr.expression);
     }
-    if (tsi.isIdentifier(expr)) {
+    if (ts.isIdentifier(expr)) {
       const key = this.aliasKey(expr);
       return key ? this.fieldAliases.get(key) : undefined;
     }
@@ -237,38 +207,37 @@ class MutationWalker {
   }
 
   private checkTarget(target: ts.Expression, at: ts.Node): void {
-    const tsi = this.ctx.tsi;
-    const expr = skipOuter(tsi, target);
-    if (tsi.isArrayLiteralExpression(expr)) {
+    const expr = skipOuter(target);
+    if (ts.isArrayLiteralExpression(expr)) {
       for (const element of expr.elements) {
-        this.checkTarget(tsi.isSpreadElement(element) ? element.expression : element, at);
+        this.checkTarget(ts.isSpreadElement(element) ? element.expression : element, at);
       }
       return;
     }
-    if (tsi.isObjectLiteralExpression(expr)) {
+    if (ts.isObjectLiteralExpression(expr)) {
       for (const p of expr.properties) {
-        if (tsi.isPropertyAssignment(p)) this.checkTarget(p.initializer, at);
-        else if (tsi.isSpreadAssignment(p)) this.checkTarget(p.expression, at);
+        if (ts.isPropertyAssignment(p)) this.checkTarget(p.initializer, at);
+        else if (ts.isSpreadAssignment(p)) this.checkTarget(p.expression, at);
       }
       return;
     }
-    if (tsi.isBinaryExpression(expr) && expr.operatorToken.kind === tsi.SyntaxKind.EqualsToken) {
+    if (ts.isBinaryExpression(expr) && expr.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
       this.checkTarget(expr.left, at); // a destructuring default: `[this.a = 1] = xs`
       return;
     }
     // Reassigning a local alias itself is fine; writing through it is not.
-    if (!tsi.isPropertyAccessExpression(expr) && !tsi.isElementAccessExpression(expr)) return;
+    if (!ts.isPropertyAccessExpression(expr) && !ts.isElementAccessExpression(expr)) return;
     const field = this.fieldOf(expr);
     if (field) this.report(field, at, expr);
   }
 
   private checkCall(call: ts.CallExpression): void {
-    const { tsi, checker } = this.ctx;
-    const callee = skipOuter(tsi, call.expression);
+    const { checker } = this.ctx;
+    const callee = skipOuter(call.expression);
     // Object.assign(this.x, ...), Object.defineProperty(this, ...)
     if (
-      tsi.isPropertyAccessExpression(callee) &&
-      tsi.isIdentifier(callee.expression) &&
+      ts.isPropertyAccessExpression(callee) &&
+      ts.isIdentifier(callee.expression) &&
       (callee.expression.text === 'Object' || callee.expression.text === 'Reflect') &&
       /^(assign|defineProperty|defineProperties|set|deleteProperty|setPrototypeOf)$/.test(
         callee.name.text,
@@ -280,23 +249,22 @@ class MutationWalker {
       if (field) this.report(field, call, target);
       return;
     }
-    if (!tsi.isPropertyAccessExpression(callee) || !mutatingMethods.has(callee.name.text)) return;
+    if (!ts.isPropertyAccessExpression(callee) || !mutatingMethods.has(callee.name.text)) return;
     const receiver = callee.expression;
     const field = this.fieldOf(receiver);
     if (!field) return;
-    if (checker && !isMutableContainer(tsi, checker, checker.getTypeAtLocation(receiver))) return;
+    if (checker && !isMutableContainer(checker, checker.getTypeAtLocation(receiver))) return;
     this.report(field, call, receiver);
   }
 
   private report(field: string, at: ts.Node, target: ts.Expression): void {
     const root = field.replace(/^\[|\]$/g, '');
     if (this.exempt.has(field) || this.exempt.has(root)) return;
-    const tsi = this.ctx.tsi;
-    let base = skipOuter(tsi, target);
-    while (tsi.isPropertyAccessExpression(base) || tsi.isElementAccessExpression(base)) {
-      base = skipOuter(tsi, base.expression);
+    let base = skipOuter(target);
+    while (ts.isPropertyAccessExpression(base) || ts.isElementAccessExpression(base)) {
+      base = skipOuter(base.expression);
     }
-    const alias = tsi.isIdentifier(base) ? ` through the alias \`${base.text}\`` : '';
+    const alias = ts.isIdentifier(base) ? ` through the alias \`${base.text}\`` : '';
     const threads =
       typeof this.actor.options.maxConcurrency === 'number'
         ? `each of its ${this.actor.options.maxConcurrency} threads`
@@ -312,14 +280,13 @@ class MutationWalker {
   }
 }
 
-function isAssignment(tsi: typeof ts, kind: ts.SyntaxKind): boolean {
-  return kind >= tsi.SyntaxKind.FirstAssignment && kind <= tsi.SyntaxKind.LastAssignment;
+function isAssignment(kind: ts.SyntaxKind): boolean {
+  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 }
 
-function isMutableContainer(tsi: typeof ts, checker: ts.TypeChecker, type: ts.Type): boolean {
-  if (type.flags & (tsi.TypeFlags.Any | tsi.TypeFlags.Unknown)) return true;
-  if (type.isUnionOrIntersection())
-    return type.types.some((t) => isMutableContainer(tsi, checker, t));
+function isMutableContainer(checker: ts.TypeChecker, type: ts.Type): boolean {
+  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return true;
+  if (type.isUnionOrIntersection()) return type.types.some((t) => isMutableContainer(checker, t));
   if (checker.isArrayType(type) || checker.isTupleType(type)) return true;
   const name = type.getSymbol()?.name;
   return !!name && mutableContainers.has(name);

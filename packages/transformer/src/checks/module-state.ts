@@ -1,6 +1,7 @@
-import type * as ts from 'typescript';
+import type { TransformContext } from '../context';
 import { Code, type Finding } from '../diagnostics';
-import { writeKind } from './module-shape';
+import { writeKind } from '../discover/module-shape';
+import { ts } from '../typescript';
 
 const containerConstructors = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Array', 'Object']);
 
@@ -10,19 +11,19 @@ const containerConstructors = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Arra
  * `statements` restricts the check to what a worker bundle copies out of the module.
  */
 export function moduleStateFindings(
-  tsi: typeof ts,
-  checker: ts.TypeChecker,
+  ctx: TransformContext & { checker: ts.TypeChecker },
   sourceFile: ts.SourceFile,
   actorName: string,
   statements: readonly ts.Statement[] = sourceFile.statements,
 ): Finding[] {
+  const { checker } = ctx;
   const candidates = new Map<ts.Symbol, ts.VariableDeclaration>();
   for (const statement of statements) {
-    if (!tsi.isVariableStatement(statement)) continue;
-    const isConst = !!(statement.declarationList.flags & tsi.NodeFlags.Const);
+    if (!ts.isVariableStatement(statement)) continue;
+    const isConst = !!(statement.declarationList.flags & ts.NodeFlags.Const);
     for (const decl of statement.declarationList.declarations) {
-      if (!tsi.isIdentifier(decl.name)) continue;
-      if (isConst && !(decl.initializer && isContainer(tsi, decl.initializer))) continue;
+      if (!ts.isIdentifier(decl.name)) continue;
+      if (isConst && !(decl.initializer && isContainer(decl.initializer))) continue;
       const symbol = checker.getSymbolAtLocation(decl.name);
       if (symbol) candidates.set(symbol, decl);
     }
@@ -30,11 +31,11 @@ export function moduleStateFindings(
   if (!candidates.size) return [];
   const mutated = new Set<ts.Symbol>();
   const scan = (node: ts.Node): void => {
-    if (tsi.isIdentifier(node) && !tsi.isVariableDeclaration(node.parent)) {
+    if (ts.isIdentifier(node) && !ts.isVariableDeclaration(node.parent)) {
       const symbol = checker.getSymbolAtLocation(node);
-      if (symbol && candidates.has(symbol) && writeKind(tsi, node) !== 'read') mutated.add(symbol);
+      if (symbol && candidates.has(symbol) && writeKind(node) !== 'read') mutated.add(symbol);
     }
-    tsi.forEachChild(node, scan);
+    ts.forEachChild(node, scan);
   };
   scan(sourceFile);
   return [...mutated].map((symbol) => {
@@ -49,11 +50,11 @@ export function moduleStateFindings(
   });
 }
 
-function isContainer(tsi: typeof ts, expr: ts.Expression): boolean {
-  if (tsi.isArrayLiteralExpression(expr) || tsi.isObjectLiteralExpression(expr)) return true;
+function isContainer(expr: ts.Expression): boolean {
+  if (ts.isArrayLiteralExpression(expr) || ts.isObjectLiteralExpression(expr)) return true;
   return (
-    tsi.isNewExpression(expr) &&
-    tsi.isIdentifier(expr.expression) &&
+    ts.isNewExpression(expr) &&
+    ts.isIdentifier(expr.expression) &&
     containerConstructors.has(expr.expression.text)
   );
 }
@@ -66,16 +67,16 @@ export interface LoadedModule {
 
 /** The project modules (transitively) imported by the statements a worker loads. */
 export function loadedModules(
-  tsi: typeof ts,
-  program: ts.Program,
+  ctx: TransformContext & { program: ts.Program },
   statements: readonly ts.Statement[],
   self: ts.SourceFile,
 ): LoadedModule[] {
+  const { program } = ctx;
   const seen = new Set<ts.SourceFile>([self]);
   const loaded: LoadedModule[] = [];
   const queue: LoadedModule[] = [];
   for (const statement of statements) {
-    for (const module of importedProjectModules(tsi, program, [statement])) {
+    for (const module of importedProjectModules(program, [statement])) {
       queue.push({ module, via: statement });
     }
   }
@@ -84,7 +85,7 @@ export function loadedModules(
     if (seen.has(next.module)) continue;
     seen.add(next.module);
     loaded.push(next);
-    for (const module of importedProjectModules(tsi, program, next.module.statements)) {
+    for (const module of importedProjectModules(program, next.module.statements)) {
       queue.push({ module, via: next.via });
     }
   }
@@ -93,19 +94,18 @@ export function loadedModules(
 
 /** The program's own source modules a set of statements imports (not libraries, not .d.ts). */
 export function importedProjectModules(
-  tsi: typeof ts,
   program: ts.Program,
   statements: readonly ts.Statement[],
 ): ts.SourceFile[] {
   const checker = program.getTypeChecker();
   const modules: ts.SourceFile[] = [];
   for (const statement of statements) {
-    if (!tsi.isImportDeclaration(statement) && !tsi.isExportDeclaration(statement)) continue;
-    if (tsi.isImportDeclaration(statement) && statement.importClause?.isTypeOnly) continue;
+    if (!ts.isImportDeclaration(statement) && !ts.isExportDeclaration(statement)) continue;
+    if (ts.isImportDeclaration(statement) && statement.importClause?.isTypeOnly) continue;
     const specifier = statement.moduleSpecifier;
     if (!specifier) continue;
     const decl = checker.getSymbolAtLocation(specifier)?.valueDeclaration;
-    if (!decl || !tsi.isSourceFile(decl)) continue;
+    if (!decl || !ts.isSourceFile(decl)) continue;
     if (decl.isDeclarationFile || program.isSourceFileFromExternalLibrary(decl)) continue;
     modules.push(decl);
   }

@@ -1,7 +1,8 @@
-import type * as ts from 'typescript';
+import type { TransformContext } from '../context';
 import { Code, type Finding } from '../diagnostics';
-import type { ActorClass, AnalysisContext } from './actors';
-import { TYPED_ARRAYS } from './typed-arrays';
+import type { ActorClass } from '../discover/actors';
+import { TYPED_ARRAYS } from '../discover/typed-arrays';
+import { ts } from '../typescript';
 
 /** Built-ins the structured clone algorithm copies faithfully. */
 const cloneableBuiltins = new Set([
@@ -24,8 +25,8 @@ const cloneableBuiltins = new Set([
  * TROUPE106: a constructor parameter, method parameter or result whose type cannot be
  * structured-cloned (functions, symbols) or loses its methods on the way (class instances).
  */
-export function checkCloneable(ctx: AnalysisContext, actor: ActorClass): Finding[] {
-  const { tsi, checker } = ctx;
+export function checkCloneable(ctx: TransformContext, actor: ActorClass): Finding[] {
+  const { checker } = ctx;
   if (!checker) return [];
   const findings: Finding[] = [];
   const report = (node: ts.Node, what: string, problem: string) =>
@@ -35,7 +36,7 @@ export function checkCloneable(ctx: AnalysisContext, actor: ActorClass): Finding
       message: `${what} of actor \`${actor.name ?? '(anonymous)'}\` is ${problem}.`,
     });
   for (const member of actor.node.members) {
-    if (tsi.isConstructorDeclaration(member)) {
+    if (ts.isConstructorDeclaration(member)) {
       for (const param of member.parameters) {
         const problem = cloneProblem(ctx, checker.getTypeAtLocation(param), 0, new Set());
         if (problem) report(param, `constructor parameter \`${param.name.getText()}\``, problem);
@@ -46,7 +47,7 @@ export function checkCloneable(ctx: AnalysisContext, actor: ActorClass): Finding
     if (!method.own) continue;
     const decl = method.declaration as ts.MethodDeclaration | ts.PropertyDeclaration;
     const fn =
-      tsi.isPropertyDeclaration(decl) && decl.initializer
+      ts.isPropertyDeclaration(decl) && decl.initializer
         ? (decl.initializer as ts.ArrowFunction)
         : (decl as ts.MethodDeclaration);
     for (const param of fn.parameters ?? []) {
@@ -62,24 +63,33 @@ export function checkCloneable(ctx: AnalysisContext, actor: ActorClass): Finding
     const signature = checker.getSignatureFromDeclaration(fn);
     if (!signature) continue;
     const returned = signature.getReturnType();
-    const result = checker.getAwaitedType(returned) ?? returned;
+    // A stream's values travel one by one; the generator object itself never does.
+    const yielded = streamedType(checker, returned);
+    const result = yielded ?? checker.getAwaitedType(returned) ?? returned;
     const problem = cloneProblem(ctx, result, 0, new Set());
-    if (problem) report(fn.type ?? decl.name, `the result of method \`${method.name}\``, problem);
+    const what = yielded ? 'each value yielded by method' : 'the result of method';
+    if (problem) report(fn.type ?? decl.name, `${what} \`${method.name}\``, problem);
   }
   return findings;
 }
 
+/** The yielded type of an async generator (the runtime streams those), else undefined. */
+function streamedType(checker: ts.TypeChecker, type: ts.Type): ts.Type | undefined {
+  const name = type.getSymbol()?.name;
+  if (!name || !/^Async(Generator|Iterable|IterableIterator)$/.test(name)) return undefined;
+  return checker.getTypeArguments(type as ts.TypeReference)[0];
+}
+
 function cloneProblem(
-  ctx: AnalysisContext,
+  ctx: TransformContext,
   type: ts.Type,
   depth: number,
   seen: Set<ts.Type>,
 ): string | undefined {
-  const { tsi } = ctx;
   const checker = ctx.checker as ts.TypeChecker;
   if (seen.has(type) || depth > 3) return undefined;
   seen.add(type);
-  const F = tsi.TypeFlags;
+  const F = ts.TypeFlags;
   if (type.flags & F.ESSymbolLike) return 'a symbol, which cannot be cloned';
   // Handles (ActorHandle, an intersection) and shared primitives are encoded by the runtime.
   const named = type.aliasSymbol ?? type.getSymbol();
@@ -105,7 +115,7 @@ function cloneProblem(
   const name = type.getSymbol()?.name;
   if (name && cloneableBuiltins.has(name)) return undefined;
   const classSymbol = type.getSymbol();
-  if (classSymbol && classSymbol.flags & tsi.SymbolFlags.Class) {
+  if (classSymbol && classSymbol.flags & ts.SymbolFlags.Class) {
     const decl = classSymbol.declarations?.[0];
     const isLib = decl && ctx.program?.isSourceFileDefaultLibrary(decl.getSourceFile());
     if (!isLib) {
@@ -114,7 +124,7 @@ function cloneProblem(
   }
   for (const property of type.getProperties()) {
     const decl = property.valueDeclaration ?? property.declarations?.[0];
-    if (decl && (tsi.isMethodSignature(decl) || tsi.isMethodDeclaration(decl))) {
+    if (decl && (ts.isMethodSignature(decl) || ts.isMethodDeclaration(decl))) {
       return `an object with the method \`${property.name}\`, which cannot be cloned`;
     }
     const problem = cloneProblem(ctx, checker.getTypeOfSymbol(property), depth + 1, seen);

@@ -1,0 +1,1 @@
+export { actor, method } from '@troupe/runtime';
