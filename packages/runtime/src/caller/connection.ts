@@ -32,6 +32,7 @@ import {
 } from '../wire/protocol.js';
 import type { Transport } from '../wire/transport.js';
 import { type Call, startCall } from './call.js';
+import { PendingCalls } from './pending-calls.js';
 import type { ActorRef } from './ref.js';
 
 /**
@@ -47,8 +48,7 @@ export class Connection implements ActorRef {
   /** A sent call left this connection with its answer (a thread pool frees the thread then). */
   onAnswered: ((call: Call) => void) | undefined;
 
-  private nextCallId = 1;
-  private readonly pending = new Map<number, Call>();
+  private readonly pending = new PendingCalls<Call>();
   private outbox = newCalls();
   private scheduled = false;
   private death: string | undefined;
@@ -72,7 +72,8 @@ export class Connection implements ActorRef {
       call.reject(died.notSent(this.info.name, call.method, this.death));
       return;
     }
-    const callId = this.nextCallId++;
+    if (this.pending.size === 0) this.transport.hold(true);
+    const callId = this.pending.add(call);
     call.conn = this;
     call.wireId = callId;
     appendCall(this.outbox, callId, targetOf(call.methodId, call.group, call.meta), call.args);
@@ -81,8 +82,6 @@ export class Connection implements ActorRef {
       this.scheduled = true;
       queueMicrotask(this.flush);
     }
-    if (this.pending.size === 0) this.transport.hold(true);
-    this.pending.set(callId, call);
   }
 
   cancel(call: Call, force: boolean): void {
@@ -112,11 +111,10 @@ export class Connection implements ActorRef {
   }
 
   /** The pending calls, in the order they were sent, taken away unsettled (a restart). */
-  takePending(): [callId: number, call: Call][] {
-    const taken = [...this.pending];
-    this.pending.clear();
+  takePending(): Call[] {
+    const taken = this.pending.takeAll();
     this.transport.hold(false);
-    for (const [, call] of taken) call.conn = undefined;
+    for (const call of taken) call.conn = undefined;
     return taken;
   }
 
@@ -156,9 +154,7 @@ export class Connection implements ActorRef {
     this.death = reason;
     this.onDeath?.();
     this.outbox = newCalls();
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const call of pending) {
+    for (const call of this.pending.takeAll()) {
       call.conn = undefined;
       call.reject(died.inFlight(this.info.name, call.method, reason));
     }
@@ -166,7 +162,7 @@ export class Connection implements ActorRef {
   }
 
   private forget(call: Call): void {
-    this.pending.delete(call.wireId);
+    this.pending.take(call.wireId);
     call.conn = undefined;
     if (this.pending.size === 0) this.transport.hold(false);
   }
@@ -236,7 +232,7 @@ export class Connection implements ActorRef {
       call.answer(status, value);
       return;
     }
-    this.pending.delete(callId);
+    this.pending.take(callId);
     call.conn = undefined;
     call.answer(status, value);
     this.onAnswered?.(call);

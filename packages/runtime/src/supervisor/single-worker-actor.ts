@@ -49,14 +49,14 @@ export class SingleWorkerActor extends ActorLifecycle {
     replica.conn.die(reason);
     this.replicas[0] = this.startReplica(0, 0, false);
     const restart = this.restartTaken(false);
-    for (const [callId, call] of interrupted) {
+    for (const call of interrupted) {
       call.interrupted(() =>
         died.afterRestart(
           this.name,
           call.method,
           reason,
           restart,
-          oneAtATime ? callId === runningCall : undefined,
+          oneAtATime ? call.wireId === runningCall : undefined,
         ),
       );
     }

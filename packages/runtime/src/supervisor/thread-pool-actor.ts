@@ -242,7 +242,7 @@ export class ThreadPoolActor extends ActorLifecycle {
     replica.retired = true;
     const pending = replica.conn.takePending();
     replica.conn.die(reason);
-    for (const [, call] of pending) {
+    for (const call of pending) {
       if (call !== keep) call.reject(died.inFlight(this.name, call.method, reason));
     }
   }
