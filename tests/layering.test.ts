@@ -51,12 +51,17 @@ const ALLOWED: Record<string, (target: string) => boolean> = {
     // The thread pool queues calls in the same O(1) queue as the executor.
     t === 'host/call-queue.ts',
   pool: (t) => room(t) === 'caller' || LEAVES.includes(t),
-  observe: (t) => ['wire', 'caller'].includes(room(t)) || LEAVES.includes(t),
+  // Observation reads the call path (the Call record, the executor's watch), the stats memory the
+  // supervisor hands out, and the actors it owns; nothing below imports it, but for hooks the
+  // composition roots install.
+  observe: (t) =>
+    ['wire', 'caller', 'host', 'shared', 'supervisor'].includes(room(t)) || LEAVES.includes(t),
 };
 
 /** The executor and the per-call context: the wire, shared primitives and errors, nothing else. */
 const CORE = [
   'host/executor.ts',
+  'host/call-watch.ts',
   'host/call-context.ts',
   'host/call-queue.ts',
   'host/streams.ts',

@@ -1,4 +1,6 @@
+import { isMainThread } from 'node:worker_threads';
 import { registerBuiltins } from './caller/values.js';
+import { observeMainThread } from './observe/install.js';
 
 export { cancel } from './caller/calls.js';
 export { registerErrorClass } from './caller/error-classes.js';
@@ -20,6 +22,15 @@ export {
   UnknownMethodError,
 } from './errors.js';
 export { callSignal, exitActor } from './host/call-context.js';
+export { configure, type TroupeConfig } from './observe/configure.js';
+export {
+  type ActorMetrics,
+  type Histogram,
+  type MethodMetrics,
+  metrics,
+  type Outcome,
+} from './observe/metrics.js';
+export { type TraceEvent, timeline, writeTimeline } from './observe/timeline.js';
 export type {
   ActorKind,
   ActorOptions,
@@ -42,3 +53,5 @@ export { transfer } from './wire/transfer.js';
 
 // Handles and shared primitives cross threads through the value codec: teach it before any call.
 registerBuiltins();
+// A worker's observation is wired by host/entry.ts, which hosts the actor.
+if (isMainThread) observeMainThread();

@@ -5,6 +5,8 @@
  */
 import { workerData } from 'node:worker_threads';
 import { registerBuiltins } from '../caller/values.js';
+import { recorderFor } from '../observe/host-recorder.js';
+import { observeWorker } from '../observe/install.js';
 import { setRegistryPort } from '../supervisor/names.js';
 import { loadViolation, setSpawnGuard } from '../supervisor/spawn-guard.js';
 import type { HostInit } from '../wire/protocol.js';
@@ -18,6 +20,7 @@ const init = workerData as HostInit;
 registerBuiltins();
 prefixOutput(init.name);
 if (init.registryPort) setRegistryPort(init.registryPort);
+observeWorker(init.workerSetup);
 
 // Errors in an actor's background work (a timer, a promise nobody awaits) are reported with the
 // actor's name (the output prefix) and do not end the actor, as Ray logs them and goes on.
@@ -33,6 +36,7 @@ let phase: HostPhase = 'loading';
 const executor = serveActor(init, new PortTransport(init.port as NonNullable<HostInit['port']>), {
   exit: () => process.exit(0),
   beforeDrained: flushOutput,
+  watch: recorderFor(init.stats),
   phase: (next) => {
     phase = next;
   },

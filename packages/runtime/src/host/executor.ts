@@ -1,7 +1,8 @@
 import { EndReason, notStartedMessage } from '../errors.js';
-import { groupOf, methodOf } from '../wire/batch.js';
+import { groupOf, metaOf, methodOf } from '../wire/batch.js';
 import { type Endpoint, flushReplies, type Served } from '../wire/endpoint.js';
 import {
+  type CallMeta,
   type CallTarget,
   type ControlMessage,
   type HostInit,
@@ -12,6 +13,7 @@ import {
 } from '../wire/protocol.js';
 import { type CallRunner, enterCall, leaveCall } from './call-context.js';
 import { CallQueue, type Queued } from './call-queue.js';
+import { CallOutcome, type CallWatch } from './call-watch.js';
 import { DEFAULT_HOOK_TIMEOUT_MS, runShutdownHook } from './drain.js';
 import { adoptSharedFields, sharedFieldsOf } from './replica-fields.js';
 import { isAsyncIterator, StreamPump } from './streams.js';
@@ -35,6 +37,16 @@ interface QueuedCall extends Queued {
   readonly callId: number;
   readonly methodId: number;
   readonly args: unknown[];
+  /** When it was queued and what it carries, where a watch observes calls (else 0, undefined). */
+  readonly queuedAt: number;
+  readonly meta: CallMeta | undefined;
+}
+
+/** A running streaming call: what its end needs to settle it. */
+interface Streaming {
+  readonly group: Group;
+  readonly methodId: number;
+  readonly stamp: number;
 }
 
 /** One concurrency group: its own queue and its own limit on calls running at once. */
@@ -52,6 +64,8 @@ export interface ExecutorInit
   exit(): void;
   /** Runs after the actor drained, before the supervisor is told (a worker flushes its output). */
   beforeDrained?: () => Promise<void>;
+  /** Observes the calls (metrics, timeline, tracing), where this process asks for it. */
+  watch?: CallWatch | undefined;
 }
 
 /**
@@ -81,14 +95,16 @@ export class Executor implements Served, CallRunner {
   /** Queued calls by endpoint and call id, so that a cancel finds one at once. */
   private readonly queued = new Map<Endpoint, Map<number, QueuedCall>>();
   private readonly streamMethods: Set<number>;
-  private readonly streams = new StreamPump<Group>((group, endpoint, callId, value, ok) =>
-    this.settleAndPump(group, endpoint, callId, value, ok),
+  private readonly streams = new StreamPump<Streaming>((running, endpoint, callId, value, ok) =>
+    this.settleAndPump(running.group, endpoint, callId, value, ok, running.methodId, running.stamp),
   );
   private readonly stats: Int32Array;
+  private readonly watch: CallWatch | null;
 
   constructor(private readonly init: ExecutorInit) {
     this.actorName = init.name;
     this.stats = init.stats;
+    this.watch = init.watch ?? null;
     this.streamMethods = new Set(init.streamMethods);
     this.groups = init.groupLimits.map((limit) => ({ limit, running: 0, queue: new CallQueue() }));
   }
@@ -153,7 +169,15 @@ export class Executor implements Served, CallRunner {
     const group = (this.groups[groupOf(target) ?? this.init.methodGroups[methodId] ?? 0] ??
       this.groups[0]) as Group;
     if (this.state === State.Serving && group.running < group.limit && group.queue.size === 0) {
-      this.run(group, endpoint, callId, methodId, args);
+      this.run(
+        group,
+        endpoint,
+        callId,
+        methodId,
+        args,
+        0,
+        this.watch === null ? undefined : metaOf(target),
+      );
       return;
     }
     const call: QueuedCall = {
@@ -161,6 +185,8 @@ export class Executor implements Served, CallRunner {
       callId,
       methodId,
       args,
+      queuedAt: this.watch === null ? 0 : performance.now(),
+      meta: this.watch === null ? undefined : metaOf(target),
       prev: undefined,
       next: undefined,
       queue: undefined,
@@ -224,6 +250,7 @@ export class Executor implements Served, CallRunner {
       (queued.queue as CallQueue<QueuedCall>).remove(queued);
       this.forgetQueued(queued);
       this.count(StatSlot.Queued, -1);
+      this.watch?.ended(queued.methodId, callId, 0, CallOutcome.Cancelled);
       return;
     }
     this.streams.stop(endpoint, callId);
@@ -268,7 +295,15 @@ export class Executor implements Served, CallRunner {
       const call = group.queue.shift() as QueuedCall;
       this.forgetQueued(call);
       this.count(StatSlot.Queued, -1);
-      this.run(group, call.endpoint, call.callId, call.methodId, call.args);
+      this.run(
+        group,
+        call.endpoint,
+        call.callId,
+        call.methodId,
+        call.args,
+        call.queuedAt,
+        call.meta,
+      );
       if (group.queue.size > 0) {
         if (sliceStart === 0) sliceStart = performance.now();
         else if (performance.now() - sliceStart > RESULT_SLICE_MS) {
@@ -285,6 +320,8 @@ export class Executor implements Served, CallRunner {
     callId: number,
     methodId: number,
     args: unknown[],
+    queuedAt: number,
+    meta: CallMeta | undefined,
   ): void {
     const fn = this.methods[methodId];
     if (fn === undefined) {
@@ -300,24 +337,29 @@ export class Executor implements Served, CallRunner {
     if (group.limit === 1 && endpoint === this.mainEndpoint)
       this.stats[StatSlot.RunningCall] = callId;
     let result: unknown;
+    let stamp = 0;
     enterCall(this, endpoint, callId);
     try {
-      result = fn.apply(this.instance, args);
+      if (this.watch === null) result = fn.apply(this.instance, args);
+      else {
+        stamp = this.watch.started(methodId, callId, queuedAt, meta);
+        result = this.watch.invoke(fn, this.instance as object, args);
+      }
     } catch (error) {
       leaveCall();
-      this.settle(group, endpoint, callId, error, false);
+      this.settle(group, endpoint, callId, error, false, methodId, stamp);
       return;
     }
     leaveCall();
     if (this.streamMethods.has(methodId) && isAsyncIterator(result)) {
-      this.streams.start(group, endpoint, callId, result);
+      this.streams.start({ group, methodId, stamp }, endpoint, callId, result);
     } else if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
       (result as PromiseLike<unknown>).then(
-        (value) => this.settleAndPump(group, endpoint, callId, value, true),
-        (error) => this.settleAndPump(group, endpoint, callId, error, false),
+        (value) => this.settleAndPump(group, endpoint, callId, value, true, methodId, stamp),
+        (error) => this.settleAndPump(group, endpoint, callId, error, false, methodId, stamp),
       );
     } else {
-      this.settle(group, endpoint, callId, result, true);
+      this.settle(group, endpoint, callId, result, true, methodId, stamp);
     }
   }
 
@@ -327,12 +369,15 @@ export class Executor implements Served, CallRunner {
     callId: number,
     value: unknown,
     ok: boolean,
+    methodId: number,
+    stamp: number,
   ): void {
     group.running--;
     this.running--;
     this.stats[StatSlot.Running] = this.running;
     if (group.limit === 1 && endpoint === this.mainEndpoint) this.stats[StatSlot.RunningCall] = 0;
     if (this.controllers.size > 0) this.controllers.get(endpoint)?.delete(callId);
+    this.watch?.ended(methodId, callId, stamp, ok ? CallOutcome.Ok : CallOutcome.Threw);
     if (ok) {
       this.count(StatSlot.Done, 1);
       endpoint.reply(callId, value);
@@ -349,8 +394,10 @@ export class Executor implements Served, CallRunner {
     callId: number,
     value: unknown,
     ok: boolean,
+    methodId: number,
+    stamp: number,
   ): void {
-    this.settle(group, endpoint, callId, value, ok);
+    this.settle(group, endpoint, callId, value, ok, methodId, stamp);
     if (this.state === State.Serving) this.pump(group);
   }
 
@@ -378,7 +425,10 @@ export class Executor implements Served, CallRunner {
     this.state = State.Draining;
     this.endReason = reason;
     this.hookTimeoutMs = hookTimeoutMs;
-    this.drainQueues((call) => call.endpoint.drop(call.callId, this.dropMessage(call.methodId)));
+    this.drainQueues((call) => {
+      call.endpoint.drop(call.callId, this.dropMessage(call.methodId));
+      this.watch?.ended(call.methodId, call.callId, 0, CallOutcome.Dropped);
+    });
     for (const [endpoint, callId] of this.readyWaiters) {
       if (wasFailed) endpoint.fail(callId, this.initError);
       else endpoint.drop(callId, `Actor ${this.actorName} ended (${reason}) before it was ready.`);

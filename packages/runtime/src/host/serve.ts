@@ -10,7 +10,7 @@ import { findActorClass } from './load.js';
 export type HostPhase = 'loading' | 'constructing' | 'serving';
 
 /** What the place hosting an actor (a worker thread, another process) adds to serving it. */
-export interface HostHooks extends Pick<ExecutorInit, 'exit' | 'beforeDrained'> {
+export interface HostHooks extends Pick<ExecutorInit, 'exit' | 'beforeDrained' | 'watch'> {
   /** The host moved on to `phase`. */
   phase?(phase: HostPhase): void;
   /** The actor's module loaded: throw to fail the actor (a spawn its top-level code made). */
@@ -27,7 +27,12 @@ export function serveActor(
   transport: Transport,
   hooks: HostHooks,
 ): Executor {
-  const executor = new Executor({ ...init, exit: hooks.exit, beforeDrained: hooks.beforeDrained });
+  const executor = new Executor({
+    ...init,
+    exit: hooks.exit,
+    beforeDrained: hooks.beforeDrained,
+    watch: hooks.watch,
+  });
   executor.setMainEndpoint(new Endpoint(transport, executor));
   boot(init, executor, hooks).catch((error: unknown) => executor.failInit(error));
   return executor;
@@ -35,6 +40,8 @@ export function serveActor(
 
 async function boot(init: Omit<HostInit, 'port'>, executor: Executor, hooks: HostHooks) {
   hooks.phase?.('loading');
+  // The worker setup hook (`configure({ workerSetup })`) runs before the actor's own module.
+  if (init.workerSetup !== undefined) await importModule(init.workerSetup);
   const ns = await importModule(init.moduleUrl);
   hooks.loaded?.();
   const Class = findActorClass(ns, init);

@@ -10,6 +10,34 @@ import { registryPortForWorker } from './names.js';
 
 let sequence = 0;
 
+/** One host about to start, as what prepares its memory and setup sees it. */
+export interface PlannedHost {
+  readonly info: ActorInfo;
+  readonly className: string;
+  /** The name the user gave (spawn or `@actor` option), else the class name: a bounded label. */
+  readonly label: string;
+  /** Its index among a threaded actor's threads (0 otherwise). */
+  readonly replica: number;
+}
+
+/** What each host gets from this thread's configuration: its stats memory and worker setup. */
+export interface HostPreparation {
+  stats: Int32Array;
+  workerSetup?: string | undefined;
+}
+
+let prepareHost = (_host: PlannedHost): HostPreparation => ({
+  stats: new Int32Array(new SharedArrayBuffer(STAT_SLOTS * 4)),
+});
+
+/**
+ * Where hosts get their stats memory and worker setup from now on: observe/ adds room for
+ * metrics and the timeline, and `configure({ workerSetup })` (installed by the composition roots).
+ */
+export function setHostPreparation(prepare: (host: PlannedHost) => HostPreparation): void {
+  prepareHost = prepare;
+}
+
 const DEFAULT_MAX_CONCURRENCY = { serial: 1, async: 1000, threaded: 1 } as const;
 
 /** One actor about to be started: its identity, limits and what each of its workers needs. */
@@ -116,7 +144,7 @@ export function planSpawn<C extends ActorClass>(
         streamMethods: def.streamMethods,
         replica,
         awaitUnify,
-        stats: new Int32Array(new SharedArrayBuffer(STAT_SLOTS * 4)),
+        ...prepareHost({ info, className: def.className, label: base, replica }),
       };
       try {
         return currentLauncher().launch(

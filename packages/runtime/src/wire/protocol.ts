@@ -209,7 +209,10 @@ export interface HostInit {
   streamMethods: readonly number[];
   /** The owner's port to the actor (absent where the host is reached another way). */
   port?: MessagePort;
-  /** Int32Array over a SharedArrayBuffer: see `StatSlot`; also carries the shutdown request. */
+  /**
+   * Int32Array over a SharedArrayBuffer: see `StatSlot`; also carries the shutdown request. Where
+   * calls are observed, observe/ lays out its counters and timeline after the slots.
+   */
   stats: Int32Array;
   /** Replicas other than 0 of a threaded actor wait for `Op.Unify` before serving. */
   awaitUnify: boolean;
@@ -217,6 +220,8 @@ export interface HostInit {
   replica: number;
   /** This worker's port to the actor name registry (in the main thread). */
   registryPort?: MessagePort;
+  /** URL of a module the worker imports before the actor's (`configure({ workerSetup })`). */
+  workerSetup?: string | undefined;
 }
 
 /** Slots of the per-actor counters the host keeps for `listActors()`. */
