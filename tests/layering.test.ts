@@ -70,7 +70,7 @@ const CORE = [
 ];
 
 /** The composition roots: they wire every room together. */
-const ROOTS = ['index.ts', 'transport.ts', 'host/entry.ts'];
+const ROOTS = ['index.ts', 'transport.ts', 'prometheus.ts', 'host/entry.ts'];
 
 describe('the runtime’s rooms', () => {
   test('every file sits in a known room', () => {

@@ -18,7 +18,7 @@ for (const entry of built) {
 }
 
 await build({
-  entryPoints: ['src/index.ts', 'src/transport.ts', 'src/host/entry.ts'],
+  entryPoints: ['src/index.ts', 'src/transport.ts', 'src/prometheus.ts', 'src/host/entry.ts'],
   outbase: 'src',
   outdir: 'dist',
   bundle: true,
