@@ -57,6 +57,25 @@ export function callOf(promise: Promise<unknown>): Call | undefined {
 const NO_ARGS: unknown[] = [];
 
 /**
+ * Told when a call is made and when it settles, where this thread observes calls (tracing, the
+ * timeline's cancellations): observe/ installs one. Without one, a call pays one null check at
+ * each end.
+ */
+export interface CallWatcher {
+  /** A call was made; the watcher may give it metadata (`call.setMeta`) before it is sent. */
+  made(call: Call): void;
+  /** The call settled: `error` is undefined if it resolved. */
+  settled(call: Call, error: unknown): void;
+}
+
+let watcher: CallWatcher | null = null;
+
+/** Installs the watcher of this thread's calls (null: none). */
+export function watchCalls(next: CallWatcher | null): void {
+  watcher = next;
+}
+
+/**
  * One call, from the handle that made it to its settlement: the promise the caller holds, what
  * to send, where it is pending, and its retry budget. It is the same record whether it waits for
  * its arguments, sits in a thread pool's queue, travels on a connection or is sent again after a
@@ -101,13 +120,14 @@ export class Call {
     readonly methodId: number,
     /** What to send; kept only while the call may still be sent (see `sent`). */
     public args: unknown[],
-    readonly extras: CallExtras | undefined,
+    public extras: CallExtras | undefined,
   ) {
     this.promise = new Promise((resolve, reject) => {
       this.resolvePromise = resolve;
       this.rejectPromise = reject;
     });
     new PromiseLink(this.promise, this);
+    if (watcher !== null) watcher.made(this);
   }
 
   /** Whether the call has its outcome (or was abandoned). */
@@ -125,6 +145,12 @@ export class Call {
 
   get meta(): CallMeta | undefined {
     return this.extras?.meta;
+  }
+
+  /** Gives the call metadata to travel with it (set before it is sent). */
+  setMeta(meta: CallMeta): void {
+    if (this.extras === undefined) this.extras = { meta };
+    else this.extras.meta = meta;
   }
 
   get held(): boolean {
@@ -153,18 +179,25 @@ export class Call {
 
   resolve(value: unknown): void {
     const resolve = this.resolvePromise;
-    this.abandon();
+    this.release();
     resolve(value);
+    if (watcher !== null && resolve !== SETTLED) watcher.settled(this, undefined);
   }
 
   reject(error: unknown): void {
     const reject = this.rejectPromise;
-    this.abandon();
+    this.release();
     reject(error);
+    if (watcher !== null && reject !== SETTLED) watcher.settled(this, error ?? new Error('rejected'));
   }
 
   /** Settled without a word: a stream whose consumer stopped reading. */
   abandon(): void {
+    if (watcher !== null && !this.settled) watcher.settled(this, undefined);
+    this.release();
+  }
+
+  private release(): void {
     this.resolvePromise = SETTLED;
     this.rejectPromise = SETTLED;
   }

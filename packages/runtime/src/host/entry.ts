@@ -36,7 +36,7 @@ let phase: HostPhase = 'loading';
 const executor = serveActor(init, new PortTransport(init.port as NonNullable<HostInit['port']>), {
   exit: () => process.exit(0),
   beforeDrained: flushOutput,
-  watch: recorderFor(init.stats),
+  watch: recorderFor(init),
   phase: (next) => {
     phase = next;
   },

@@ -4,15 +4,16 @@
  * the timeline adds one record to a ring.
  */
 import { CallOutcome, type CallWatch } from '../host/call-watch.js';
-import type { CallMeta } from '../wire/protocol.js';
+import type { CallMeta, HostInit } from '../wire/protocol.js';
+import { watchThisThread } from './call-watcher.js';
 import { binOf, epochMicros, MethodSlot, Observed, ObserveRoom, RecordSlot } from './layout.js';
-import { type ServerSpans, serverSpans } from './worker-spans.js';
+import { ServerSpans } from './tracing.js';
 
 /** A call that started, while its end needs more than its start time. */
 interface Open {
   start: number;
   wait: number;
-  span: object | undefined;
+  span: ReturnType<ServerSpans['start']>;
 }
 
 export class HostRecorder implements CallWatch {
@@ -27,7 +28,11 @@ export class HostRecorder implements CallWatch {
   private readonly freeSlots: number[] = [];
   private spans: ServerSpans | undefined;
 
-  constructor(private readonly room: ObserveRoom) {
+  constructor(
+    private readonly room: ObserveRoom,
+    private readonly actorName: string,
+    private readonly methodNames: readonly string[],
+  ) {
     this.counters = room.counters;
     this.metrics = (room.flags & Observed.Metrics) !== 0;
     this.timeline = (room.flags & Observed.Timeline) !== 0 && room.capacity > 0;
@@ -44,9 +49,13 @@ export class HostRecorder implements CallWatch {
       const bin = at + MethodSlot.WaitBins + (wait === 0 ? 0 : binOf(wait));
       counters[bin] = (counters[bin] as number) + 1;
     }
-    let span: object | undefined;
+    let span: ReturnType<ServerSpans['start']>;
     if (meta?.trace !== undefined) {
-      this.spans ??= serverSpans();
+      if (this.spans === undefined) {
+        this.spans = new ServerSpans(this.actorName, this.methodNames);
+        // Calls this actor makes while it runs a traced call are part of the trace.
+        watchThisThread();
+      }
       span = this.spans.start(methodId, meta.trace, now);
     }
     if (!this.timeline && span === undefined) return now;
@@ -109,7 +118,9 @@ export class HostRecorder implements CallWatch {
 }
 
 /** The recorder for a host whose stats memory has an observation room, else undefined. */
-export function recorderFor(stats: Int32Array): HostRecorder | undefined {
-  const room = ObserveRoom.of(stats);
-  return room === undefined ? undefined : new HostRecorder(room);
+export function recorderFor(
+  init: Pick<HostInit, 'stats' | 'name' | 'methods'>,
+): HostRecorder | undefined {
+  const room = ObserveRoom.of(init.stats);
+  return room === undefined ? undefined : new HostRecorder(room, init.name, init.methods);
 }

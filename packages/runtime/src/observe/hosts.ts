@@ -6,8 +6,11 @@
 import { ownedRecord } from '../supervisor/owned.js';
 import type { HostPreparation, PlannedHost } from '../supervisor/plan.js';
 import type { ActorInfo } from '../wire/protocol.js';
+import { watchThisThread } from './call-watcher.js';
 import { settings } from './configure.js';
 import { epochMicros, Observed, ObserveRoom } from './layout.js';
+import { providerRegistered } from './otel.js';
+import { listenForReportedSpans } from './tracing.js';
 
 /** One host's room and how far the timeline has read its ring. */
 export interface HostMemory {
@@ -51,6 +54,10 @@ export function observedActors(): IterableIterator<ActorMemory> {
   return actors.values();
 }
 
+export function actorMemory(actorId: string): ActorMemory | undefined {
+  return actors.get(actorId);
+}
+
 export function forgetActor(actorId: string): void {
   actors.delete(actorId);
 }
@@ -65,9 +72,11 @@ export function prepareHost(host: PlannedHost): HostPreparation {
   const flags =
     (settings.metrics ? Observed.Metrics : 0) | (settings.timeline ? Observed.Timeline : 0);
   const workerSetup = settings.workerSetup;
-  if (flags === 0) {
-    return { stats: ObserveRoom.plain(), workerSetup };
-  }
+  const tracing = providerRegistered();
+  if (tracing) listenForReportedSpans();
+  if (tracing || settings.timeline) watchThisThread();
+  // A host needs a room for its server spans too, even without metrics or a timeline.
+  if (flags === 0 && !tracing) return { stats: ObserveRoom.plain(), workerSetup };
   const stats = ObserveRoom.allocate(host.info.methods.length, flags, settings.timelineCapacity);
   const room = ObserveRoom.of(stats) as ObserveRoom;
   let actor = actors.get(host.info.actorId);
