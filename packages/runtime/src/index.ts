@@ -23,6 +23,7 @@ export {
 } from './errors.js';
 export { callSignal, exitActor } from './host/call-context.js';
 export { configure, type TroupeConfig } from './observe/configure.js';
+export { type Dashboard, type DashboardOptions, serveDashboard } from './observe/dashboard.js';
 export {
   type ActorMetrics,
   type Histogram,

@@ -4,6 +4,7 @@ import { CancelledError, TimeoutError } from '../errors.js';
 import { settings } from './configure.js';
 import { actorMemory } from './hosts.js';
 import { epochMicros } from './layout.js';
+import { providerRegistered } from './otel.js';
 import { ClientSpans } from './tracing.js';
 
 class Watcher implements CallWatcher {
@@ -36,4 +37,11 @@ export function watchThisThread(): void {
   if (installed) return;
   installed = true;
   watchCalls(new Watcher());
+}
+
+/** Stops watching the calls this thread makes, once neither tracing nor the timeline needs it. */
+export function unwatchIfIdle(): void {
+  if (!installed || settings.timeline || providerRegistered()) return;
+  installed = false;
+  watchCalls(null);
 }

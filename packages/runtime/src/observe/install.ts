@@ -1,5 +1,6 @@
 /** Wires observation into this thread (called by the composition roots). */
 import { setHostPreparation } from '../supervisor/plan.js';
+import { unwatchIfIdle } from './call-watcher.js';
 import { onConfigure } from './configure.js';
 import { prepareHost } from './hosts.js';
 import { ObserveRoom } from './layout.js';
@@ -9,6 +10,7 @@ import { keepReading, writeTimeline } from './timeline.js';
 export function observeMainThread(): void {
   setHostPreparation(prepareHost);
   onConfigure(keepReading);
+  onConfigure(unwatchIfIdle);
   keepReading();
   const path = process.env.TROUPE_TIMELINE;
   if (path) process.on('exit', () => writeTimeline(path));

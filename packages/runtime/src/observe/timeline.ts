@@ -27,6 +27,8 @@ export interface TraceEvent {
 
 /** Numbers per call read from a ring: replica, method, call id, start, end, wait, outcome. */
 const CALL_FIELDS = 7;
+/** Calls kept per actor in this thread; the oldest go first (and count as lost). */
+const KEPT_CALLS = 200_000;
 
 const OUTCOMES = ['ok', 'error', 'cancelled', 'dropped'];
 
@@ -53,6 +55,11 @@ function drainHost(actor: ActorMemory, host: HostMemory): void {
     );
   }
   host.read = written;
+  const excess = actor.calls.length - KEPT_CALLS * CALL_FIELDS;
+  if (excess > 0) {
+    actor.calls.splice(0, excess);
+    actor.lost += excess / CALL_FIELDS;
+  }
 }
 
 /** Reads every ring: the hosts may write past their capacity before the next read. */
