@@ -27,6 +27,21 @@ export class HostRecorder implements CallWatch {
   private readonly slots: (Open | undefined)[] = [];
   private readonly freeSlots: number[] = [];
   private spans: ServerSpans | undefined;
+  /** The call just invoked returned at once (not a promise): its end follows in this stack. */
+  private returnedAtOnce = false;
+  /**
+   * A sync call that ended in this stretch of synchronous work, its end time not yet read: the
+   * next call's start (or the end of the stretch) reads the clock for both. Back-to-back sync
+   * calls thus read the clock once each, not twice; the executor's own work between two calls
+   * (well under the first bucket's 10 µs) counts in the earlier call's run time.
+   */
+  private deferredStart = 0;
+  private deferredAt = 0;
+  private closing = false;
+  private readonly closeDeferred = (): void => {
+    this.closing = false;
+    if (this.deferredStart !== 0) this.closeRun(performance.now());
+  };
 
   constructor(
     private readonly room: ObserveRoom,
@@ -40,6 +55,7 @@ export class HostRecorder implements CallWatch {
 
   started(methodId: number, _callId: number, queuedAt: number, meta: CallMeta | undefined): number {
     const now = performance.now();
+    if (this.deferredStart !== 0) this.closeRun(now);
     const wait = queuedAt === 0 ? 0 : now - queuedAt;
     if (this.metrics) {
       const counters = this.counters;
@@ -65,11 +81,45 @@ export class HostRecorder implements CallWatch {
   }
 
   invoke(fn: (...args: unknown[]) => unknown, self: object, args: unknown[]): unknown {
-    return this.spans === undefined ? fn.apply(self, args) : this.spans.invoke(fn, self, args);
+    const result =
+      this.spans === undefined ? fn.apply(self, args) : this.spans.invoke(fn, self, args);
+    // A promise or a stream ends later, in another stretch: its end reads the clock then.
+    this.returnedAtOnce =
+      typeof result !== 'object' ||
+      result === null ||
+      (typeof (result as PromiseLike<unknown>).then !== 'function' &&
+        typeof (result as AsyncIterator<unknown>).next !== 'function');
+    return result;
+  }
+
+  /** Counts the run of the deferred call, which ended by `now`. */
+  private closeRun(now: number): void {
+    const counters = this.counters;
+    const at = this.deferredAt;
+    const run = now - this.deferredStart;
+    this.deferredStart = 0;
+    counters[at + MethodSlot.RunSum] = (counters[at + MethodSlot.RunSum] as number) + run / 1000;
+    const bin = at + MethodSlot.RunBins + binOf(run);
+    counters[bin] = (counters[bin] as number) + 1;
   }
 
   ended(methodId: number, callId: number, stamp: number, outcome: CallOutcome): void {
+    const atOnce = this.returnedAtOnce;
+    this.returnedAtOnce = false;
+    if (atOnce && stamp > 0 && this.metrics) {
+      // A plain sync call (no timeline, no trace): its outcome now, its run time at the next read.
+      const at = this.room.methodAt(methodId);
+      this.counters[at + outcome] = (this.counters[at + outcome] as number) + 1;
+      this.deferredStart = stamp;
+      this.deferredAt = at;
+      if (!this.closing) {
+        this.closing = true;
+        queueMicrotask(this.closeDeferred);
+      }
+      return;
+    }
     const now = performance.now();
+    if (this.deferredStart !== 0) this.closeRun(now);
     let start = now;
     let wait = 0;
     if (stamp > 0) start = stamp;
