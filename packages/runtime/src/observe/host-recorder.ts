@@ -1,13 +1,29 @@
 /**
  * Inside an actor's host: records each call the executor runs into the host's observation room
- * (see layout.ts), which the owner reads. Metrics cost two clock reads and a few additions a call;
- * the timeline adds one record to a ring.
+ * (see layout.ts), which the owner reads. Metrics cost a few additions a call, and the clock is
+ * read about once per `CHAIN` back-to-back sync calls (see `ended`); the timeline and traces
+ * read it at each start and end.
  */
 import { CallOutcome, type CallWatch } from '../host/call-watch.js';
 import type { CallMeta, HostInit } from '../wire/protocol.js';
 import { watchThisThread } from './call-watcher.js';
-import { binOf, epochMicros, MethodSlot, Observed, ObserveRoom, RecordSlot } from './layout.js';
+import {
+  BUCKETS_S,
+  binOf,
+  epochMicros,
+  MethodSlot,
+  Observed,
+  ObserveRoom,
+  RecordSlot,
+} from './layout.js';
 import { ServerSpans } from './tracing.js';
+
+/** Back-to-back sync calls timed by one clock read. */
+const CHAIN = 16;
+/** Stamps of calls started in a chain (their start is the previous call's end): above any clock. */
+const CHAINED = 2 ** 52;
+/** The first bucket's bound (ms): a chain that took less put each of its calls in it, exactly. */
+const FIRST_BOUND_MS = (BUCKETS_S[0] as number) * 1000;
 
 /** A call that started, while its end needs more than its start time. */
 interface Open {
@@ -21,8 +37,9 @@ export class HostRecorder implements CallWatch {
   private readonly metrics: boolean;
   private readonly timeline: boolean;
   /**
-   * A call's stamp is its start time (`performance.now()`, positive), or, where the timeline or a
-   * trace needs more than that, minus one plus its slot here.
+   * A call's stamp is its start time (`performance.now()`), `CHAINED` plus a sequence number
+   * for a call started in a chain, or, where the timeline or a trace needs more than its start,
+   * minus one plus its slot here.
    */
   private readonly slots: (Open | undefined)[] = [];
   private readonly freeSlots: number[] = [];
@@ -30,17 +47,25 @@ export class HostRecorder implements CallWatch {
   /** The call just invoked returned at once (not a promise): its end follows in this stack. */
   private returnedAtOnce = false;
   /**
-   * A sync call that ended in this stretch of synchronous work, its end time not yet read: the
-   * next call's start (or the end of the stretch) reads the clock for both. Back-to-back sync
-   * calls thus read the clock once each, not twice; the executor's own work between two calls
-   * (well under the first bucket's 10 µs) counts in the earlier call's run time.
+   * A chain: sync calls that ran back to back in one stretch of synchronous work, each starting
+   * where the one before ended. Their run times are counted together when the clock is next
+   * read: each in the first bucket, exactly, when the whole chain took less than its bound,
+   * else each by the chain's mean (and the next chain is cut short, to one call).
    */
-  private deferredStart = 0;
-  private deferredAt = 0;
+  private chainFrom = 0;
+  private readonly chainMethods: number[] = [];
+  /** The last call ended in the chain: the next call may join it (in this stretch only). */
+  private chainOpen = false;
+  private chainLimit = CHAIN;
+  private sequence = 0;
+  /** A call started in a chain that did not return at once: its start, read when it returned. */
+  private readonly lateStarts = new Map<number, number>();
+  private lastStamp = 0;
   private closing = false;
-  private readonly closeDeferred = (): void => {
+  private readonly endStretch = (): void => {
     this.closing = false;
-    if (this.deferredStart !== 0) this.closeRun(performance.now());
+    this.chainOpen = false;
+    if (this.chainMethods.length > 0) this.closeChain(performance.now());
   };
 
   constructor(
@@ -54,11 +79,19 @@ export class HostRecorder implements CallWatch {
   }
 
   started(methodId: number, _callId: number, queuedAt: number, meta: CallMeta | undefined): number {
+    const counters = this.counters;
+    if (this.chainOpen && queuedAt === 0 && meta === undefined && !this.timeline) {
+      this.chainOpen = false;
+      const bin = this.room.methodAt(methodId) + MethodSlot.WaitBins;
+      counters[bin] = (counters[bin] as number) + 1;
+      this.lastStamp = CHAINED + ++this.sequence;
+      return this.lastStamp;
+    }
+    this.chainOpen = false;
     const now = performance.now();
-    if (this.deferredStart !== 0) this.closeRun(now);
+    if (this.chainMethods.length > 0) this.closeChain(now);
     const wait = queuedAt === 0 ? 0 : now - queuedAt;
     if (this.metrics) {
-      const counters = this.counters;
       const at = this.room.methodAt(methodId);
       counters[at + MethodSlot.WaitSum] =
         (counters[at + MethodSlot.WaitSum] as number) + wait / 1000;
@@ -74,13 +107,19 @@ export class HostRecorder implements CallWatch {
       }
       span = this.spans.start(methodId, meta.trace, now);
     }
-    if (!this.timeline && span === undefined) return now;
+    if (!this.timeline && span === undefined) {
+      this.lastStamp = now;
+      return now;
+    }
     const slot = this.freeSlots.pop() ?? this.slots.length;
     this.slots[slot] = { start: now, wait, span };
-    return -(slot + 1);
+    this.lastStamp = -(slot + 1);
+    return this.lastStamp;
   }
 
   invoke(fn: (...args: unknown[]) => unknown, self: object, args: unknown[]): unknown {
+    // A method that throws ends at once too.
+    this.returnedAtOnce = true;
     const result =
       this.spans === undefined ? fn.apply(self, args) : this.spans.invoke(fn, self, args);
     // A promise or a stream ends later, in another stretch: its end reads the clock then.
@@ -89,41 +128,37 @@ export class HostRecorder implements CallWatch {
       result === null ||
       (typeof (result as PromiseLike<unknown>).then !== 'function' &&
         typeof (result as AsyncIterator<unknown>).next !== 'function');
+    if (!this.returnedAtOnce && this.lastStamp >= CHAINED) {
+      // It joined a chain but ends later: the chain ends here, and this call starts now.
+      const now = performance.now();
+      this.closeChain(now);
+      this.lateStarts.set(this.lastStamp, now);
+    }
     return result;
-  }
-
-  /** Counts the run of the deferred call, which ended by `now`. */
-  private closeRun(now: number): void {
-    const counters = this.counters;
-    const at = this.deferredAt;
-    const run = now - this.deferredStart;
-    this.deferredStart = 0;
-    counters[at + MethodSlot.RunSum] = (counters[at + MethodSlot.RunSum] as number) + run / 1000;
-    const bin = at + MethodSlot.RunBins + binOf(run);
-    counters[bin] = (counters[bin] as number) + 1;
   }
 
   ended(methodId: number, callId: number, stamp: number, outcome: CallOutcome): void {
     const atOnce = this.returnedAtOnce;
     this.returnedAtOnce = false;
-    if (atOnce && stamp > 0 && this.metrics) {
-      // A plain sync call (no timeline, no trace): its outcome now, its run time at the next read.
-      const at = this.room.methodAt(methodId);
-      this.counters[at + outcome] = (this.counters[at + outcome] as number) + 1;
-      this.deferredStart = stamp;
-      this.deferredAt = at;
-      if (!this.closing) {
-        this.closing = true;
-        queueMicrotask(this.closeDeferred);
-      }
+    if (
+      atOnce &&
+      this.metrics &&
+      stamp > 0 &&
+      (stamp >= CHAINED || this.chainMethods.length === 0)
+    ) {
+      this.chain(methodId, stamp, outcome);
       return;
     }
     const now = performance.now();
-    if (this.deferredStart !== 0) this.closeRun(now);
+    if (this.chainMethods.length > 0) this.closeChain(now);
     let start = now;
     let wait = 0;
-    if (stamp > 0) start = stamp;
-    else if (stamp < 0) {
+    if (stamp >= CHAINED) {
+      start = this.lateStarts.get(stamp) ?? now;
+      this.lateStarts.delete(stamp);
+    } else if (stamp > 0) {
+      start = stamp;
+    } else if (stamp < 0) {
       const open = this.slots[-stamp - 1] as Open;
       this.slots[-stamp - 1] = undefined;
       this.freeSlots.push(-stamp - 1);
@@ -135,15 +170,45 @@ export class HostRecorder implements CallWatch {
       const counters = this.counters;
       const at = this.room.methodAt(methodId);
       counters[at + outcome] = (counters[at + outcome] as number) + 1;
-      if (stamp !== 0) {
-        const run = now - start;
-        counters[at + MethodSlot.RunSum] =
-          (counters[at + MethodSlot.RunSum] as number) + run / 1000;
-        const bin = at + MethodSlot.RunBins + binOf(run);
-        counters[bin] = (counters[bin] as number) + 1;
-      }
+      if (stamp !== 0) this.countRun(at, now - start);
     }
     if (this.timeline) this.record(methodId, callId, start, now, wait, outcome);
+  }
+
+  /** A sync call ended: its outcome counts now, its run time with its chain's. */
+  private chain(methodId: number, stamp: number, outcome: CallOutcome): void {
+    const at = this.room.methodAt(methodId);
+    this.counters[at + outcome] = (this.counters[at + outcome] as number) + 1;
+    if (stamp < CHAINED) this.chainFrom = stamp;
+    this.chainMethods.push(at);
+    if (this.chainMethods.length >= this.chainLimit) {
+      const now = performance.now();
+      this.closeChain(now);
+      this.chainFrom = now;
+    }
+    this.chainOpen = true;
+    if (!this.closing) {
+      this.closing = true;
+      queueMicrotask(this.endStretch);
+    }
+  }
+
+  /** The chain's calls all ended by `now`: counts their run times. */
+  private closeChain(now: number): void {
+    const calls = this.chainMethods;
+    const elapsed = now - this.chainFrom;
+    // Each call took at most the whole chain: under the first bound, all lie in the first bucket.
+    const each = elapsed / calls.length;
+    this.chainLimit = elapsed <= FIRST_BOUND_MS ? CHAIN : 1;
+    for (const at of calls) this.countRun(at, each);
+    calls.length = 0;
+  }
+
+  private countRun(at: number, ms: number): void {
+    const counters = this.counters;
+    counters[at + MethodSlot.RunSum] = (counters[at + MethodSlot.RunSum] as number) + ms / 1000;
+    const bin = at + MethodSlot.RunBins + binOf(ms);
+    counters[bin] = (counters[bin] as number) + 1;
   }
 
   private record(
