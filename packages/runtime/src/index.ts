@@ -32,6 +32,7 @@ export {
   type Outcome,
 } from './observe/metrics.js';
 export { type TraceEvent, timeline, writeTimeline } from './observe/timeline.js';
+export { type TimelineSvgOptions, timelineSvg } from './observe/timeline-svg.js';
 export type {
   ActorKind,
   ActorOptions,
