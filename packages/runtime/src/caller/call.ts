@@ -188,7 +188,8 @@ export class Call {
     const reject = this.rejectPromise;
     this.release();
     reject(error);
-    if (watcher !== null && reject !== SETTLED) watcher.settled(this, error ?? new Error('rejected'));
+    if (watcher !== null && reject !== SETTLED)
+      watcher.settled(this, error ?? new Error('rejected'));
   }
 
   /** Settled without a word: a stream whose consumer stopped reading. */

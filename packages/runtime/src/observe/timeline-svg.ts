@@ -10,7 +10,7 @@ const COLORS: Record<string, string> = {
   threaded: '#d97706',
 };
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -55,12 +55,13 @@ export function timelineSvg(
   const x = (ts: number) => label + ((ts - start) / span) * (width - label - 10);
   const height = top + rows.length * rowHeight + 34;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11" role="img">`,
+    `<title>${escapeXml(options.title ?? 'Timeline of calls per actor and track')}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
   ];
   if (options.title !== undefined) {
     out.push(
-      `<text x="8" y="18" font-size="14" font-weight="600" fill="#1d2330">${escape(options.title)}</text>`,
+      `<text x="8" y="18" font-size="14" font-weight="600" fill="#1d2330">${escapeXml(options.title)}</text>`,
     );
   }
   rows.forEach((row, i) => {
@@ -70,7 +71,7 @@ export function timelineSvg(
     const track = trackNames.get(row) ?? '';
     if (i % 2 === 0)
       out.push(`<rect x="0" y="${y}" width="${width}" height="${rowHeight}" fill="#f6f7f9"/>`);
-    out.push(`<text x="8" y="${y + 13}" fill="#374151">${escape(`${actor}  ${track}`)}</text>`);
+    out.push(`<text x="8" y="${y + 13}" fill="#374151">${escapeXml(`${actor}  ${track}`)}</text>`);
   });
   const rowOf = new Map(rows.map((row, i) => [row, i]));
   for (const e of calls) {
@@ -80,7 +81,7 @@ export function timelineSvg(
     const fill = e.args?.outcome === 'error' ? '#dc2626' : (COLORS[e.cat ?? ''] ?? '#6b7280');
     const tip = `${e.name} #${e.args?.callId}: ${((e.dur as number) / 1000).toFixed(2)} ms`;
     out.push(
-      `<rect x="${x0.toFixed(1)}" y="${top + i * rowHeight + 3}" width="${w.toFixed(1)}" height="${rowHeight - 6}" rx="2" fill="${fill}" stroke="#fff" stroke-width="0.5"><title>${escape(tip)}</title></rect>`,
+      `<rect x="${x0.toFixed(1)}" y="${top + i * rowHeight + 3}" width="${w.toFixed(1)}" height="${rowHeight - 6}" rx="2" fill="${fill}" stroke="#fff" stroke-width="0.5"><title>${escapeXml(tip)}</title></rect>`,
     );
   }
   const axisY = top + rows.length * rowHeight + 14;
