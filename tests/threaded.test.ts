@@ -14,7 +14,8 @@ function spawnBusy(threads?: number) {
 describe('a threaded actor', () => {
   test('runs 50 calls on 10 threads: a permutation of the inputs, peak in flight exactly 10', async () => {
     const { busy, peak, inFlight } = spawnBusy();
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => busy.hold(i, 20)));
+    // Waves of 10 meet at a barrier: each completes only with 10 calls running at once.
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => busy.meet(i, 10)));
     expect(results.map((r) => r.i).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 50 }, (_, i) => i),
     );
@@ -24,16 +25,15 @@ describe('a threaded actor', () => {
 
   test('runs two busy calls at the same time, on different threads', async () => {
     const { busy } = spawnBusy(2);
-    await busy.ready();
-    const [a, b] = await Promise.all([busy.hold(1, 200), busy.hold(2, 200)]);
-    expect(a.start).toBeLessThan(b.end);
-    expect(b.start).toBeLessThan(a.end);
+    // Each call blocks its thread until the other has arrived: they must overlap.
+    const [a, b] = await Promise.all([busy.meet(1, 2), busy.meet(2, 2)]);
+    expect(a.thread).not.toBe(b.thread);
   });
 
   test('runs simultaneous calls on distinct threads and lists its thread count', async () => {
     const { busy } = spawnBusy(3);
     await busy.ready();
-    const results = await Promise.all(Array.from({ length: 3 }, (_, i) => busy.hold(i, 100)));
+    const results = await Promise.all(Array.from({ length: 3 }, (_, i) => busy.meet(i, 3)));
     expect(new Set(results.map((r) => r.thread)).size).toBe(3);
     expect(listActors().some((a) => a.kind === 'threaded' && a.threads === 3)).toBe(true);
   });
@@ -52,7 +52,7 @@ describe('a threaded actor', () => {
 
   test('takes its thread count from spawn options within its kind', async () => {
     const { busy, peak } = spawnBusy(3);
-    await Promise.all(Array.from({ length: 12 }, (_, i) => busy.hold(i, 20)));
+    await Promise.all(Array.from({ length: 12 }, (_, i) => busy.meet(i, 3)));
     expect(peak.get()).toBe(3);
   });
 });
