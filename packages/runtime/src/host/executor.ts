@@ -14,7 +14,7 @@ import { type CallRunner, enterCall, leaveCall } from './call-context.js';
 import { CallQueue, type Queued } from './call-queue.js';
 import { DEFAULT_HOOK_TIMEOUT_MS, runShutdownHook } from './drain.js';
 import { adoptSharedFields, sharedFieldsOf } from './replica-fields.js';
-import { isAsyncIterator, StreamPump } from './streams.js';
+import { asStream, StreamPump } from './streams.js';
 
 /** Results of sync calls wait for the end of a batch, but never longer than this (ms). */
 const RESULT_SLICE_MS = 2;
@@ -309,8 +309,9 @@ export class Executor implements Served, CallRunner {
       return;
     }
     leaveCall();
-    if (this.streamMethods.has(methodId) && isAsyncIterator(result)) {
-      this.streams.start(group, endpoint, callId, result);
+    const stream = this.streamMethods.has(methodId) ? asStream(result) : undefined;
+    if (stream !== undefined) {
+      this.streams.start(group, endpoint, callId, stream);
     } else if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
       (result as PromiseLike<unknown>).then(
         (value) => this.settleAndPump(group, endpoint, callId, value, true),
