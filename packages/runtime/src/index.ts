@@ -33,7 +33,13 @@ export { sharedArray } from './shared/array.js';
 export { SharedCounter } from './shared/counter.js';
 export { Mutex } from './shared/mutex.js';
 export { SharedPrimitive } from './shared/primitive.js';
-export { kill, type ShutdownOptions, shutdown } from './supervisor/lifecycle.js';
+export {
+  kill,
+  type ShutdownOptions,
+  shutdown,
+  type TerminateOptions,
+  terminate,
+} from './supervisor/lifecycle.js';
 export { listActors } from './supervisor/owned.js';
 export type { ActorSummary } from './supervisor/record.js';
 export { getActor, spawn } from './supervisor/spawn.js';

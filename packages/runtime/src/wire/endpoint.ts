@@ -97,6 +97,11 @@ export class Endpoint {
     this.push(callId, Status.Dropped, message);
   }
 
+  /** The call was running when the actor ended itself (`reason`): it may have run in part. */
+  died(callId: number, reason: string): void {
+    this.push(callId, Status.Died, reason);
+  }
+
   /** Sends a message other than results, after every result so far. */
   post(message: FromHost): void {
     this.flush();
@@ -160,6 +165,7 @@ export class Endpoint {
         break;
       case Op.Results:
       case Op.Drained:
+      case Op.Exiting:
         // Only a host sends these; an endpoint never asked for them.
         break;
       default:
