@@ -2,7 +2,7 @@
  * Type-level tests of ActorHandle<T>, checked by `tsc -b` (part of `npm test`): each
  * `@ts-expect-error` line must fail to compile, or the build fails.
  */
-import { type ActorHandle, spawn } from '@troupe/runtime';
+import { type ActorHandle, type exitActor, spawn } from '@troupe/runtime';
 import type { Ticker } from '../fixtures/dist/concurrency.js';
 import { Counter } from '../fixtures/dist/counter.js';
 import type { Gate } from '../fixtures/dist/gate.js';
@@ -63,3 +63,6 @@ assertType<Equal<ReturnType<typeof ticker.count>, AsyncIterableIterator<number>>
 declare const counting: ActorHandle<Counting>;
 assertType<Equal<ReturnType<typeof counting.upTo>, AsyncIterableIterator<number>>>();
 assertType<Equal<ReturnType<typeof counting.promised>, AsyncIterableIterator<string>>>();
+
+// exitActor() never returns: code after it is unreachable, and a method may end with it.
+assertType<Equal<ReturnType<typeof exitActor>, never>>();
