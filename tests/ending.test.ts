@@ -158,6 +158,54 @@ describe('exitActor()', () => {
     expect(isLive('stubborn')).toBe(false);
   });
 
+  test('whatever calls share its batch: those before it ran, it may have run, those after never start', async () => {
+    const op = fc.constantFrom('call', 'quit', 'swallow');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('serial', 'async'),
+        fc
+          .array(op, { minLength: 1, maxLength: 8 })
+          .filter((ops) => ops.includes('quit') || ops.includes('swallow')),
+        async (kind, ops) => {
+          const cells = newCells();
+          const actor =
+            kind === 'serial'
+              ? spawn(Quitter, { args: [cells] })
+              : spawn(AsyncQuitter, { args: [cells] });
+          await actor.ready();
+          // One tick: the calls travel in one batch.
+          const calls = ops.map((o) =>
+            o === 'call'
+              ? 'work' in actor
+                ? actor.work()
+                : actor.ping()
+              : o === 'quit'
+                ? actor.quit()
+                : actor.swallow(),
+          );
+          const settled = await Promise.allSettled(calls);
+          const exit = ops.findIndex((o) => o !== 'call');
+          settled.forEach((s, i) => {
+            if (i < exit && kind === 'serial') {
+              // A sync call before it had returned.
+              expect(s.status).toBe('fulfilled');
+              return;
+            }
+            expect(s.status).toBe('rejected');
+            const error = (s as PromiseRejectedResult).reason;
+            expect(error).toBeInstanceOf(ActorDiedError);
+            expect(error.message).toMatch(/it called exitActor\(\)/);
+            // An async call before it was still running (its promise had not settled).
+            expect(error.mayHaveRun).toBe(i <= exit);
+          });
+          await terminate(actor);
+          expect(Atomics.load(cells, Cell.Ended)).toBe(110);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
   test('outside an actor it throws a TypeError that says where it works', () => {
     expect(() => exitActor()).toThrow(/must be called inside an actor/);
   });
