@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { Counter } from './fixtures/dist/counter.js';
 import {
   AsyncQuitter,
+  Bystander,
   Hog,
   Holder,
   QuitsAtBirth,
@@ -147,6 +148,24 @@ describe('exitActor()', () => {
     await terminate(quitter);
     expect(Atomics.load(cells, Cell.Ended)).toBe(220);
     await failure(quitter.work());
+  });
+
+  test('a caller in another thread learns it too: its calls reject naming exitActor', async () => {
+    const cells = newCells();
+    const quitter = spawn(Quitter, { args: [cells] });
+    const bystander = spawn(Bystander);
+    await bystander.keep(quitter);
+    expect(await bystander.call('work')).toEqual({ value: 1 });
+    expect(await bystander.call('quit')).toEqual({
+      name: 'ActorDiedError',
+      message: expect.stringMatching(/called exitActor\(\)\) while call 'quit' was running/),
+      mayHaveRun: true,
+    });
+    await terminate(quitter);
+    // Whether the call left before the bystander saw the link close or after, it names why.
+    const later = await bystander.call('work');
+    expect(later.name).toBe('ActorDiedError');
+    expect(later.message).toMatch(/Actor Quitter#\d+ is dead \(it called exitActor\(\)\)/);
   });
 
   test('a sync onShutdown() that never returns is cut at the grace', async () => {

@@ -55,6 +55,8 @@ export class Connection implements ActorRef {
   private outbox = newCalls();
   private scheduled = false;
   private death: string | undefined;
+  /** Why the actor is ending, where it said so before its link closed (`Op.Exiting`). */
+  private endingReason: string | undefined;
   private readyPromise: Promise<void> | undefined;
 
   constructor(
@@ -65,7 +67,7 @@ export class Connection implements ActorRef {
   ) {
     transport.listen(
       (message) => this.receive(message),
-      owner ? undefined : () => this.die("the actor's thread ended"),
+      owner ? undefined : () => this.die(this.endingReason ?? "the actor's thread ended"),
     );
   }
 
@@ -231,6 +233,7 @@ export class Connection implements ActorRef {
     } else if (message[0] === Op.Drained) {
       this.onDrained?.(message);
     } else if (message[0] === Op.Exiting) {
+      this.endingReason = message[1];
       this.onExiting?.(message);
     }
   }

@@ -81,6 +81,8 @@ export class Executor implements Served, CallRunner {
   private running = 0;
   private readonly readyWaiters: [Endpoint, number][] = [];
   private mainEndpoint: Endpoint | undefined;
+  /** Every caller's endpoint, the owner's included, to tell them all when the actor ends. */
+  private readonly endpoints = new Set<Endpoint>();
   /** Replica 0's shared fields, if they arrived before this replica was built. */
   private earlyUnify: SharedFields | undefined;
   /** Abort controllers of running calls that asked for `callSignal()`, by endpoint and call id. */
@@ -103,6 +105,14 @@ export class Executor implements Served, CallRunner {
   /** No call is running (a started call counts until its promise settles). */
   get idle(): boolean {
     return this.running === 0;
+  }
+
+  opened(endpoint: Endpoint): void {
+    this.endpoints.add(endpoint);
+  }
+
+  closed(endpoint: Endpoint): void {
+    this.endpoints.delete(endpoint);
   }
 
   /** The endpoint of the supervisor that owns this host. */
@@ -258,7 +268,10 @@ export class Executor implements Served, CallRunner {
       endpoint.drop(callId, this.notReadyMessage());
     }
     this.readyWaiters.length = 0;
-    this.mainEndpoint?.post([Op.Exiting, this.endReason, EXIT_GRACE_MS]);
+    // The owner ends the host if the grace runs out; other callers learn why their link closes.
+    for (const endpoint of this.endpoints) {
+      endpoint.post([Op.Exiting, this.endReason, EXIT_GRACE_MS]);
+    }
     setImmediate(() => this.finishExit());
   }
 
