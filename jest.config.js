@@ -22,7 +22,15 @@ const common = {
  * (tests/support/fake-bus.ts): the calls, retries, streams, `wait` and ActorPool reach actors
  * through the transport seam alone, so they must behave the same on any transport.
  */
-const onAnyTransport = ['serial', 'async', 'handles', 'errors', 'actor-pool', 'concurrency'];
+const onAnyTransport = [
+  'serial',
+  'async',
+  'handles',
+  'errors',
+  'actor-pool',
+  'concurrency',
+  'streams',
+];
 
 export default {
   testTimeout: 60000,

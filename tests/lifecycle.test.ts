@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { ActorDiedError, kill, listActors, shutdown, spawn } from '@troupe/runtime';
-import { Faulty } from './fixtures/dist/errors.js';
+import { Holder } from './fixtures/dist/ending.js';
+import { Cell, newCells, reach } from './support/handshake.js';
 
 const run = promisify(execFile);
 const script = fileURLToPath(new URL('./fixtures/dist/exit-script.js', import.meta.url));
@@ -12,19 +13,25 @@ afterAll(() => shutdown());
 
 describe('lifecycle', () => {
   test('kill rejects the running call, queued calls and later calls with ActorDiedError', async () => {
-    const faulty = spawn(Faulty, { name: 'doomed' });
-    await faulty.ready();
-    const running = faulty.spin(5000);
-    const queued = faulty.count();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await kill(faulty);
-    for (const settled of await Promise.allSettled([running, queued])) {
-      const error = (settled as PromiseRejectedResult).reason;
+    const cells = newCells();
+    const doomed = spawn(Holder, { args: [cells], name: 'doomed' });
+    const running = doomed.held(1);
+    const queued = doomed.work();
+    // The call is running (it bumped the cell, and holds its thread until released: never).
+    await reach(cells, Cell.Started, 1);
+    await kill(doomed);
+    const settled = await Promise.allSettled([running, queued]);
+    for (const { status } of settled) expect(status).toBe('rejected');
+    const [ran, waited] = settled.map((s) => (s as PromiseRejectedResult).reason);
+    for (const error of [ran, waited]) {
       expect(error).toBeInstanceOf(ActorDiedError);
       expect(error.message).toMatch(/is dead \(it was killed\)/);
     }
-    await expect(faulty.count()).rejects.toBeInstanceOf(ActorDiedError);
+    expect(ran.mayHaveRun).toBe(true);
+    await expect(doomed.work()).rejects.toBeInstanceOf(ActorDiedError);
     expect(listActors().some((a) => a.name === 'doomed')).toBe(false);
+    // kill runs neither onShutdown() nor the thread's exit handlers.
+    expect(Atomics.load(cells, Cell.Ended)).toBe(0);
   });
 
   test('a child process that spawns actors and calls shutdown() exits by itself', async () => {

@@ -205,7 +205,7 @@ describe('every message survives a MessagePort whole', () => {
     ]);
   });
 
-  test('control messages: cancel, stream credit, shutdown, unify, kill, drained', async () => {
+  test('control messages: cancel, stream credit, shutdown, unify, kill, drained, exit, terminate', async () => {
     const fields = {
       counter: { $troupe: 'shared', type: 'counter', buffer: new SharedArrayBuffer(8) },
     };
@@ -217,6 +217,9 @@ describe('every message survives a MessagePort whole', () => {
       [Op.Unify, fields],
       [Op.Kill],
       [Op.Drained, 'it called exitActor()'],
+      [Op.Exiting, 'it called exitActor()', 5000],
+      [Op.Exit],
+      [Op.Terminate],
     ];
     for (const message of messages) expect(await roundTrip(message)).toEqual(message);
   });

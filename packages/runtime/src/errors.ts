@@ -38,8 +38,8 @@ export function brandRemote(error: object): void {
 }
 
 /**
- * The actor is dead: killed, shut down, crashed, or its worker exited. Calls pending at that
- * moment and every later call reject with it.
+ * The actor is dead: killed, shut down, terminated, ended itself (`exitActor()`), crashed, or its
+ * worker exited. Calls pending at that moment and every later call reject with it.
  */
 export class ActorDiedError extends TroupeError {
   override name = 'ActorDiedError';
@@ -47,6 +47,11 @@ export class ActorDiedError extends TroupeError {
     message: string,
     /** The actor's name. */
     readonly actor: string,
+    /**
+     * True when the call may have run, in part or whole (it was running, or its fate cannot be
+     * told); false when it certainly never started.
+     */
+    readonly mayHaveRun = false,
   ) {
     super(message);
   }
@@ -175,6 +180,16 @@ export const died = {
       `Actor ${actor} is dead (${reason}); call '${method}' did not complete: it may have run ` +
         'in part, or not at all.',
       actor,
+      true,
+    );
+  },
+  /** The actor ended itself (`exitActor()`) while the call was running, or the call called it. */
+  whileRunning(actor: string, method: string, reason: string): ActorDiedError {
+    return new ActorDiedError(
+      `Actor ${actor} ended (${reason}) while call '${method}' was running: it may have run in ` +
+        'part, and its result is lost.',
+      actor,
+      true,
     );
   },
   /** The actor ended before the call started; it never ran. */
@@ -207,6 +222,7 @@ export const died = {
         `did not complete: ${fate}. Give it maxTaskRetries (and make it idempotent) to have it ` +
         'sent again.',
       actor,
+      ran !== false,
     );
   },
 };
@@ -215,6 +231,7 @@ export const died = {
 export enum EndReason {
   ShutDown = 'it was shut down',
   ExitActor = 'it called exitActor()',
+  Terminated = 'it was terminated',
   Killed = 'it was killed',
 }
 

@@ -46,11 +46,23 @@ export { sharedArray } from './shared/array.js';
 export { SharedCounter } from './shared/counter.js';
 export { Mutex } from './shared/mutex.js';
 export { SharedPrimitive } from './shared/primitive.js';
-export { kill, type ShutdownOptions, shutdown } from './supervisor/lifecycle.js';
+export {
+  kill,
+  type ShutdownOptions,
+  shutdown,
+  type TerminateOptions,
+  terminate,
+} from './supervisor/lifecycle.js';
 export { listActors } from './supervisor/owned.js';
 export type { ActorSummary } from './supervisor/record.js';
 export { getActor, spawn } from './supervisor/spawn.js';
-export type { ActorClass, ActorHandle, MethodKeys, RemoteMethod } from './types.js';
+export type {
+  ActorClass,
+  ActorHandle,
+  MethodKeys,
+  RemoteArgs,
+  RemoteMethod,
+} from './types.js';
 export { transfer } from './wire/transfer.js';
 
 // Handles and shared primitives cross threads through the value codec: teach it before any call.

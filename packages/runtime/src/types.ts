@@ -9,19 +9,30 @@ export type MethodKeys<T> = {
 }[keyof T];
 
 /**
+ * The parameters of a handle's method: each may be the parameter's type or a promise of it (such
+ * as another call's result), which the runtime awaits before it sends the call. Labels and
+ * optional parameters are kept (a mapped tuple type).
+ */
+export type RemoteArgs<A extends readonly unknown[]> = { [I in keyof A]: A[I] | PromiseLike<A[I]> };
+
+/**
  * A handle's method for a method `F` returning `R`: it takes the same arguments (each may also be
  * a promise of one, such as another call's result) and returns a promise of `R`'s awaited
- * value; `.options({ … })` gives the same call with per-call options.
+ * value; `.options({ … })` gives the same call with per-call options. A generator method (sync
+ * or async) streams: it returns an async iterable of the items the actor yields.
  */
 export type RemoteMethod<F> = F extends (...args: infer A) => AsyncGenerator<infer Y>
   ? /** A streaming method: its items, as the actor yields them. */
     (...args: A) => AsyncIterableIterator<Y>
-  : F extends (...args: infer A) => infer R
-    ? ((...args: A) => Promise<Awaited<R>>) & {
-        /** The same call with per-call options: `handle.m.options({ timeoutMs: 100 })(...args)`. */
-        options(options: CallOptions): (...args: A) => Promise<Awaited<R>>;
-      }
-    : never;
+  : F extends (...args: infer A) => Generator<infer Y>
+    ? /** A streaming method (a sync generator): its items, as the actor yields them. */
+      (...args: A) => AsyncIterableIterator<Awaited<Y>>
+    : F extends (...args: infer A) => infer R
+      ? ((...args: RemoteArgs<A>) => Promise<Awaited<R>>) & {
+          /** The same call with per-call options: `handle.m.options({ timeoutMs: 100 })(...args)`. */
+          options(options: CallOptions): (...args: RemoteArgs<A>) => Promise<Awaited<R>>;
+        }
+      : never;
 
 /**
  * A handle to an actor of class `T`: every public method of `T`, taking the same arguments and

@@ -1,4 +1,4 @@
-import { ActorDiedError, SerializationError } from '../errors.js';
+import { ActorDiedError, died, SerializationError } from '../errors.js';
 import { decodeDeep } from '../wire/codec.js';
 import { reviveRemoteError } from '../wire/errors.js';
 import {
@@ -270,6 +270,9 @@ export class Call {
         return;
       case Status.Dropped:
         this.reject(new ActorDiedError(value as string, this.ref.info.name));
+        return;
+      case Status.Died:
+        this.reject(died.whileRunning(this.ref.info.name, this.method, value as string));
         return;
     }
   }

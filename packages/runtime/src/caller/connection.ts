@@ -23,6 +23,7 @@ import {
   type ActorInfo,
   type CallsBatch,
   type DrainedMessage,
+  type ExitingMessage,
   type Message,
   Op,
   READY_METHOD,
@@ -43,6 +44,8 @@ import type { ActorRef } from './ref.js';
 export class Connection implements ActorRef {
   /** The host ended gracefully (`Op.Drained`): its owner ends the worker. */
   onDrained: ((message: DrainedMessage) => void) | undefined;
+  /** The actor called `exitActor()` (`Op.Exiting`): its owner ends it within the grace. */
+  onExiting: ((message: ExitingMessage) => void) | undefined;
   /** Called once when the connection dies (the registry forgets a name then). */
   onDeath: (() => void) | undefined;
   /** A sent call left this connection with its answer (a thread pool frees the thread then). */
@@ -52,6 +55,8 @@ export class Connection implements ActorRef {
   private outbox = newCalls();
   private scheduled = false;
   private death: string | undefined;
+  /** Why the actor is ending, where it said so before its link closed (`Op.Exiting`). */
+  private endingReason: string | undefined;
   private readyPromise: Promise<void> | undefined;
 
   constructor(
@@ -62,7 +67,7 @@ export class Connection implements ActorRef {
   ) {
     transport.listen(
       (message) => this.receive(message),
-      owner ? undefined : () => this.die("the actor's thread ended"),
+      owner ? undefined : () => this.die(this.endingReason ?? "the actor's thread ended"),
     );
   }
 
@@ -131,6 +136,11 @@ export class Connection implements ActorRef {
 
   async kill(): Promise<void> {
     this.post([Op.Kill]);
+  }
+
+  /** Asks the actor to end once the calls sent so far have run; later calls are dropped. */
+  async terminate(): Promise<void> {
+    this.post([Op.Terminate]);
   }
 
   /** Sends a control message after every call made so far. */
@@ -222,6 +232,9 @@ export class Connection implements ActorRef {
       if (this.pending.size === 0) this.transport.hold(false);
     } else if (message[0] === Op.Drained) {
       this.onDrained?.(message);
+    } else if (message[0] === Op.Exiting) {
+      this.endingReason = message[1];
+      this.onExiting?.(message);
     }
   }
 

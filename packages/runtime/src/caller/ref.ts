@@ -29,4 +29,10 @@ export interface ActorRef {
   connect(): MessagePort;
   /** Ends the actor; pending and later calls reject with `ActorDiedError`. */
   kill(): Promise<void>;
+  /**
+   * Ends the actor gracefully once the calls already sent have run (`onShutdown()` then runs);
+   * later calls reject with `ActorDiedError`. `timeoutMs` bounds the end where this thread owns
+   * the actor (elsewhere the request is sent and the owner decides).
+   */
+  terminate(timeoutMs?: number): Promise<void>;
 }

@@ -27,7 +27,7 @@ export interface ActorDefinition {
   methodTimeouts: (number | undefined)[];
   /** Per-method retry options, where given (the actor's apply to the others). */
   methodRetries: Pick<MethodOptions, 'maxTaskRetries' | 'retryExceptions'>[];
-  /** Ids of methods that are async generators: their calls stream. */
+  /** Ids of methods that are generators, sync or async: their calls stream. */
   streamMethods: number[];
   options: ActorOptions;
   compiled: boolean;
@@ -66,7 +66,9 @@ function readMethods(cls: Function, methodOptions: Map<string, MethodOptions>): 
       if (!descriptor || typeof descriptor.value !== 'function') continue;
       names.push(name);
       const tag = descriptor.value[Symbol.toStringTag];
-      if (tag === 'AsyncGeneratorFunction') generators.add(name);
+      // Generator methods stream, sync ones as async ones (native generators: ES2015 and later
+      // for sync ones, ES2018 for async ones; a down-levelled generator is a plain function).
+      if (tag === 'AsyncGeneratorFunction' || tag === 'GeneratorFunction') generators.add(name);
       if (
         tag === 'AsyncFunction' ||
         tag === 'AsyncGeneratorFunction' ||

@@ -5,7 +5,9 @@
 
 /** What runs calls in this thread: gives a running call its abort signal, and ends the actor. */
 export interface CallRunner {
+  readonly actorName: string;
   signalFor(endpoint: unknown, callId: number): AbortSignal;
+  /** Ends the actor now (`exitActor()`): no other call starts. Idempotent. */
   requestExit(): void;
 }
 
@@ -53,14 +55,44 @@ export function callSignal(): AbortSignal {
 }
 
 /**
- * Inside an actor method: ends the actor once its running calls are done (this one included).
- * Calls not yet started reject with `ActorDiedError`, `onShutdown()` runs if the class has one,
- * and later calls reject with `ActorDiedError` saying the actor called `exitActor()`.
+ * What `exitActor()` throws, so that nothing after it runs: the actor has ended whatever the code
+ * does with it (a `catch` that swallows it changes nothing). Its thread reports it nowhere.
  */
-export function exitActor(): void {
+export class ActorExit extends Error {
+  override name = 'ActorExit';
+}
+
+export function isActorExit(value: unknown): value is ActorExit {
+  return value instanceof ActorExit;
+}
+
+/**
+ * Inside an actor (a method, its constructor, or background work such as a timer it set): ends
+ * the actor now, as Ray's `exit_actor()`. It never returns: it throws an exit signal, and whatever
+ * the code does with it, the call that called it rejects with `ActorDiedError` saying the actor
+ * called `exitActor()`, no other call starts (queued and later calls reject with
+ * `ActorDiedError`, `mayHaveRun: false`), and calls still running (on an async actor) reject
+ * with `ActorDiedError`, `mayHaveRun: true`. `onShutdown()` and the thread's
+ * `process.on('exit')` handlers run within the grace (5 s), then the thread ends. An actor that
+ * exits is not restarted; in a threaded actor every thread ends.
+ *
+ * @example
+ * finish(): void {
+ *   this.flush();
+ *   exitActor();
+ * }
+ */
+export function exitActor(): never {
   const target = runner ?? threadRunner;
   if (target === undefined) {
-    throw new TypeError('exitActor() must be called inside an actor, from one of its methods.');
+    throw new TypeError(
+      'exitActor() must be called inside an actor (a method, its constructor, or work it ' +
+        'started); to end an actor from outside, use terminate(handle) or kill(handle).',
+    );
   }
   target.requestExit();
+  throw new ActorExit(
+    `actor ${target.actorName} called exitActor(): it has ended, and this signal only stops ` +
+      'the code that called it.',
+  );
 }

@@ -1,7 +1,13 @@
 /** How an ending actor finishes: its `onShutdown()` hook, bounded, and its last output. */
+import { isActorExit } from './call-context.js';
 
 /** How long `onShutdown()` may take when `shutdown()` gives no `timeoutMs` (ms). */
 export const DEFAULT_HOOK_TIMEOUT_MS = 5000;
+/**
+ * How long an actor that called `exitActor()` has to end: its `onShutdown()` and its thread's
+ * exit handlers run within it, then its owner ends the thread (ms).
+ */
+export const EXIT_GRACE_MS = DEFAULT_HOOK_TIMEOUT_MS;
 /** How long an ending actor waits for its printed output to reach the parent (ms). */
 const OUTPUT_FLUSH_MS = 1000;
 
@@ -27,7 +33,7 @@ export function runShutdownHook(
     }, timeoutMs);
   });
   const run = (async () => hook.call(instance))().catch((error: unknown) => {
-    console.error(`onShutdown() of actor ${actorName} threw:`, error);
+    if (!isActorExit(error)) console.error(`onShutdown() of actor ${actorName} threw:`, error);
   });
   return Promise.race([run, bounded]).then(() => clearTimeout(timer));
 }

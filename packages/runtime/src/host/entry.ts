@@ -11,7 +11,7 @@ import { setRegistryPort } from '../supervisor/names.js';
 import { loadViolation, setSpawnGuard } from '../supervisor/spawn-guard.js';
 import type { HostInit } from '../wire/protocol.js';
 import { PortTransport } from '../wire/transport.js';
-import { setThreadRunner } from './call-context.js';
+import { isActorExit, setThreadRunner } from './call-context.js';
 import { prefixOutput } from './console.js';
 import { flushOutput } from './drain.js';
 import { type HostPhase, serveActor } from './serve.js';
@@ -23,11 +23,14 @@ if (init.registryPort) setRegistryPort(init.registryPort);
 observeWorker(init.workerSetup);
 
 // Errors in an actor's background work (a timer, a promise nobody awaits) are reported with the
-// actor's name (the output prefix) and do not end the actor, as Ray logs them and goes on.
+// actor's name (the output prefix) and do not end the actor, as Ray logs them and goes on. The
+// signal exitActor() throws from background work is no error: the actor is ending already.
 process.on('uncaughtException', (error) => {
+  if (isActorExit(error)) return;
   console.error('uncaught exception in background work (the actor goes on):', error);
 });
 process.on('unhandledRejection', (reason) => {
+  if (isActorExit(reason)) return;
   console.error('unhandled rejection in background work (the actor goes on):', reason);
 });
 

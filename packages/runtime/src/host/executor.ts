@@ -14,9 +14,9 @@ import {
 import { type CallRunner, enterCall, leaveCall } from './call-context.js';
 import { CallQueue, type Queued } from './call-queue.js';
 import { CallOutcome, type CallWatch } from './call-watch.js';
-import { DEFAULT_HOOK_TIMEOUT_MS, runShutdownHook } from './drain.js';
+import { DEFAULT_HOOK_TIMEOUT_MS, EXIT_GRACE_MS, runShutdownHook } from './drain.js';
 import { adoptSharedFields, sharedFieldsOf } from './replica-fields.js';
-import { isAsyncIterator, StreamPump } from './streams.js';
+import { asStream, StreamPump } from './streams.js';
 
 /** Results of sync calls wait for the end of a batch, but never longer than this (ms). */
 const RESULT_SLICE_MS = 2;
@@ -28,7 +28,12 @@ enum State {
   AwaitingUnify,
   Serving,
   Failed,
+  /** Shutting down: queued calls were dropped, running ones finish, then the host drains. */
   Draining,
+  /** Terminated (`Op.Terminate`): calls sent before run, later ones are dropped, then it drains. */
+  Terminating,
+  /** The actor called `exitActor()`: no call starts, and the host ends within the grace. */
+  Exiting,
 }
 
 /** A call waiting in its group's queue. */
@@ -80,6 +85,8 @@ export class Executor implements Served, CallRunner {
   private endReason: string = EndReason.ShutDown;
   private hookTimeoutMs = DEFAULT_HOOK_TIMEOUT_MS;
   private finishing = false;
+  /** `Op.Terminate` came before the instance was built: it applies once it serves. */
+  private terminateWhenServing = false;
   private instance: object | undefined;
   private methods: (Method | undefined)[] = [];
   private initError: unknown;
@@ -88,6 +95,8 @@ export class Executor implements Served, CallRunner {
   private running = 0;
   private readonly readyWaiters: [Endpoint, number][] = [];
   private mainEndpoint: Endpoint | undefined;
+  /** Every caller's endpoint, the owner's included, to tell them all when the actor ends. */
+  private readonly endpoints = new Set<Endpoint>();
   /** Replica 0's shared fields, if they arrived before this replica was built. */
   private earlyUnify: SharedFields | undefined;
   /** Abort controllers of running calls that asked for `callSignal()`, by endpoint and call id. */
@@ -114,6 +123,14 @@ export class Executor implements Served, CallRunner {
     return this.running === 0;
   }
 
+  opened(endpoint: Endpoint): void {
+    this.endpoints.add(endpoint);
+  }
+
+  closed(endpoint: Endpoint): void {
+    this.endpoints.delete(endpoint);
+  }
+
   /** The endpoint of the supervisor that owns this host. */
   setMainEndpoint(endpoint: Endpoint): void {
     this.mainEndpoint = endpoint;
@@ -126,6 +143,8 @@ export class Executor implements Served, CallRunner {
       const fn = (instance as Record<string, unknown>)[name];
       return typeof fn === 'function' ? (fn as Method) : undefined;
     });
+    // The constructor called exitActor() (and caught its signal): the instance only shuts down.
+    if (this.state === State.Exiting) return;
     if (!awaitUnify) {
       this.sharedFields = sharedFieldsOf(instance);
       this.serve();
@@ -137,6 +156,8 @@ export class Executor implements Served, CallRunner {
   }
 
   failInit(error: unknown): void {
+    // The constructor called exitActor(): its signal is no failure, the actor is ending.
+    if (this.state === State.Exiting) return;
     this.initError = error;
     this.state = State.Failed;
     for (const [endpoint, callId] of this.readyWaiters) endpoint.fail(callId, error);
@@ -147,9 +168,14 @@ export class Executor implements Served, CallRunner {
   submit(endpoint: Endpoint, callId: number, target: CallTarget, args: unknown[]): void {
     const methodId = methodOf(target);
     if (methodId === READY_METHOD) {
-      if (this.state === State.Serving || this.state === State.Draining) {
+      if (
+        this.state === State.Serving ||
+        this.state === State.Draining ||
+        this.state === State.Terminating
+      ) {
         endpoint.reply(callId, this.sharedFields);
       } else if (this.state === State.Failed) endpoint.fail(callId, this.initError);
+      else if (this.state === State.Exiting) endpoint.drop(callId, this.notReadyMessage());
       else this.readyWaiters.push([endpoint, callId]);
       return;
     }
@@ -162,6 +188,8 @@ export class Executor implements Served, CallRunner {
         endpoint.fail(callId, this.initError);
         return;
       case State.Draining:
+      case State.Terminating:
+      case State.Exiting:
         endpoint.drop(callId, this.dropMessage(methodId));
         return;
     }
@@ -178,6 +206,10 @@ export class Executor implements Served, CallRunner {
         0,
         this.watch === null ? undefined : metaOf(target),
       );
+      return;
+    }
+    if (this.terminateWhenServing) {
+      endpoint.drop(callId, this.dropMessage(methodId));
       return;
     }
     const call: QueuedCall = {
@@ -220,6 +252,12 @@ export class Executor implements Served, CallRunner {
       case Op.Kill:
         flushReplies();
         this.init.exit();
+        return;
+      case Op.Exit:
+        this.requestExit();
+        return;
+      case Op.Terminate:
+        this.terminate();
     }
   }
 
@@ -238,9 +276,47 @@ export class Executor implements Served, CallRunner {
     return controller.signal;
   }
 
-  /** Asked from inside a call (`exitActor()`): end once the running calls are done. */
+  /**
+   * `exitActor()` (or `Op.Exit`, another thread of the actor called it): the actor ends now. No
+   * call starts again: queued and later calls are dropped, and every call that settles from now
+   * on, the one that called it included, answers that the actor ended while it ran. The owner is
+   * told at once (it ends the host if the grace runs out); once the code that called
+   * `exitActor()` has returned, `onShutdown()` runs within the grace, then the host exits (a
+   * worker runs its `process.on('exit')` handlers).
+   */
   requestExit(): void {
-    this.beginDrain(EndReason.ExitActor);
+    if (this.state === State.Exiting) return;
+    this.state = State.Exiting;
+    this.endReason = EndReason.ExitActor;
+    Atomics.store(this.stats, StatSlot.ExitRequested, 1);
+    this.drainQueues((call) => call.endpoint.drop(call.callId, this.dropMessage(call.methodId)));
+    for (const [endpoint, callId] of this.readyWaiters) {
+      endpoint.drop(callId, this.notReadyMessage());
+    }
+    this.readyWaiters.length = 0;
+    // The owner ends the host if the grace runs out; other callers learn why their link closes.
+    for (const endpoint of this.endpoints) {
+      endpoint.post([Op.Exiting, this.endReason, EXIT_GRACE_MS]);
+    }
+    setImmediate(() => this.finishExit());
+  }
+
+  /** `Op.Terminate`: run the calls already here, drop later ones, then drain. */
+  private terminate(): void {
+    switch (this.state) {
+      case State.Serving:
+        this.state = State.Terminating;
+        this.endReason = EndReason.Terminated;
+        this.settledWhileEnding();
+        return;
+      case State.Loading:
+      case State.AwaitingUnify:
+        this.terminateWhenServing = true;
+        this.endReason = EndReason.Terminated;
+        return;
+      case State.Failed:
+        this.beginDrain(EndReason.Terminated);
+    }
   }
 
   /** A cancelled call never starts if still queued; if running, its signal aborts. */
@@ -278,10 +354,11 @@ export class Executor implements Served, CallRunner {
   }
 
   private serve(): void {
-    this.state = State.Serving;
+    this.state = this.terminateWhenServing ? State.Terminating : State.Serving;
     for (const [endpoint, callId] of this.readyWaiters) endpoint.reply(callId, this.sharedFields);
     this.readyWaiters.length = 0;
     for (const group of this.groups) this.pump(group);
+    if (this.state === State.Terminating) this.settledWhileEnding();
   }
 
   private pump(group: Group): void {
@@ -351,8 +428,9 @@ export class Executor implements Served, CallRunner {
       return;
     }
     leaveCall();
-    if (this.streamMethods.has(methodId) && isAsyncIterator(result)) {
-      this.streams.start({ group, methodId, stamp }, endpoint, callId, result);
+    const stream = this.streamMethods.has(methodId) ? asStream(result) : undefined;
+    if (stream !== undefined) {
+      this.streams.start({ group, methodId, stamp }, endpoint, callId, stream);
     } else if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
       (result as PromiseLike<unknown>).then(
         (value) => this.settleAndPump(group, endpoint, callId, value, true, methodId, stamp),
@@ -377,6 +455,13 @@ export class Executor implements Served, CallRunner {
     this.stats[StatSlot.Running] = this.running;
     if (group.limit === 1 && endpoint === this.mainEndpoint) this.stats[StatSlot.RunningCall] = 0;
     if (this.controllers.size > 0) this.controllers.get(endpoint)?.delete(callId);
+    if (this.state === State.Exiting) {
+      // The actor ended itself: whatever the call returned or threw, it did not complete.
+      this.watch?.ended(methodId, callId, stamp, CallOutcome.Threw);
+      this.count(StatSlot.Failed, 1);
+      endpoint.died(callId, this.endReason);
+      return;
+    }
     this.watch?.ended(methodId, callId, stamp, ok ? CallOutcome.Ok : CallOutcome.Threw);
     if (ok) {
       this.count(StatSlot.Done, 1);
@@ -385,7 +470,16 @@ export class Executor implements Served, CallRunner {
       this.count(StatSlot.Failed, 1);
       endpoint.fail(callId, value);
     }
-    if (this.state === State.Draining && this.running === 0) this.finishDrain();
+    if (this.state !== State.Serving) this.settledWhileEnding();
+  }
+
+  /** A call settled (or a terminate came) while the actor ends: drain once nothing is left. */
+  private settledWhileEnding(): void {
+    if (this.running !== 0) return;
+    if (this.state === State.Draining) this.finishDrain();
+    else if (this.state === State.Terminating && this.groups.every((g) => g.queue.size === 0)) {
+      this.finishDrain();
+    }
   }
 
   private settleAndPump(
@@ -398,7 +492,11 @@ export class Executor implements Served, CallRunner {
     stamp: number,
   ): void {
     this.settle(group, endpoint, callId, value, ok, methodId, stamp);
-    if (this.state === State.Serving) this.pump(group);
+    if (this.state === State.Serving || this.state === State.Terminating) this.pump(group);
+  }
+
+  private notReadyMessage(): string {
+    return `Actor ${this.actorName} ended (${this.endReason}) before it was ready.`;
   }
 
   private dropMessage(methodId: number): string {
@@ -420,7 +518,7 @@ export class Executor implements Served, CallRunner {
     reason: string = EndReason.ShutDown,
     hookTimeoutMs = DEFAULT_HOOK_TIMEOUT_MS,
   ): void {
-    if (this.state === State.Draining) return;
+    if (this.state === State.Draining || this.state === State.Exiting) return;
     const wasFailed = this.state === State.Failed;
     this.state = State.Draining;
     this.endReason = reason;
@@ -431,7 +529,7 @@ export class Executor implements Served, CallRunner {
     });
     for (const [endpoint, callId] of this.readyWaiters) {
       if (wasFailed) endpoint.fail(callId, this.initError);
-      else endpoint.drop(callId, `Actor ${this.actorName} ended (${reason}) before it was ready.`);
+      else endpoint.drop(callId, this.notReadyMessage());
     }
     this.readyWaiters.length = 0;
     if (this.running === 0) this.finishDrain();
@@ -445,5 +543,19 @@ export class Executor implements Served, CallRunner {
     void runShutdownHook(this.instance, this.actorName, this.hookTimeoutMs)
       .then(() => this.init.beforeDrained?.())
       .then(() => this.mainEndpoint?.post([Op.Drained, this.endReason]));
+  }
+
+  /** Ends an actor that called `exitActor()`: `onShutdown()` within the grace, then the host. */
+  private finishExit(): void {
+    // A drain already running its onShutdown() ends the host itself.
+    if (this.finishing) return;
+    this.finishing = true;
+    flushReplies();
+    void runShutdownHook(this.instance, this.actorName, EXIT_GRACE_MS)
+      .then(() => this.init.beforeDrained?.())
+      .then(() => {
+        flushReplies();
+        this.init.exit();
+      });
   }
 }

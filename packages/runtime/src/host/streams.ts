@@ -13,7 +13,7 @@ interface Stream<G> {
 }
 
 /**
- * The streaming calls of one actor (async generator methods): each sends items while its
+ * The streaming calls of one actor (generator methods, sync or async): each sends items while its
  * consumer has credit (`STREAM_WINDOW` at first, then what `Op.StreamCredit` grants), and the
  * call ends with the generator, or when the consumer stops reading (the generator's `return()`
  * runs, so its `finally` blocks do).
@@ -97,11 +97,32 @@ export class StreamPump<G> {
   }
 }
 
-export function isAsyncIterator(value: unknown): value is AsyncIterator<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as AsyncIterator<unknown>).next === 'function' &&
-    Symbol.asyncIterator in value
-  );
+/**
+ * What a generator method returned, as the async iterator the pump pulls: an async generator as
+ * it is, a sync one adapted as `for await` reads it (each yielded promise awaited); undefined for
+ * anything else (the method's value is then its result).
+ */
+export function asStream(value: unknown): AsyncIterator<unknown> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (typeof (value as Iterator<unknown>).next !== 'function') return undefined;
+  if (Symbol.asyncIterator in value) return value as unknown as AsyncIterator<unknown>;
+  if (Symbol.iterator in value) return fromSync(value as unknown as Iterator<unknown>);
+  return undefined;
+}
+
+function fromSync(iterator: Iterator<unknown>): AsyncIterator<unknown> {
+  const settle = async (step: IteratorResult<unknown>): Promise<IteratorResult<unknown>> => {
+    try {
+      return { done: step.done, value: await step.value } as IteratorResult<unknown>;
+    } catch (error) {
+      // A yielded promise that rejects ends the stream: close the generator, as `for await` does.
+      if (!step.done) iterator.return?.();
+      throw error;
+    }
+  };
+  return {
+    next: async () => settle(iterator.next()),
+    return: async (value?: unknown) =>
+      settle(iterator.return?.(value) ?? { done: true, value: undefined }),
+  };
 }

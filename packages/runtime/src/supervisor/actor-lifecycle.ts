@@ -1,6 +1,6 @@
 import type { ActorRef } from '../caller/ref.js';
 import { EndReason } from '../errors.js';
-import { StatSlot } from '../wire/protocol.js';
+import { Op, StatSlot } from '../wire/protocol.js';
 import { type ActorHost, endWithin, requestShutdown } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
 import type { ActorRecord, ActorSummary } from './record.js';
@@ -23,6 +23,8 @@ export abstract class ActorLifecycle implements ActorRecord {
   private restartsLeft: number;
   /** Hosts started and not yet exited, replacements included. */
   private live = 0;
+  /** A replica called `exitActor()`: the actor is ending within the grace. */
+  private exiting = false;
   private markExited: () => void = () => {};
 
   constructor(protected readonly plan: SpawnPlan) {
@@ -42,11 +44,17 @@ export abstract class ActorLifecycle implements ActorRecord {
   protected abstract load(): { queued: number; running: number };
   /** `shutdown()` began: calls that have not reached a host are dropped. */
   protected abstract dropQueued(): void;
+  /**
+   * `terminate()` began (`ending` is set): calls already made run, later ones are refused, then
+   * every host drains.
+   */
+  protected abstract finishQueued(): void;
 
   /** Starts the host of replica `index`, with the handling every replica shares. */
   protected startReplica(index: number, group: number, adoptsFields: boolean): Replica {
     const host = this.plan.startHost(index, adoptsFields);
     const replica = new Replica(index, group, host, this.plan.info);
+    replica.conn.onExiting = (message) => this.exitRequested(replica, message[2]);
     replica.conn.onDrained = (message) => {
       void host.terminate();
       // An actor that called exitActor() (in any of its replicas) ends whole, gracefully.
@@ -58,10 +66,37 @@ export abstract class ActorLifecycle implements ActorRecord {
     this.live++;
     host.onExit((code) => {
       this.live--;
+      // A host that chose to end (exitActor()) is never restarted, even if it ended before its
+      // message arrived: the flag it set in shared memory says so.
+      if (Atomics.load(host.stats, StatSlot.ExitRequested) !== 0) {
+        this.ending ??= EndReason.ExitActor;
+      }
       this.hostExited(replica, code);
       if (this.live === 0) this.markExited();
     });
     return replica;
+  }
+
+  /**
+   * A replica called `exitActor()`: the whole actor ends now. Calls not yet started are refused;
+   * every other thread ends as that one does; each runs its `onShutdown()` and exit handlers
+   * within the grace, after which the threads still alive are ended.
+   */
+  private exitRequested(from: Replica, graceMs: number): void {
+    if (this.exiting) return;
+    this.exiting = true;
+    this.ending ??= EndReason.ExitActor;
+    this.dropQueued();
+    for (const r of this.replicas) {
+      // Whoever awaits the end, or a call pending on it, sees it come: keep the process alive.
+      r.host.keepAlive();
+      if (r !== from) r.conn.post([Op.Exit]);
+    }
+    const cut = setTimeout(() => {
+      for (const r of this.replicas) void r.host.terminate();
+    }, graceMs);
+    cut.unref();
+    void this.exited.then(() => clearTimeout(cut));
   }
 
   /** Takes one restart from the budget, if the actor is not ending and has one left. */
@@ -104,6 +139,24 @@ export abstract class ActorLifecycle implements ActorRecord {
     const terminated = Promise.all(hosts.map((host) => host.terminate()));
     // Without noRestart it ends as a crash: each host is replaced while restarts are left.
     await (noRestart ? this.exited : terminated);
+  }
+
+  /**
+   * Ends the actor gracefully once the calls already made have run (Ray's `__ray_terminate__`):
+   * later calls reject with `ActorDiedError`, then `onShutdown()` runs and the threads end. After
+   * `timeoutMs` (no limit when undefined) the actor is ended whatever it is doing, and calls
+   * still pending reject with `ActorDiedError`.
+   */
+  async terminate(timeoutMs?: number): Promise<void> {
+    if (this.ending === undefined) {
+      this.ending = EndReason.Terminated;
+      for (const r of this.replicas) r.host.keepAlive();
+      this.finishQueued();
+    }
+    await endWithin(this.exited, timeoutMs, () => {
+      this.ending = `it was terminated, and its calls had not finished within ${timeoutMs} ms`;
+      for (const r of this.replicas) void r.host.terminate();
+    });
   }
 
   async shutdown(timeoutMs?: number): Promise<void> {

@@ -75,6 +75,8 @@ export class ForwardingTarget implements Served {
   control(message: ControlMessage, endpoint: Endpoint): void {
     if (message[0] === Op.Kill) {
       void this.ref.kill();
+    } else if (message[0] === Op.Terminate) {
+      void this.ref.terminate();
     } else if (message[0] === Op.Cancel) {
       this.calls
         .get(endpoint)

@@ -17,6 +17,62 @@ export async function kill(handle: object, options: { noRestart?: boolean } = {}
   await (record ? record.kill(options.noRestart ?? true) : ref.kill());
 }
 
+/** Options of `terminate`. */
+export interface TerminateOptions {
+  /**
+   * How long the actor may take to run the calls already made and its `onShutdown()`; then it is
+   * ended whatever it is doing, and calls still pending reject with `ActorDiedError`
+   * (`mayHaveRun: true`). From 0 to 2147483647 ms, or `Infinity`.
+   * @default Infinity (no limit)
+   * @example terminate(indexer, { timeoutMs: 10_000 })
+   */
+  timeoutMs?: number;
+}
+
+/** The longest delay a Node timer keeps; beyond it, a timer fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A `timeoutMs` option checked at once: undefined or `Infinity` means no limit (undefined is
+ * returned), anything but a number from 0 to `MAX_TIMER_MS` throws a `TypeError` naming it.
+ */
+function checkTimeout(where: string, value: unknown): number | undefined {
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined;
+  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_TIMER_MS)) {
+    throw new TypeError(
+      `${where}: timeoutMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, or ` +
+        `Infinity for no limit; got ${String(value)}.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Ends an actor gracefully, as Ray's `actor.__ray_terminate__`: the calls already made (queued
+ * or running) run to their end, later calls reject with `ActorDiedError`, `onShutdown()` runs,
+ * then its threads end; it is not restarted. Resolves once the actor has ended (from the thread
+ * that spawned it) or once the request is sent (from a thread that was handed the handle).
+ * `timeoutMs` bounds the whole end: past it, the actor is ended at once, as by `kill`. A
+ * `timeoutMs` that is negative, NaN or not a number throws a `TypeError` at once, and nothing
+ * is ended.
+ *
+ * @example
+ * indexer.add(doc);                      // runs
+ * await terminate(indexer);              // after it, onShutdown(), then the actor ends
+ * await indexer.add(doc);                // rejects with ActorDiedError
+ */
+export function terminate(handle: object, options: TerminateOptions = {}): Promise<void> {
+  const timeoutMs = checkTimeout('terminate(handle, { timeoutMs })', options.timeoutMs);
+  const ref = refOf(handle);
+  if (!ref) {
+    throw new ActorDefinitionError(
+      'terminate(handle): not an actor handle (use what spawn returned).',
+    );
+  }
+  const record = ownedRecord(ref.info.actorId);
+  return record ? record.terminate(timeoutMs) : ref.terminate(timeoutMs);
+}
+
 /** Options of `shutdown`. */
 export interface ShutdownOptions {
   /**

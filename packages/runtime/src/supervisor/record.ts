@@ -34,6 +34,11 @@ export interface ActorRecord {
    * `onShutdown()`, then ends the actor.
    */
   shutdown(timeoutMs?: number): Promise<void>;
+  /**
+   * Lets the calls already made run, refuses later ones, runs `onShutdown()`, then ends the actor
+   * (for up to `timeoutMs`, then it is ended whatever it is doing).
+   */
+  terminate(timeoutMs?: number): Promise<void>;
   /** Settles when the actor's threads have all exited. */
   readonly exited: Promise<void>;
 }

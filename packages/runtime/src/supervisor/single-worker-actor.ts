@@ -1,6 +1,6 @@
 import type { ActorRef } from '../caller/ref.js';
 import { died } from '../errors.js';
-import { StatSlot } from '../wire/protocol.js';
+import { Op, StatSlot } from '../wire/protocol.js';
 import { ActorLifecycle } from './actor-lifecycle.js';
 import { ForwardingTarget } from './forward.js';
 import { exitReason } from './host-worker.js';
@@ -29,6 +29,7 @@ export class SingleWorkerActor extends ActorLifecycle {
       // then it goes through this thread, so that it follows the actor to its next worker.
       connect: () => (forwarding ? forwarding.connect() : this.current.conn.connect()),
       kill: () => this.kill(),
+      terminate: (timeoutMs) => this.terminate(timeoutMs),
     };
     if (plan.maxRestarts > 0) forwarding = new ForwardingTarget(this.ref);
   }
@@ -72,5 +73,10 @@ export class SingleWorkerActor extends ActorLifecycle {
 
   protected dropQueued(): void {
     // The worker drops the calls it holds; none wait here.
+  }
+
+  protected finishQueued(): void {
+    // After every call made so far: the worker runs those, and drops any that come later.
+    this.current.conn.post([Op.Terminate]);
   }
 }

@@ -1,11 +1,11 @@
 import { type Call, startCall } from '../caller/call.js';
 import type { ActorRef } from '../caller/ref.js';
-import { died } from '../errors.js';
+import { died, EndReason } from '../errors.js';
 import { CallQueue, type Queued } from '../host/call-queue.js';
 import { Op, READY_METHOD, type SharedFields } from '../wire/protocol.js';
 import { ActorLifecycle } from './actor-lifecycle.js';
 import { ForwardingTarget } from './forward.js';
-import { exitReason } from './host-worker.js';
+import { exitReason, requestShutdown } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
 import type { Replica } from './replica.js';
 
@@ -33,6 +33,10 @@ export class ThreadPoolActor extends ActorLifecycle {
   private readonly groups: Group[];
   /** Why every later call fails (a constructor threw, or the actor ended), once it does. */
   private failure: ((method: string) => unknown) | undefined;
+  /** Terminating: the calls already made run, later ones are refused, then the threads drain. */
+  private refusal: ((method: string) => unknown) | undefined;
+  /** Terminating, and every thread was asked to drain. */
+  private draining = false;
   /** Threads running each call, so that a cancel finds it at once. */
   private readonly runningOn = new Map<Call, Replica>();
   /** Calls waiting for a thread, so that a cancel finds each at once. */
@@ -79,6 +83,7 @@ export class ThreadPoolActor extends ActorLifecycle {
       ready: () => this.readyPromise,
       connect: () => forwarding.connect(),
       kill: () => this.kill(),
+      terminate: (timeoutMs) => this.terminate(timeoutMs),
     };
     const forwarding = new ForwardingTarget(this.ref);
   }
@@ -133,8 +138,9 @@ export class ThreadPoolActor extends ActorLifecycle {
   }
 
   private send(call: Call): void {
-    if (this.failure !== undefined) {
-      call.reject(this.failure(call.method));
+    const refused = this.failure ?? this.refusal;
+    if (refused !== undefined) {
+      call.reject(refused(call.method));
       return;
     }
     const group = this.groupOf(call);
@@ -199,10 +205,22 @@ export class ThreadPoolActor extends ActorLifecycle {
     this.runningOn.delete(call);
     replica.running = undefined;
     if (!replica.retired && !replica.conn.isDead) this.becomeIdle(replica);
+    if (this.refusal !== undefined) this.drainWhenDone();
   }
 
-  /** Rejects every waiting and later call, and ends the threads. */
-  private fail(error: (method: string) => unknown): void {
+  /** Terminating, with no call left waiting or running: every thread drains. */
+  private drainWhenDone(): void {
+    if (this.draining || this.runningOn.size > 0) return;
+    for (const group of this.groups) if (group.queue.size > 0) return;
+    this.draining = true;
+    for (const r of this.replicas) requestShutdown(r.host, (message) => r.conn.post(message));
+  }
+
+  /**
+   * Rejects every waiting and later call, and ends the threads, unless the actor is ending by
+   * choice (`endThreads` false): then whoever ends it ends them, after their `onShutdown()`.
+   */
+  private fail(error: (method: string) => unknown, endThreads = true): void {
     if (this.failure !== undefined) return;
     this.failure = error;
     this.rejectReady(error('ready'));
@@ -211,7 +229,7 @@ export class ThreadPoolActor extends ActorLifecycle {
       group.queue.drain(({ call }) => call.reject(error(call.method)));
     }
     this.waiting.clear();
-    for (const r of this.replicas) void r.host.terminate();
+    if (endThreads) for (const r of this.replicas) void r.host.terminate();
   }
 
   protected hostExited(replica: Replica, code: number): void {
@@ -231,7 +249,7 @@ export class ThreadPoolActor extends ActorLifecycle {
       return;
     }
     replica.conn.die(reason);
-    this.fail((method) => died.notSent(this.name, method, reason));
+    this.fail((method) => died.notSent(this.name, method, reason), this.ending === undefined);
   }
 
   /**
@@ -251,6 +269,11 @@ export class ThreadPoolActor extends ActorLifecycle {
     let queued = 0;
     for (const group of this.groups) queued += group.queue.size;
     return { queued, running: this.runningOn.size };
+  }
+
+  protected finishQueued(): void {
+    this.refusal = (method) => died.notSent(this.name, method, EndReason.Terminated);
+    this.drainWhenDone();
   }
 
   protected dropQueued(): void {

@@ -35,6 +35,10 @@ export interface Served {
   submit(endpoint: Endpoint, callId: number, target: CallTarget, args: unknown[]): void;
   /** A message that is neither calls nor a connection (cancel, credit, shutdown, kill, unify). */
   control(message: ControlMessage, endpoint: Endpoint): void;
+  /** A new endpoint serves it (its owner's, or another caller's over `Op.Connect`). */
+  opened?(endpoint: Endpoint): void;
+  /** An endpoint's link closed. */
+  closed?(endpoint: Endpoint): void;
 }
 
 const dirty: Endpoint[] = [];
@@ -66,9 +70,11 @@ export class Endpoint {
       (message) => this.receive(message),
       () => {
         this.closed = true;
+        served.closed?.(this);
       },
     );
     if (keepAlive) transport.hold(true);
+    served.opened?.(this);
   }
 
   reply(callId: number, value: unknown): void {
@@ -95,6 +101,11 @@ export class Endpoint {
   /** The call will never run (the actor is ending). */
   drop(callId: number, message: string): void {
     this.push(callId, Status.Dropped, message);
+  }
+
+  /** The call was running when the actor ended itself (`reason`): it may have run in part. */
+  died(callId: number, reason: string): void {
+    this.push(callId, Status.Died, reason);
   }
 
   /** Sends a message other than results, after every result so far. */
@@ -160,6 +171,7 @@ export class Endpoint {
         break;
       case Op.Results:
       case Op.Drained:
+      case Op.Exiting:
         // Only a host sends these; an endpoint never asked for them.
         break;
       default:

@@ -27,6 +27,18 @@ export enum Op {
   Cancel = 8,
   /** caller → host: the consumer of a streaming call can take `n` more items. */
   StreamCredit = 9,
+  /**
+   * host → supervisor: the actor called `exitActor()`. It starts no other call and ends within
+   * `graceMs` (its `onShutdown()` and exit handlers run meanwhile); the owner ends it then.
+   */
+  Exiting = 10,
+  /** supervisor → host: end now as `exitActor()` does (another thread of the actor called it). */
+  Exit = 11,
+  /**
+   * caller → host: end gracefully once the calls already sent have run (Ray's
+   * `__ray_terminate__`): later calls are dropped, then `onShutdown()` runs and the host drains.
+   */
+  Terminate = 12,
 }
 
 /** Items a streaming call may send before its consumer grants more (`Op.StreamCredit`). */
@@ -47,6 +59,11 @@ export enum Status {
   Yield = 5,
   /** Like `Yield`, with an item to decode first. */
   YieldEncoded = 6,
+  /**
+   * The call was running when its actor ended itself (`exitActor()`): it may have run in part.
+   * The value says why the actor ended.
+   */
+  Died = 7,
 }
 
 /**
@@ -101,6 +118,9 @@ export type ConnectMessage = readonly [Op.Connect, port: MessagePort];
 export type ShutdownMessage = readonly [Op.Shutdown] | readonly [Op.Shutdown, timeoutMs: number];
 export type UnifyMessage = readonly [Op.Unify, fields: SharedFields];
 export type DrainedMessage = readonly [Op.Drained, reason: string];
+export type ExitingMessage = readonly [Op.Exiting, reason: string, graceMs: number];
+export type ExitMessage = readonly [Op.Exit];
+export type TerminateMessage = readonly [Op.Terminate];
 export type KillMessage = readonly [Op.Kill];
 export type CancelMessage = readonly [Op.Cancel, callId: number];
 export type StreamCreditMessage = readonly [Op.StreamCredit, callId: number, n: number];
@@ -111,11 +131,13 @@ export type ControlMessage =
   | UnifyMessage
   | KillMessage
   | CancelMessage
-  | StreamCreditMessage;
+  | StreamCreditMessage
+  | ExitMessage
+  | TerminateMessage;
 /** Everything a caller (or a supervisor) sends to a host. */
 export type ToHost = CallsBatch | ConnectMessage | ControlMessage;
 /** Everything a host sends back. */
-export type FromHost = ResultsBatch | DrainedMessage;
+export type FromHost = ResultsBatch | DrainedMessage | ExitingMessage;
 export type Message = ToHost | FromHost;
 
 /** An error as it crosses a thread: enough to rebuild it, with its class where known. */
@@ -240,8 +262,13 @@ export enum StatSlot {
    * crash it tells the call that may have run in part from those that never started.
    */
   RunningCall = 5,
+  /**
+   * Set by a host whose actor called `exitActor()`, before it tells its owner: an owner that
+   * sees the host exit before the message still knows the end was chosen (no restart).
+   */
+  ExitRequested = 6,
 }
-export const STAT_SLOTS = 6;
+export const STAT_SLOTS = 7;
 
 /**
  * The name registry's protocol: it lives in the main thread, and each worker asks it over a port

@@ -64,7 +64,7 @@ export function checkCloneable(ctx: TransformContext, actor: ActorClass): Findin
     if (!signature) continue;
     const returned = signature.getReturnType();
     // A stream's values travel one by one; the generator object itself never does.
-    const yielded = streamedType(checker, returned);
+    const yielded = streamedType(checker, returned, fn.asteriskToken !== undefined);
     const result = yielded ?? checker.getAwaitedType(returned) ?? returned;
     const problem = cloneProblem(ctx, result, 0, new Set());
     const what = yielded ? 'each value yielded by method' : 'the result of method';
@@ -73,10 +73,23 @@ export function checkCloneable(ctx: TransformContext, actor: ActorClass): Findin
   return findings;
 }
 
-/** The yielded type of an async generator (the runtime streams those), else undefined. */
-function streamedType(checker: ts.TypeChecker, type: ts.Type): ts.Type | undefined {
+/**
+ * The yielded type of a generator method, sync or async (the runtime streams both), or of an
+ * async iterable result; else undefined.
+ */
+function streamedType(
+  checker: ts.TypeChecker,
+  type: ts.Type,
+  generator: boolean,
+): ts.Type | undefined {
   const name = type.getSymbol()?.name;
-  if (!name || !/^Async(Generator|Iterable|IterableIterator)$/.test(name)) return undefined;
+  const iterable = /^(Async)?(Generator|Iterable|IterableIterator|Iterator)$/;
+  if (
+    !name ||
+    !(generator ? iterable : /^Async(Generator|Iterable|IterableIterator)$/).test(name)
+  ) {
+    return undefined;
+  }
   return checker.getTypeArguments(type as ts.TypeReference)[0];
 }
 

@@ -27,4 +27,12 @@ export class Geometry {
     // ^ expect TROUPE106 (on the line above)
     yield new Point(1);
   }
+  /** A sync generator streams too: its values are cloned one by one. */
+  *ids(to: number): Generator<number> {
+    for (let i = 0; i < to; i++) yield i;
+  }
+  *shapes(): Generator<Point> {
+    // ^ expect TROUPE106 (on the line above)
+    yield new Point(2);
+  }
 }
