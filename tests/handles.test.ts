@@ -61,3 +61,20 @@ describe('handles', () => {
     expect([...echoed]).toEqual([1, 2, 3]);
   });
 });
+
+describe('after shutdown', () => {
+  test('no link of a passed handle is left open, on any transport (nothing holds the process)', async () => {
+    const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+    const before = ports();
+    const counter = spawn(Counter, { args: [0] });
+    const relay = spawn(Relay, { args: [counter] });
+    expect(await relay.addThrough({ target: counter, by: 2 })).toBe(2);
+    expect(await relay.addToPeer(1)).toBe(3);
+    await shutdown();
+    // A link's end is heard asynchronously: wait for the ports to close, not for a time.
+    for (let turns = 0; ports() > before && turns < 1000; turns++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(ports()).toBeLessThanOrEqual(before);
+  });
+});

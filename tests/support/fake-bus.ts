@@ -41,10 +41,12 @@ class BusEnd implements Transport {
     }
   }
 
+  /** As a MessagePort's: both ends hear `close`, the one closed too. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.hold(false);
+    setImmediate(() => this.onClose?.());
     this.peer.peerClosed();
   }
 

@@ -129,6 +129,12 @@ export class Executor implements Served, CallRunner {
 
   closed(endpoint: Endpoint): void {
     this.endpoints.delete(endpoint);
+    // The owner's link closed: this host is over. Its callers' links go with it, whatever the
+    // transport: a thread's end would close them, but a host in the owner's own process (or on
+    // a network) must, or they hold that process open and callers wait on a host that is gone.
+    if (endpoint === this.mainEndpoint) {
+      for (const other of this.endpoints) other.transport.close();
+    }
   }
 
   /** The endpoint of the supervisor that owns this host. */
