@@ -1,9 +1,10 @@
+import type { Call } from '../caller/call.js';
 import type { ActorRef } from '../caller/ref.js';
 import { died } from '../errors.js';
-import { Op, StatSlot } from '../wire/protocol.js';
+import { Op, READY_METHOD, StatSlot } from '../wire/protocol.js';
 import { ActorLifecycle } from './actor-lifecycle.js';
 import { ForwardingTarget } from './forward.js';
-import { exitReason } from './host-worker.js';
+import { exitReason, hasStarted } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
 import type { Replica } from './replica.js';
 
@@ -22,6 +23,7 @@ export class SingleWorkerActor extends ActorLifecycle {
     // Handles hold this ref, which follows the actor from one worker to the next.
     this.ref = {
       info: plan.info,
+      resends: plan.maxRestarts > 0,
       send: (call) => this.current.conn.send(call),
       cancel: (call, force) => this.current.conn.cancel(call, force),
       ready: () => this.current.conn.ready(),
@@ -40,26 +42,26 @@ export class SingleWorkerActor extends ActorLifecycle {
 
   protected hostExited(replica: Replica, code: number): void {
     const reason = this.ending ?? exitReason(code, replica.host);
-    if (!this.takeRestart()) {
-      replica.conn.die(reason);
+    // Results the worker sent before it ended settle their calls: they are neither lost nor
+    // sent again.
+    replica.conn.takeLastMessages();
+    const started = (call: Call) => hasStarted(this.plan, replica, call);
+    if (!this.takeRestart(replica)) {
+      replica.conn.die(reason, started);
       return;
     }
-    const runningCall = replica.host.stats[StatSlot.RunningCall];
-    const oneAtATime = this.plan.info.kind === 'serial';
     const interrupted = replica.conn.takePending();
     replica.conn.die(reason);
     this.replicas[0] = this.startReplica(0, 0, false);
     const restart = this.restartTaken(false);
     for (const call of interrupted) {
-      call.interrupted(() =>
-        died.afterRestart(
-          this.name,
-          call.method,
-          reason,
-          restart,
-          oneAtATime ? call.wireId === runningCall : undefined,
-        ),
-      );
+      if (call.methodId === READY_METHOD) {
+        // `ready()` waits for the new instance.
+        this.current.conn.send(call);
+        continue;
+      }
+      const ran = started(call);
+      call.interrupted(ran, () => died.afterRestart(this.name, call.method, reason, restart, ran));
     }
   }
 
