@@ -265,6 +265,10 @@ export class ThreadPoolActor extends ActorLifecycle {
    */
   private retire(replica: Replica, reason: string, keep: Call | undefined): void {
     replica.retired = true;
+    // An idle thread can end too (a kill): it takes no more calls.
+    const idle = (this.groups[replica.group] as Group).idle;
+    const at = idle.indexOf(replica);
+    if (at !== -1) idle.splice(at, 1);
     const pending = replica.conn.takePending();
     replica.conn.die(reason);
     for (const call of pending) {
