@@ -1,7 +1,13 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { ActorDiedError, kill, listActors, SharedCounter, shutdown, spawn } from '@troupe/runtime';
 import fc from 'fast-check';
-import { AsyncCrasher, Crasher, MortalCrasher } from './fixtures/dist/crashes.js';
+import {
+  AlternatingFailures,
+  AsyncCrasher,
+  Crasher,
+  FlakyStreams,
+  MortalCrasher,
+} from './fixtures/dist/crashes.js';
 import { FragileThreads } from './fixtures/dist/faults.js';
 
 afterAll(() => shutdown());
@@ -125,6 +131,42 @@ describe('calls that had not started when their actor crashed', () => {
       ),
       { numRuns: 12 },
     );
+  });
+});
+
+describe('retries', () => {
+  test('a threaded call draws thrown-error and crash retries from one budget', async () => {
+    const runs = new SharedCounter();
+    const actor = spawn(AlternatingFailures, { args: [runs] });
+    // Runs 1 and 3 throw, run 2 crashes its thread: the first run and maxTaskRetries (2) more.
+    await expect(actor.fail()).rejects.toThrow('odd run');
+    expect(runs.get()).toBe(3);
+  });
+
+  test('retryExceptions takes error classes, and a name matches any class of the error', async () => {
+    const runs = new SharedCounter();
+    const actor = spawn(AlternatingFailures, { args: [runs] });
+    expect(await actor.flakyByName()).toBe(2);
+    runs.set(0);
+    expect(await actor.flakyByClass()).toBe(2);
+  });
+
+  test('a stream is retried until it has yielded, never after', async () => {
+    const runs = new SharedCounter();
+    const actor = spawn(FlakyStreams, { args: [runs] });
+    const items: number[] = [];
+    for await (const item of actor.items(3)) items.push(item);
+    expect(items).toEqual([0, 1, 2]);
+    expect(runs.get()).toBe(2);
+    runs.set(0);
+    const late: number[] = [];
+    await expect(
+      (async () => {
+        for await (const item of actor.failAfterFirst()) late.push(item);
+      })(),
+    ).rejects.toThrow('late');
+    expect(late).toEqual([1]);
+    expect(runs.get()).toBe(1);
   });
 });
 

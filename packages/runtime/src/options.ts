@@ -75,13 +75,20 @@ export interface ActorOptions {
    */
   maxTaskRetries?: number;
   /**
-   * Also retry (within `maxTaskRetries`) a call whose method threw: `true` for any error, or the
-   * error names (`err.name`) to retry on.
+   * Also retry (within `maxTaskRetries`, the same budget as crashes) a call whose method threw:
+   * `true` for any error, or the errors to retry on, as classes or class names. A class or a name
+   * matches an error of that class or of any subclass (any class in the thrown error's prototype
+   * chain), and a name also matches the error's own `name`. A streaming method is retried only
+   * until it has yielded its first item.
    *
    * @default false
+   * @example @actor({ maxTaskRetries: 3, retryExceptions: [NetworkError, 'TimeoutError'] })
    */
-  retryExceptions?: boolean | string[];
+  retryExceptions?: boolean | readonly RetryException[];
 }
+
+/** An error class (or its name) that `retryExceptions` retries on. */
+export type RetryException = string | (abstract new (...args: never[]) => Error);
 
 /** Options of `@method(options)`. */
 export interface MethodOptions {
@@ -96,7 +103,7 @@ export interface MethodOptions {
   /** Overrides the actor's `maxTaskRetries` for this method. */
   maxTaskRetries?: number;
   /** Overrides the actor's `retryExceptions` for this method. */
-  retryExceptions?: boolean | string[];
+  retryExceptions?: boolean | readonly RetryException[];
 }
 
 /**
@@ -120,7 +127,7 @@ export interface CallOptions {
   /** Overrides the method's `maxTaskRetries` for this call. */
   maxTaskRetries?: number;
   /** Overrides the method's `retryExceptions` for this call. */
-  retryExceptions?: boolean | string[];
+  retryExceptions?: boolean | readonly RetryException[];
 }
 
 /** Options of `spawn(Class, options)`. */

@@ -1,4 +1,5 @@
 import { ActorDiedError, died, SerializationError } from '../errors.js';
+import type { RetryException } from '../options.js';
 import { decodeDeep } from '../wire/codec.js';
 import { reviveRemoteError } from '../wire/errors.js';
 import {
@@ -318,9 +319,42 @@ export class Call {
   }
 }
 
-/** Whether a thrown error (as it crossed the thread) is one the call's policy retries on. */
+/**
+ * Whether a thrown error (as it crossed the thread) is one the call's policy retries on: a name
+ * listed is the error's own `name` or that of a class in its prototype chain.
+ */
 function retriesOn(exceptions: boolean | readonly string[], error: SerializedError): boolean {
-  return exceptions === true || (Array.isArray(exceptions) && exceptions.includes(error.name));
+  if (exceptions === true) return true;
+  if (exceptions === false) return false;
+  if (exceptions.includes(error.name)) return true;
+  return error.chain?.some((name) => exceptions.includes(name)) === true;
+}
+
+/**
+ * `retryExceptions` as it travels: `true`, `false`, or the names of the errors to retry on (a
+ * class is listed by its name, which the thrown error's prototype chain is matched against).
+ * Throws a `TypeError` naming `option` for anything else.
+ */
+export function retryExceptionNames(
+  value: boolean | readonly RetryException[] | undefined,
+  option: string,
+): boolean | readonly string[] | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  if (!Array.isArray(value)) {
+    throw new TypeError(
+      `${option} must be true, false or an array of error classes and names, not ${String(value)}.`,
+    );
+  }
+  return value.map((entry: unknown) => {
+    if (typeof entry === 'string' && entry !== '') return entry;
+    if (typeof entry === 'function' && typeof entry.name === 'string' && entry.name !== '') {
+      return entry.name;
+    }
+    throw new TypeError(
+      `${option} lists ${typeof entry === 'function' ? 'an anonymous class' : String(entry)}: ` +
+        'list error classes (named) or error names, e.g. [NetworkError, "TimeoutError"].',
+    );
+  });
 }
 
 /** The retry budget a policy gives a new call, if any. */

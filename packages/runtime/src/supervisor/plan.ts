@@ -1,4 +1,5 @@
 import { isMainThread, threadId } from 'node:worker_threads';
+import { retryExceptionNames } from '../caller/call.js';
 import type { ActorDefinition } from '../decorators/definition.js';
 import { ActorDefinitionError, SerializationError } from '../errors.js';
 import type { SpawnOptions } from '../options.js';
@@ -122,7 +123,16 @@ export function planSpawn<C extends ActorClass>(
     retries: def.methodRetries.map((method) => {
       const maxTaskRetries =
         method.maxTaskRetries ?? options.maxTaskRetries ?? def.options.maxTaskRetries ?? 0;
-      const retryExceptions = method.retryExceptions ?? def.options.retryExceptions ?? false;
+      const retryExceptions =
+        retryExceptionNames(
+          method.retryExceptions,
+          `@method() retryExceptions of ${def.className}`,
+        ) ??
+        retryExceptionNames(
+          def.options.retryExceptions,
+          `@actor() retryExceptions of ${def.className}`,
+        ) ??
+        false;
       return maxTaskRetries === 0 ? undefined : { maxTaskRetries, retryExceptions };
     }),
     streamMethods: def.streamMethods,

@@ -149,6 +149,11 @@ export interface SerializedError {
   stack?: string;
   /** Name of the thrown value's constructor, to find the same class on the other side. */
   className?: string;
+  /**
+   * Names of the classes in the thrown error's prototype chain, its own class first (for
+   * `retryExceptions`, which matches a class and its subclasses).
+   */
+  chain?: string[];
   /** Own enumerable properties that could be cloned. */
   props?: Record<string, unknown>;
   cause?: SerializedError;
