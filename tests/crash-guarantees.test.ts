@@ -5,6 +5,7 @@ import {
   AlternatingFailures,
   AsyncCrasher,
   Crasher,
+  FailureRelay,
   FlakyStreams,
   MortalCrasher,
 } from './fixtures/dist/crashes.js';
@@ -140,6 +141,18 @@ describe('retries', () => {
     const actor = spawn(AlternatingFailures, { args: [runs] });
     // Runs 1 and 3 throw, run 2 crashes its thread: the first run and maxTaskRetries (2) more.
     await expect(actor.fail()).rejects.toThrow('odd run');
+    expect(runs.get()).toBe(3);
+    runs.set(0);
+    // Runs 1 and 3 crash, run 2 throws.
+    await expect(actor.crashFirst()).rejects.toBeInstanceOf(ActorDiedError);
+    expect(runs.get()).toBe(3);
+  });
+
+  test('a call from another thread is retried by the owner alone, within one budget', async () => {
+    const runs = new SharedCounter();
+    const actor = spawn(AlternatingFailures, { args: [runs] });
+    const relay = spawn(FailureRelay, { args: [actor] });
+    await expect(relay.fail()).rejects.toThrow('odd run');
     expect(runs.get()).toBe(3);
   });
 
