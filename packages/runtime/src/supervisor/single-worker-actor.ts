@@ -18,7 +18,7 @@ export class SingleWorkerActor extends ActorLifecycle {
 
   constructor(plan: SpawnPlan) {
     super(plan);
-    this.replicas.push(this.startReplica(0, 0, false));
+    this.replicas.push(this.startWorker());
     let forwarding: ForwardingTarget | undefined;
     // Handles hold this ref, which follows the actor from one worker to the next.
     this.ref = {
@@ -34,6 +34,22 @@ export class SingleWorkerActor extends ActorLifecycle {
       terminate: (timeoutMs) => this.terminate(timeoutMs),
     };
     if (plan.maxRestarts > 0) forwarding = new ForwardingTarget(this.ref);
+  }
+
+  /**
+   * Starts the worker. A constructor that throws ends the actor, as in Ray (no restart): its
+   * worker exits and its name is freed; calls already sent reject with the constructor's error,
+   * later ones with `ActorDiedError`.
+   */
+  private startWorker(): Replica {
+    const replica = this.startReplica(0, 0, false);
+    replica.conn.ready().catch((error: unknown) => {
+      // A crash (the ready call then waits for the next worker) or a kill is handled at the exit.
+      if (replica.conn.isDead || this.ending !== undefined) return;
+      this.ending = `its constructor threw ${describeError(error)}`;
+      void replica.host.terminate();
+    });
+    return replica;
   }
 
   private get current(): Replica {
@@ -52,7 +68,7 @@ export class SingleWorkerActor extends ActorLifecycle {
     }
     const interrupted = replica.conn.takePending();
     replica.conn.die(reason);
-    this.replicas[0] = this.startReplica(0, 0, false);
+    this.replicas[0] = this.startWorker();
     const restart = this.restartTaken(false);
     for (const call of interrupted) {
       if (call.methodId === READY_METHOD) {
@@ -81,4 +97,8 @@ export class SingleWorkerActor extends ActorLifecycle {
     // After every call made so far: the worker runs those, and drops any that come later.
     this.current.conn.post([Op.Terminate]);
   }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

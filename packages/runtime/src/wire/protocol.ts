@@ -292,11 +292,14 @@ export enum RegistryOp {
   Lookup = 2,
   /** Serve another worker's port (no answer). */
   Connect = 3,
+  /** The actor registered under the key from a worker has ended: free its name (no answer). */
+  Unregister = 4,
 }
 export type RegistryRequest =
   | readonly [RegistryOp.Register, key: string, handle: HandleDescriptor, flag: Int32Array]
   | readonly [RegistryOp.Lookup, key: string, unused: undefined, flag: Int32Array]
-  | readonly [RegistryOp.Connect, port: MessagePort];
+  | readonly [RegistryOp.Connect, port: MessagePort]
+  | readonly [RegistryOp.Unregister, key: string, actorId: string];
 export type RegistryAnswer = boolean | HandleDescriptor | null;
 
 /** Something `postMessage` can move rather than copy (an ArrayBuffer, a MessagePort…). */
