@@ -37,9 +37,7 @@ const named = new Map<string, ActorRef>();
  */
 export function nameKey(name: unknown, namespace: unknown, where: string): string {
   if (typeof name !== 'string' || name === '') {
-    throw new TypeError(
-      `${where}: name must be a non-empty string, not ${describe(name)}.`,
-    );
+    throw new TypeError(`${where}: name must be a non-empty string, not ${describe(name)}.`);
   }
   if (namespace === undefined) namespace = DEFAULT_NAMESPACE;
   if (typeof namespace !== 'string' || namespace === '') {
