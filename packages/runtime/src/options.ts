@@ -60,15 +60,19 @@ export interface ActorOptions {
   resourceLimits?: ResourceLimits;
   /**
    * How often a crashed actor is rebuilt with its constructor arguments (-1: without end). Calls
-   * running or queued at the crash reject with `ActorDiedError` unless `maxTaskRetries` resends
-   * them. In a threaded actor only the crashed thread is replaced, counting one restart.
+   * that had not started at the crash wait for the new instance; the call that was running
+   * rejects with `ActorDiedError` unless `maxTaskRetries` resends it. In a threaded actor only
+   * the crashed thread is replaced, counting one restart. A constructor that throws ends the
+   * actor, without restart.
    *
    * @default 0
    */
   maxRestarts?: number;
   /**
-   * How often a call interrupted by a crash is sent again (to the restarted actor), -1 without
-   * end. A retried method may run more than once (at-least-once): make it idempotent. Method and
+   * How often a call that was running when its actor crashed (or that threw an error
+   * `retryExceptions` names: one budget for both) is sent again, to the restarted actor; -1
+   * without end. A call that had not started needs none: it waits for the restarted actor. A
+   * retried method may run more than once (at-least-once): make it idempotent. Method and
    * per-call options override it.
    *
    * @default 0
