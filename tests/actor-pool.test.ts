@@ -359,7 +359,11 @@ describe('ActorPool membership and cost', () => {
     });
     const pool = new ActorPool<object, number>([{}, {}]);
     const n = 40_000;
-    for (let v = 0; v < n; v++) pool.submit(async (_a, x: number) => (await gate, x), v);
+    const later = async (_a: object, x: number) => {
+      await gate;
+      return x;
+    };
+    for (let v = 0; v < n; v++) pool.submit(later, v);
     release();
     let sum = 0;
     while (pool.hasNext()) sum += await pool.getNext();

@@ -1,6 +1,6 @@
 import type { Call } from '../caller/call.js';
 import type { ActorRef } from '../caller/ref.js';
-import { died } from '../errors.js';
+import { ActorDiedError, died } from '../errors.js';
 import { Op, READY_METHOD, StatSlot } from '../wire/protocol.js';
 import { ActorLifecycle } from './actor-lifecycle.js';
 import { ForwardingTarget } from './forward.js';
@@ -44,8 +44,11 @@ export class SingleWorkerActor extends ActorLifecycle {
   private startWorker(): Replica {
     const replica = this.startReplica(0, 0, false);
     replica.conn.ready().catch((error: unknown) => {
-      // A crash (the ready call then waits for the next worker) or a kill is handled at the exit.
-      if (replica.conn.isDead || this.ending !== undefined) return;
+      // A crash (the ready call then waits for the next worker), a kill or an end the host chose
+      // (exitActor() in the constructor: an ActorDiedError) is handled where it happens.
+      if (replica.conn.isDead || this.ending !== undefined || error instanceof ActorDiedError) {
+        return;
+      }
       this.ending = `its constructor threw ${describeError(error)}`;
       void replica.host.terminate();
     });
