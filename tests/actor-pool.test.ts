@@ -11,7 +11,11 @@ import {
   shutdown,
   spawn,
 } from '@troupe/runtime';
+import fc from 'fast-check';
+import { DependentWorker } from './fixtures/dist/pool-relay.js';
 import { PoolWorker } from './fixtures/dist/pool-worker.js';
+import { SelfEnding } from './fixtures/dist/self-ending.js';
+import { threadsOnly } from './support/transport.js';
 
 type Worker = ActorHandle<PoolWorker>;
 
@@ -278,5 +282,129 @@ describe('ActorPool membership', () => {
     expect((await a.stats()).started).toEqual([2]);
     expect((await b.stats()).started).toEqual([1]);
     expect(pool.hasFree()).toBe(true);
+  });
+});
+
+describe('ActorPool.map starts work when called', () => {
+  test('every idle actor gets a value at once, before any result is read', async () => {
+    const handles = await workers(2);
+    const pool = new ActorPool(handles);
+    const results = pool.map((w, v) => w.double(v, 0), [0, 1, 2, 3]);
+    // Sent after map's calls, so answered after they started (an async actor starts in order).
+    const started = await Promise.all(handles.map((handle) => handle.stats()));
+    expect(started.map((s) => s.started)).toEqual([[0], [1]]);
+    const read: number[] = [];
+    for await (const doubled of results) read.push(doubled);
+    expect(read).toEqual([0, 2, 4, 6]);
+  });
+
+  test('keeps the actors busy while nobody reads, and its results never reach getNext', async () => {
+    const handles = await workers(2);
+    const pool = new ActorPool(handles);
+    const results = pool.map((w, v) => w.double(v, 5), [0, 1, 2, 3, 4, 5]);
+    // A value submitted after the map waits behind all of the map's values.
+    pool.submit((w, v) => w.double(v), 100);
+    expect(await pool.getNext()).toBe(200);
+    expect(pool.hasNext()).toBe(false);
+    const started = (await Promise.all(handles.map((handle) => handle.stats()))).flatMap(
+      (s) => s.started,
+    );
+    expect(started.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 100]);
+    const read: number[] = [];
+    for await (const doubled of results) read.push(doubled);
+    expect(read).toEqual([0, 2, 4, 6, 8, 10]);
+  });
+
+  test('return() before reading anything stops it: unstarted values are never read', async () => {
+    const pool = new ActorPool(await workers(1));
+    let read = 0;
+    function* values() {
+      for (let v = 0; v < 100; v++) {
+        read++;
+        yield v;
+      }
+    }
+    const results = pool.map((w, v) => w.double(v, 0), values());
+    expect(read).toBe(1);
+    await results.return(undefined);
+    pool.submit((w, v) => w.double(v), 7);
+    expect(await pool.getNext()).toBe(14);
+    expect(read).toBe(1);
+  });
+});
+
+describe('ActorPool membership and cost', () => {
+  // The dependency ends its own worker (process.exit): worker threads only.
+  threadsOnly(
+    'a member whose method passes on a dead dependency’s ActorDiedError stays in the pool',
+    async () => {
+      const dependency = spawn(SelfEnding);
+      const member = spawn(DependentWorker, { args: [dependency] });
+      const pool = new ActorPool([member]);
+      pool.submit((w) => w.endDependency(), undefined);
+      const error = await settled(pool.getNext());
+      expect(error).toMatchObject({ name: 'ActorDiedError' });
+      expect(error).toBeInstanceOf(RemoteError);
+      // Still a member: it is idle again, not dropped.
+      expect(pool.hasFree()).toBe(true);
+      expect(pool.popIdle()).toBe(member);
+    },
+  );
+
+  test('submitting 40k values while every actor is busy costs time linear in the values', async () => {
+    // Plain objects stand in for actors: the pool's own bookkeeping is what is measured.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const pool = new ActorPool<object, number>([{}, {}]);
+    const n = 40_000;
+    const later = async (_a: object, x: number) => {
+      await gate;
+      return x;
+    };
+    for (let v = 0; v < n; v++) pool.submit(later, v);
+    release();
+    let sum = 0;
+    while (pool.hasNext()) sum += await pool.getNext();
+    expect(sum).toBe((n * (n - 1)) / 2);
+  });
+
+  test('property: submit results come back in submission order, map results in input order, never mixed', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.oneof(fc.constant('submit' as const), fc.constant('map' as const)), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        fc.array(fc.nat(), { minLength: 60, maxLength: 60 }),
+        async (size, plan, order) => {
+          // Calls settle when the test says, in an order drawn by fast-check.
+          const pending: (() => void)[] = [];
+          const call = (v: number) =>
+            new Promise<number>((resolve) => pending.push(() => resolve(v)));
+          const pool = new ActorPool<object, number>(Array.from({ length: size }, () => ({})));
+          const submitted = plan.flatMap((kind, i) => (kind === 'submit' ? [i] : []));
+          const mapped = plan.flatMap((kind, i) => (kind === 'map' ? [1000 + i] : []));
+          const mapResults = pool.map((_a, v: number) => call(v), mapped);
+          for (const v of submitted) pool.submit((_a, x: number) => call(x), v);
+          let k = 0;
+          while (pending.length > 0) {
+            const at = (order[k++ % order.length] as number) % pending.length;
+            const [settle] = pending.splice(at, 1);
+            settle?.();
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+          const fromGetNext: number[] = [];
+          while (pool.hasNext()) fromGetNext.push(await pool.getNext());
+          expect(fromGetNext).toEqual(submitted);
+          const fromMap: number[] = [];
+          for await (const v of mapResults) fromMap.push(v);
+          expect(fromMap).toEqual(mapped);
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 });

@@ -172,13 +172,26 @@ export const died = {
     return new ActorDiedError(
       `Actor ${actor} is dead (${reason}); call '${method}' was not sent.`,
       actor,
+      false,
     );
   },
-  /** The actor died with the call sent and unanswered. */
-  inFlight(actor: string, method: string, reason: string): ActorDiedError {
+  /**
+   * The actor died with the call sent and unanswered. `started`: whether it had started, where
+   * this thread can tell (undefined where it cannot).
+   */
+  inFlight(actor: string, method: string, reason: string, started?: boolean): ActorDiedError {
+    if (started === false) {
+      return new ActorDiedError(
+        `Actor ${actor} is dead (${reason}); call '${method}' had not started: it did not run.`,
+        actor,
+        false,
+      );
+    }
     return new ActorDiedError(
-      `Actor ${actor} is dead (${reason}); call '${method}' did not complete: it may have run ` +
-        'in part, or not at all.',
+      `Actor ${actor} is dead (${reason}); call '${method}' did not complete: ` +
+        (started
+          ? 'it was running and may have run in part.'
+          : 'it may have run in part, or not at all.'),
       actor,
       true,
     );
@@ -194,7 +207,7 @@ export const died = {
   },
   /** The actor ended before the call started; it never ran. */
   beforeStart(actor: string, method: string, end: EndReason | string): ActorDiedError {
-    return new ActorDiedError(notStartedMessage(actor, method, end), actor);
+    return new ActorDiedError(notStartedMessage(actor, method, end), actor, false);
   },
   /**
    * The actor (or, with `thread`, one of its threads) crashed and was restarted, and the call

@@ -60,28 +60,39 @@ export interface ActorOptions {
   resourceLimits?: ResourceLimits;
   /**
    * How often a crashed actor is rebuilt with its constructor arguments (-1: without end). Calls
-   * running or queued at the crash reject with `ActorDiedError` unless `maxTaskRetries` resends
-   * them. In a threaded actor only the crashed thread is replaced, counting one restart.
+   * that had not started at the crash wait for the new instance; the call that was running
+   * rejects with `ActorDiedError` unless `maxTaskRetries` resends it. In a threaded actor only
+   * the crashed thread is replaced, counting one restart. A constructor that throws ends the
+   * actor, without restart.
    *
    * @default 0
    */
   maxRestarts?: number;
   /**
-   * How often a call interrupted by a crash is sent again (to the restarted actor), -1 without
-   * end. A retried method may run more than once (at-least-once): make it idempotent. Method and
+   * How often a call that was running when its actor crashed (or that threw an error
+   * `retryExceptions` names: one budget for both) is sent again, to the restarted actor; -1
+   * without end. A call that had not started needs none: it waits for the restarted actor. A
+   * retried method may run more than once (at-least-once): make it idempotent. Method and
    * per-call options override it.
    *
    * @default 0
    */
   maxTaskRetries?: number;
   /**
-   * Also retry (within `maxTaskRetries`) a call whose method threw: `true` for any error, or the
-   * error names (`err.name`) to retry on.
+   * Also retry (within `maxTaskRetries`, the same budget as crashes) a call whose method threw:
+   * `true` for any error, or the errors to retry on, as classes or class names. A class or a name
+   * matches an error of that class or of any subclass (any class in the thrown error's prototype
+   * chain), and a name also matches the error's own `name`. A streaming method is retried only
+   * until it has yielded its first item.
    *
    * @default false
+   * @example @actor({ maxTaskRetries: 3, retryExceptions: [NetworkError, 'TimeoutError'] })
    */
-  retryExceptions?: boolean | string[];
+  retryExceptions?: boolean | readonly RetryException[];
 }
+
+/** An error class (or its name) that `retryExceptions` retries on. */
+export type RetryException = string | (abstract new (...args: never[]) => Error);
 
 /** Options of `@method(options)`. */
 export interface MethodOptions {
@@ -96,7 +107,7 @@ export interface MethodOptions {
   /** Overrides the actor's `maxTaskRetries` for this method. */
   maxTaskRetries?: number;
   /** Overrides the actor's `retryExceptions` for this method. */
-  retryExceptions?: boolean | string[];
+  retryExceptions?: boolean | readonly RetryException[];
 }
 
 /**
@@ -120,7 +131,7 @@ export interface CallOptions {
   /** Overrides the method's `maxTaskRetries` for this call. */
   maxTaskRetries?: number;
   /** Overrides the method's `retryExceptions` for this call. */
-  retryExceptions?: boolean | string[];
+  retryExceptions?: boolean | readonly RetryException[];
 }
 
 /** Options of `spawn(Class, options)`. */

@@ -1,4 +1,5 @@
 import { ActorDiedError, died, SerializationError } from '../errors.js';
+import type { RetryException } from '../options.js';
 import { decodeDeep } from '../wire/codec.js';
 import { reviveRemoteError } from '../wire/errors.js';
 import {
@@ -92,6 +93,8 @@ export interface CallExtras {
   meta?: CallMeta | undefined;
   /** A streaming call's items, as they arrive. */
   onYield?: ((item: unknown) => void) | undefined;
+  /** A streaming call has delivered an item: it can no longer be sent again. */
+  yielded?: boolean;
   /** Waiting for arguments that are promises (or an earlier held call on a serial actor). */
   held?: boolean;
 }
@@ -174,7 +177,7 @@ export class Call {
 
   /** The call left for a connection: its arguments are kept only if it may be sent again. */
   sent(): void {
-    if (this.retry === undefined) this.args = NO_ARGS;
+    if (this.retry === undefined && this.ref.resends !== true) this.args = NO_ARGS;
   }
 
   resolve(value: unknown): void {
@@ -203,14 +206,17 @@ export class Call {
     this.rejectPromise = SETTLED;
   }
 
-  /** Whether the call may be sent again (a crash, or an error its policy retries on). */
+  /**
+   * Whether the call may be sent again (a crash, or an error its policy retries on): a stream
+   * only until it has delivered an item, since items already read cannot be taken back.
+   */
   canRetry(): boolean {
     const extras = this.extras;
     return (
       extras !== undefined &&
       extras.retry !== undefined &&
       extras.retry.left !== 0 &&
-      extras.onYield === undefined
+      extras.yielded !== true
     );
   }
 
@@ -222,12 +228,14 @@ export class Call {
   }
 
   /**
-   * The actor that was running or holding the call crashed: it is sent again if its retries allow,
-   * else it rejects with the error `died` builds.
+   * The actor that held the call crashed and was restarted. A call that had not `started` waits
+   * for the new instance, whatever its retries (it never ran); one that had started is sent again
+   * if its retries allow, else it rejects with the error `died` builds.
    */
-  interrupted(died: () => ActorDiedError): void {
+  interrupted(started: boolean, died: () => ActorDiedError): void {
     if (this.settled) return;
-    if (this.canRetry()) this.resend();
+    if (!started) this.ref.send(this);
+    else if (this.canRetry()) this.resend();
     else this.reject(died());
   }
 
@@ -242,9 +250,11 @@ export class Call {
         this.resolveDecoded(value);
         return;
       case Status.Yield:
+        (this.extras as CallExtras).yielded = true;
         this.onYield?.(value);
         return;
       case Status.YieldEncoded:
+        (this.extras as CallExtras).yielded = true;
         this.onYield?.(decodeDeep(value));
         return;
       case Status.Threw: {
@@ -269,7 +279,8 @@ export class Call {
         );
         return;
       case Status.Dropped:
-        this.reject(new ActorDiedError(value as string, this.ref.info.name));
+        // The host dropped it before it started (the actor is ending): it never ran.
+        this.reject(new ActorDiedError(value as string, this.ref.info.name, false));
         return;
       case Status.Died:
         this.reject(died.whileRunning(this.ref.info.name, this.method, value as string));
@@ -308,9 +319,42 @@ export class Call {
   }
 }
 
-/** Whether a thrown error (as it crossed the thread) is one the call's policy retries on. */
+/**
+ * Whether a thrown error (as it crossed the thread) is one the call's policy retries on: a name
+ * listed is the error's own `name` or that of a class in its prototype chain.
+ */
 function retriesOn(exceptions: boolean | readonly string[], error: SerializedError): boolean {
-  return exceptions === true || (Array.isArray(exceptions) && exceptions.includes(error.name));
+  if (exceptions === true) return true;
+  if (exceptions === false) return false;
+  if (exceptions.includes(error.name)) return true;
+  return error.chain?.some((name) => exceptions.includes(name)) === true;
+}
+
+/**
+ * `retryExceptions` as it travels: `true`, `false`, or the names of the errors to retry on (a
+ * class is listed by its name, which the thrown error's prototype chain is matched against).
+ * Throws a `TypeError` naming `option` for anything else.
+ */
+export function retryExceptionNames(
+  value: boolean | readonly RetryException[] | undefined,
+  option: string,
+): boolean | readonly string[] | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  if (!Array.isArray(value)) {
+    throw new TypeError(
+      `${option} must be true, false or an array of error classes and names, not ${String(value)}.`,
+    );
+  }
+  return value.map((entry: unknown) => {
+    if (typeof entry === 'string' && entry !== '') return entry;
+    if (typeof entry === 'function' && typeof entry.name === 'string' && entry.name !== '') {
+      return entry.name;
+    }
+    throw new TypeError(
+      `${option} lists ${typeof entry === 'function' ? 'an anonymous class' : String(entry)}: ` +
+        'list error classes (named) or error names, e.g. [NetworkError, "TimeoutError"].',
+    );
+  });
 }
 
 /** The retry budget a policy gives a new call, if any. */

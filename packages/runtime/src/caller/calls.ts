@@ -6,7 +6,7 @@ import {
 } from '../errors.js';
 import type { CallOptions } from '../options.js';
 import type { RetryPolicy } from '../wire/protocol.js';
-import { Call, callOf, extrasOf, startCall } from './call.js';
+import { Call, callOf, extrasOf, retryExceptionNames, startCall } from './call.js';
 import type { ActorRef } from './ref.js';
 
 /**
@@ -103,7 +103,12 @@ export function invoke(
       ? {
           maxTaskRetries: options.maxTaskRetries ?? info.retries[methodId]?.maxTaskRetries ?? 0,
           retryExceptions:
-            options.retryExceptions ?? info.retries[methodId]?.retryExceptions ?? false,
+            retryExceptionNames(
+              options.retryExceptions,
+              `options({ retryExceptions }) of '${method}'`,
+            ) ??
+            info.retries[methodId]?.retryExceptions ??
+            false,
         }
       : undefined;
   const call = send(ref, methodId, args, group, policy);

@@ -158,17 +158,30 @@ export class Connection implements ActorRef {
     return this.death !== undefined;
   }
 
-  /** Rejects every pending call and every later one with `ActorDiedError`. */
-  die(reason: string): void {
+  /**
+   * Rejects every pending call and every later one with `ActorDiedError`. `started` tells, where
+   * the owner can, whether a pending call had started (its `mayHaveRun`).
+   */
+  die(reason: string, started?: (call: Call) => boolean): void {
     if (this.death !== undefined) return;
     this.death = reason;
     this.onDeath?.();
     this.outbox = newCalls();
-    for (const call of this.pending.takeAll()) {
+    const pending = this.pending.takeAll();
+    this.transport.hold(false);
+    for (const call of pending) {
       call.conn = undefined;
-      call.reject(died.inFlight(this.info.name, call.method, reason));
+      call.reject(died.inFlight(this.info.name, call.method, reason, started?.(call)));
     }
     this.transport.close();
+  }
+
+  /**
+   * The host is gone: takes at once what it sent before it went (results of calls that finished
+   * before a crash keep their results, and are not sent again).
+   */
+  takeLastMessages(): void {
+    if (this.death === undefined) this.transport.drain?.();
   }
 
   private forget(call: Call): void {
@@ -247,7 +260,8 @@ export class Connection implements ActorRef {
     }
     this.pending.take(callId);
     call.conn = undefined;
-    call.answer(status, value);
+    // The thread is freed first: an answer that sends the call again (a retry) queues it anew.
     this.onAnswered?.(call);
+    call.answer(status, value);
   };
 }

@@ -102,7 +102,11 @@ export function refOf(handle: unknown): ActorRef | undefined {
 
 /** A handle's form for another thread: its actor's info and a new port to the actor. */
 export function describeRef(ref: ActorRef): HandleDescriptor {
-  return { $troupe: 'handle', info: ref.info, port: ref.connect() };
+  // A threaded or restartable actor is reached through its owner, which retries each call within
+  // its budget: the other thread must not retry the owner's answer again (one budget a call).
+  const forwarded = ref.resends === true || ref.info.kind === 'threaded';
+  const info = forwarded && ref.info.retries.length > 0 ? { ...ref.info, retries: [] } : ref.info;
+  return { $troupe: 'handle', info, port: ref.connect() };
 }
 
 /** A handle in this thread for a handle that crossed from another. */

@@ -13,6 +13,11 @@ export type { ActorInfo };
 export interface ActorRef {
   readonly info: ActorInfo;
   /**
+   * Calls may be sent again after a crash, whatever their retries (the actor restarts, and a call
+   * that had not started waits for the new instance): they keep their arguments until answered.
+   */
+  readonly resends?: boolean;
+  /**
    * Sends a call: the first time, or again (a retry). The ref settles it through its `Call`
    * record, whatever happens to the actor.
    */

@@ -1,5 +1,5 @@
 import { STREAM_WINDOW } from '../wire/protocol.js';
-import { Call, type CallExtras } from './call.js';
+import { budgetOf, Call, type CallExtras } from './call.js';
 import type { ActorRef } from './ref.js';
 
 /**
@@ -91,11 +91,12 @@ export class RemoteStream<T = unknown> implements AsyncIterableIterator<T> {
 
 /**
  * Starts a streaming call (an async generator method): its items arrive on the returned stream
- * as the actor yields them. A stream is never sent again after a crash: items already read
- * cannot be taken back.
+ * as the actor yields them. Its method's retries apply until the first item arrives (a crash,
+ * or an error its `retryExceptions` names); after that it is never sent again, since items
+ * already read cannot be taken back.
  */
 export function openStream(ref: ActorRef, methodId: number, args: unknown[]): RemoteStream {
-  const extras: CallExtras = {};
+  const extras: CallExtras = { retry: budgetOf(ref.info.retries[methodId]) };
   const call = new Call(ref, methodId, args, extras);
   const stream = new RemoteStream(
     (n) => call.conn?.credit(call, n),

@@ -9,6 +9,7 @@ import { recorderFor } from '../observe/host-recorder.js';
 import { observeWorker } from '../observe/install.js';
 import { setRegistryPort } from '../supervisor/names.js';
 import { loadViolation, setSpawnGuard } from '../supervisor/spawn-guard.js';
+import { flushReplies } from '../wire/endpoint.js';
 import type { HostInit } from '../wire/protocol.js';
 import { PortTransport } from '../wire/transport.js';
 import { isActorExit, setThreadRunner } from './call-context.js';
@@ -33,6 +34,14 @@ process.on('unhandledRejection', (reason) => {
   if (isActorExit(reason)) return;
   console.error('unhandled rejection in background work (the actor goes on):', reason);
 });
+
+// A call that ends its worker (process.exit) must not take with it the results of the calls that
+// finished before it in the same batch: they leave first, and count (guarantee 4).
+const exitWorker = process.exit.bind(process);
+process.exit = ((code?: number | string | null) => {
+  flushReplies();
+  return exitWorker(code);
+}) as typeof process.exit;
 
 let phase: HostPhase = 'loading';
 

@@ -9,6 +9,7 @@ import {
   Op,
   READY_METHOD,
   type SharedFields,
+  STARTED_GROUPS,
   StatSlot,
 } from '../wire/protocol.js';
 import { type CallRunner, enterCall, leaveCall } from './call-context.js';
@@ -57,6 +58,8 @@ interface Streaming {
 /** One concurrency group: its own queue and its own limit on calls running at once. */
 interface Group {
   readonly limit: number;
+  /** Its `StatSlot.Started` slot: the owner's last call started in the group (-1: none). */
+  readonly startedSlot: number;
   running: number;
   readonly queue: CallQueue<QueuedCall>;
 }
@@ -115,7 +118,12 @@ export class Executor implements Served, CallRunner {
     this.stats = init.stats;
     this.watch = init.watch ?? null;
     this.streamMethods = new Set(init.streamMethods);
-    this.groups = init.groupLimits.map((limit) => ({ limit, running: 0, queue: new CallQueue() }));
+    this.groups = init.groupLimits.map((limit, index) => ({
+      limit,
+      startedSlot: index < STARTED_GROUPS ? StatSlot.Started + index : -1,
+      running: 0,
+      queue: new CallQueue(),
+    }));
   }
 
   /** No call is running (a started call counts until its promise settles). */
@@ -417,8 +425,9 @@ export class Executor implements Served, CallRunner {
     group.running++;
     this.running++;
     this.stats[StatSlot.Running] = this.running;
-    if (group.limit === 1 && endpoint === this.mainEndpoint)
-      this.stats[StatSlot.RunningCall] = callId;
+    if (endpoint === this.mainEndpoint && group.startedSlot >= 0) {
+      this.stats[group.startedSlot] = callId;
+    }
     let result: unknown;
     let stamp = 0;
     enterCall(this, endpoint, callId);
@@ -459,7 +468,6 @@ export class Executor implements Served, CallRunner {
     group.running--;
     this.running--;
     this.stats[StatSlot.Running] = this.running;
-    if (group.limit === 1 && endpoint === this.mainEndpoint) this.stats[StatSlot.RunningCall] = 0;
     if (this.controllers.size > 0) this.controllers.get(endpoint)?.delete(callId);
     if (this.state === State.Exiting) {
       // The actor ended itself: whatever the call returned or threw, it did not complete.

@@ -1,5 +1,5 @@
 import { refOf } from '../caller/handle.js';
-import { ActorDiedError, ActorPoolError, ActorPoolTimeoutError } from '../errors.js';
+import { ActorDiedError, ActorPoolError, ActorPoolTimeoutError, RemoteError } from '../errors.js';
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -28,7 +28,7 @@ class Task<A> {
 
 /** Work waiting for a free actor: one `submit`, or a `map` reading its values as actors free up. */
 interface Source<A> {
-  /** The next task to start, or undefined when it has none to start now. */
+  /** The next task to start, or undefined once it has none left (it is then `done`). */
   take(): Task<A> | undefined;
   /** True once it will never offer another task. */
   readonly done: boolean;
@@ -55,9 +55,9 @@ class SubmitSource<A> implements Source<A> {
 }
 
 /**
- * A `map`'s values, read one at a time as actors free up, so that a consumer that stops early
- * leaves nothing queued. It holds back while `readAhead()` results are finished but not yet read,
- * so a slow consumer does not make the pool run ahead of it without bound.
+ * A `map`'s values, read one at a time as actors free up (from the call of `map` on, whether or
+ * not results are read), so that a consumer that stops early leaves nothing queued: values not
+ * read by then are never read.
  */
 class MapSource<A, V> implements Source<A> {
   done = false;
@@ -71,14 +71,10 @@ class MapSource<A, V> implements Source<A> {
   constructor(
     private readonly values: Iterator<V>,
     private readonly fn: (actor: A, value: V) => unknown,
-    private readonly readAhead: () => number,
   ) {}
 
   take(): Task<A> | undefined {
     if (this.done) return undefined;
-    let unread = 0;
-    for (const task of this.tasks) if (task.outcome) unread++;
-    if (unread >= this.readAhead()) return undefined;
     let step: IteratorResult<V>;
     try {
       step = this.values.next();
@@ -179,7 +175,9 @@ export class ActorPool<A extends object, R = unknown> {
   private readonly members = new Set<A>();
   /** Idle actors, the longest idle first. */
   private readonly idle: A[] = [];
+  /** Work waiting for actors, first in first out, from `head` on. */
   private queue: Source<A>[] = [];
+  private head = 0;
   /** `submit`'s tasks whose results nobody has taken yet, in submission order. */
   private readonly results: Task<A>[] = [];
   private readonly unorderedWaiters: ((task: Task<A>) => void)[] = [];
@@ -197,12 +195,13 @@ export class ActorPool<A extends object, R = unknown> {
 
   /**
    * Runs `fn(actor, value)` for each value, over the pool's actors, and yields the results in
-   * the order of `values`. Values are read as actors free up, from the first `next()` on; when
-   * the loop ends early (`break`, `return` or a throw) no further value is read or started, and
-   * the calls already running finish on their own with their results dropped. The pool runs
-   * ahead of the loop by at most one finished, unread result per actor, so a slow loop holds
-   * back the work instead of piling up results. A call that rejects ends the iteration with its
-   * error.
+   * the order of `values`. The work starts when `map` is called, as in Ray: a value goes at once
+   * to every idle actor, and the next value to each actor as it frees up, whether or not the
+   * results have been read yet. When the loop ends early (`break`, `return` or a throw) no
+   * further value is read or started, and the calls already running finish on their own with
+   * their results dropped. A call that rejects ends the iteration with its error. Its results
+   * are its own: `submit`'s values queued earlier start first, and `getNext` never sees a
+   * `map`'s results.
    *
    * @example
    * for await (const doubled of pool.map((actor, v) => actor.double(v), [1, 2, 3])) {}
@@ -338,15 +337,28 @@ export class ActorPool<A extends object, R = unknown> {
     this.dispatch();
   }
 
-  private async *stream<V, T>(
+  /** Starts a `map` now, and returns what reads its results; ending the loop closes it. */
+  private stream<V, T>(
     fn: (actor: A, value: V) => T,
     values: Iterable<V>,
     ordered: boolean,
   ): AsyncGenerator<Awaited<T>, void, undefined> {
-    const source = new MapSource<A, V>(values[Symbol.iterator](), fn, () =>
-      Math.max(1, this.members.size),
-    );
+    const source = new MapSource<A, V>(values[Symbol.iterator](), fn);
     this.enqueue(source);
+    const results = this.read<T>(source as MapSource<A, unknown>, ordered);
+    // `return()` before the first `next()` never enters the generator's `finally`: close here.
+    const finish = results.return.bind(results);
+    results.return = (value) => {
+      source.close();
+      return finish(value);
+    };
+    return results;
+  }
+
+  private async *read<T>(
+    source: MapSource<A, unknown>,
+    ordered: boolean,
+  ): AsyncGenerator<Awaited<T>, void, undefined> {
     try {
       for (;;) {
         const next = ordered
@@ -356,8 +368,6 @@ export class ActorPool<A extends object, R = unknown> {
           : source.tasks.findIndex((task) => task.outcome !== undefined);
         if (next >= 0) {
           const [task] = source.tasks.splice(next, 1) as [Task<A>];
-          // One result fewer held: the source may read ahead again.
-          this.dispatch();
           yield unwrap(task.outcome as Outcome) as Awaited<T>;
         } else if (source.done && source.tasks.length === 0) {
           if (source.failed) throw source.failure;
@@ -388,17 +398,26 @@ export class ActorPool<A extends object, R = unknown> {
     try {
       do {
         this.dispatchAgain = false;
-        for (const source of this.queue) {
-          while (this.idle.length > 0 && !source.done) {
-            const task = source.take();
-            if (task === undefined) break;
-            this.start(task, this.idle.shift() as A);
-          }
+        // Only the head of the queue is looked at: each source is passed once, when done, so
+        // the cost is linear in the work however much of it waits.
+        while (this.idle.length > 0 && this.head < this.queue.length) {
+          const source = this.queue[this.head] as Source<A>;
+          const task = source.take();
+          if (task === undefined) this.head++;
+          else this.start(task, this.idle.shift() as A);
         }
         if (this.members.size === 0) {
-          for (const source of this.queue) source.fail(this.noActorsError());
+          const error = this.noActorsError();
+          for (let i = this.head; i < this.queue.length; i++) this.queue[i]?.fail(error);
+          this.head = this.queue.length;
         }
-        this.queue = this.queue.filter((source) => !source.done);
+        if (this.head === this.queue.length) {
+          this.queue = [];
+          this.head = 0;
+        } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+          this.queue = this.queue.slice(this.head);
+          this.head = 0;
+        }
       } while (this.dispatchAgain);
     } finally {
       this.dispatching = false;
@@ -430,9 +449,12 @@ export class ActorPool<A extends object, R = unknown> {
     this.dispatch();
   }
 
-  /** Whether `error` says that `actor` itself is dead (not some other actor `fn` called). */
+  /**
+   * Whether `error` says that `actor` itself is dead: raised here for its own call, not passed on
+   * by its method from an actor it called (a `RemoteError`), nor from another actor `fn` called.
+   */
   private diedIn(error: unknown, actor: A): boolean {
-    if (!(error instanceof ActorDiedError)) return false;
+    if (!(error instanceof ActorDiedError) || error instanceof RemoteError) return false;
     const name = refOf(actor)?.info.name;
     return name === undefined || name === error.actor;
   }
@@ -447,12 +469,11 @@ export class ActorPool<A extends object, R = unknown> {
 
   /** Gives a finished task to the oldest waiting `getNextUnordered`, if any. */
   private handOver(task: Task<A>): void {
+    // Looked up only when someone waits: a settle costs O(1) otherwise.
+    if (this.unorderedWaiters.length === 0) return;
     const at = this.results.indexOf(task);
-    const waiter = this.unorderedWaiters.shift();
-    if (waiter === undefined || at < 0) {
-      if (waiter) this.unorderedWaiters.unshift(waiter);
-      return;
-    }
+    if (at < 0) return;
+    const waiter = this.unorderedWaiters.shift() as (task: Task<A>) => void;
     this.results.splice(at, 1);
     waiter(task);
   }

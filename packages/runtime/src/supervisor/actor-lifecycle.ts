@@ -26,6 +26,8 @@ export abstract class ActorLifecycle implements ActorRecord {
   /** A replica called `exitActor()`: the actor is ending within the grace. */
   private exiting = false;
   private markExited: () => void = () => {};
+  /** The hosts a `kill(h, { noRestart: false })` ended, until each exit has taken its restart. */
+  private sharedRestart: { readonly replicas: Set<Replica>; taken: boolean } | undefined;
 
   constructor(protected readonly plan: SpawnPlan) {
     this.restartsLeft = plan.maxRestarts;
@@ -99,8 +101,19 @@ export abstract class ActorLifecycle implements ActorRecord {
     void this.exited.then(() => clearTimeout(cut));
   }
 
-  /** Takes one restart from the budget, if the actor is not ending and has one left. */
-  protected takeRestart(): boolean {
+  /**
+   * Takes one restart from the budget for `replica`'s host, if the actor is not ending and has one
+   * left. The hosts one `kill(h, { noRestart: false })` ended share one restart: the actor
+   * crashed once, whatever its number of threads.
+   */
+  protected takeRestart(replica?: Replica): boolean {
+    const shared = this.sharedRestart;
+    if (shared !== undefined && replica !== undefined && shared.replicas.delete(replica)) {
+      if (shared.replicas.size === 0) this.sharedRestart = undefined;
+      if (shared.taken) return this.ending === undefined;
+      shared.taken = this.takeRestart();
+      return shared.taken;
+    }
     if (this.ending !== undefined || this.restartsLeft <= 0) return false;
     this.restartsLeft--;
     this.restarts++;
@@ -133,6 +146,7 @@ export abstract class ActorLifecycle implements ActorRecord {
 
   async kill(noRestart = true): Promise<void> {
     if (noRestart) this.ending ??= EndReason.Killed;
+    else this.sharedRestart = { replicas: new Set(this.replicas), taken: false };
     const hosts: ActorHost[] = this.replicas.map((r) => r.host);
     // Whoever awaits the end keeps the process alive until it comes.
     for (const host of hosts) host.keepAlive();

@@ -1,6 +1,8 @@
-import { MessageChannel, type ResourceLimits, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type ResourceLimits, Worker } from 'node:worker_threads';
+import type { Call } from '../caller/call.js';
 import { type HostInit, Op, StatSlot, type Transferable } from '../wire/protocol.js';
 import { PortTransport, type Transport } from '../wire/transport.js';
+import type { SpawnPlan } from './plan.js';
 
 // This module is bundled into a chunk in dist/, beside the worker entry's folder (build.mjs).
 const HOST_ENTRY = new URL('./host/entry.js', import.meta.url);
@@ -49,22 +51,48 @@ export const workerLauncher: HostLauncher = {
       resourceLimits,
     });
     worker.unref();
+    // The worker holds the process open while calls are pending on it (the port alone cannot: it
+    // closes before the worker's exit is reported, and a call would be left unsettled as the
+    // process exits), or while someone awaits its end.
+    let holding = false;
+    let kept = false;
+    const refresh = () => (holding || kept ? worker.ref() : worker.unref());
     let lastError: Error | undefined;
     worker.on('error', (error) => {
       lastError = error;
     });
     return {
-      transport: new PortTransport(port1),
+      transport: new WorkerPortTransport(port1, (on) => {
+        holding = on;
+        refresh();
+      }),
       stats: init.stats,
       get lastError() {
         return lastError;
       },
       onExit: (listener) => worker.once('exit', listener),
       terminate: () => worker.terminate(),
-      keepAlive: () => worker.ref(),
+      keepAlive: () => {
+        kept = true;
+        refresh();
+      },
     };
   },
 };
+
+/** The owner's link to a worker: holding it holds the worker, until the worker's exit is seen. */
+class WorkerPortTransport extends PortTransport {
+  constructor(
+    port: MessagePort,
+    private readonly holdWorker: (on: boolean) => void,
+  ) {
+    super(port);
+  }
+
+  override hold(on: boolean): void {
+    this.holdWorker(on);
+  }
+}
 
 let launcher: HostLauncher = workerLauncher;
 
@@ -104,6 +132,19 @@ export async function endWithin(
   if ((await Promise.race([exited, late])) === 'late') onTimeout();
   clearTimeout(timer);
   return exited;
+}
+
+/**
+ * Whether a call the owner sent to `replica`'s host had started there (its group's
+ * `StatSlot.Started` slot holds its id or a later one), read once the host has ended.
+ */
+export function hasStarted(
+  plan: Pick<SpawnPlan, 'startedSlot'>,
+  replica: { readonly host: ActorHost },
+  call: Call,
+): boolean {
+  const slot = plan.startedSlot(call);
+  return slot < 0 || (replica.host.stats[slot] as number) >= call.wireId;
 }
 
 export function exitReason(code: number, host: ActorHost): string {

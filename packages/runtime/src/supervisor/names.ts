@@ -29,8 +29,28 @@ const DEFAULT_NAMESPACE = 'default';
 /** The main thread's registry: key → the actor's ref in this thread. */
 const named = new Map<string, ActorRef>();
 
-export function nameKey(name: string, namespace = DEFAULT_NAMESPACE): string {
-  return `${namespace}/${name}`;
+/**
+ * The registry's key for `name` in `namespace`: `namespace/name`, with any `/` in the namespace
+ * escaped, so that no two pairs share a key (`a/b` + `c` and `a` + `b/c` do not). Throws a
+ * `TypeError` naming the option for a name or namespace that is not a non-empty string; `where`
+ * says what was called, for the message.
+ */
+export function nameKey(name: unknown, namespace: unknown, where: string): string {
+  if (typeof name !== 'string' || name === '') {
+    throw new TypeError(`${where}: name must be a non-empty string, not ${describe(name)}.`);
+  }
+  if (namespace === undefined) namespace = DEFAULT_NAMESPACE;
+  if (typeof namespace !== 'string' || namespace === '') {
+    throw new TypeError(
+      `${where}: namespace must be a non-empty string (or left out for '${DEFAULT_NAMESPACE}'), ` +
+        `not ${describe(namespace)}.`,
+    );
+  }
+  return `${namespace.replaceAll('%', '%25').replaceAll('/', '%2F')}/${name}`;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `''` : `${typeof value} ${String(value)}`;
 }
 
 /** This worker's port to the registry (in the main thread), set by the worker's host. */
@@ -45,6 +65,10 @@ function serve(port: MessagePort): void {
   port.on('message', (message: RegistryRequest) => {
     if (message[0] === RegistryOp.Connect) {
       serve(message[1]);
+      return;
+    }
+    if (message[0] === RegistryOp.Unregister) {
+      if (named.get(message[1])?.info.actorId === message[2]) named.delete(message[1]);
       return;
     }
     const [op, key, payload, flag] = message;
@@ -106,7 +130,10 @@ export function registryPortForWorker(): MessagePort {
  * thread, asked over a port from workers); a cluster puts a shared directory in its place.
  */
 export interface NameDirectory {
-  /** The live actor registered under `key` (`namespace/name`), as a ref usable here. */
+  /**
+   * The live actor registered under `key` (`namespace/name`, a `/` in the namespace escaped as
+   * `%2F`), as a ref usable here.
+   */
   lookup(key: string): ActorRef | undefined;
   /** Registers `ref` under `key`; false if taken. The name is freed once `exited` settles. */
   register(key: string, ref: ActorRef, exited: Promise<void>): boolean;
@@ -142,5 +169,15 @@ export function registerName(key: string, ref: ActorRef, exited: Promise<void>):
     return true;
   }
   const descriptor = describeRef(ref);
-  return ask(RegistryOp.Register, key, descriptor, [descriptor.port]) === true;
+  if (ask(RegistryOp.Register, key, descriptor, [descriptor.port]) !== true) return false;
+  // The main thread cannot see this actor end unless its link closes, which a link through this
+  // thread (a threaded or restartable actor) does not: say so when it ends.
+  exited.then(() => {
+    registryPort?.postMessage([
+      RegistryOp.Unregister,
+      key,
+      ref.info.actorId,
+    ] satisfies RegistryRequest);
+  });
+  return true;
 }

@@ -1,10 +1,17 @@
 import { isMainThread, threadId } from 'node:worker_threads';
+import { retryExceptionNames } from '../caller/call.js';
 import type { ActorDefinition } from '../decorators/definition.js';
 import { ActorDefinitionError, SerializationError } from '../errors.js';
 import type { SpawnOptions } from '../options.js';
 import type { ActorClass } from '../types.js';
 import { encodeDeep, findUncloneable, isDataCloneError, needsEncoding } from '../wire/codec.js';
-import { type ActorInfo, STAT_SLOTS, type Transferable } from '../wire/protocol.js';
+import {
+  type ActorInfo,
+  STARTED_GROUPS,
+  STAT_SLOTS,
+  StatSlot,
+  type Transferable,
+} from '../wire/protocol.js';
 import { type ActorHost, currentLauncher } from './host-worker.js';
 import { registryPortForWorker } from './names.js';
 
@@ -49,6 +56,11 @@ export interface SpawnPlan {
   methodGroups: number[];
   /** Restarts allowed after crashes (Infinity for -1). */
   maxRestarts: number;
+  /**
+   * The slot of a host's counters that tells whether a call it was sent has started: the
+   * `StatSlot.Started` slot of the group the host runs it in, or -1 where none tracks it.
+   */
+  startedSlot(call: { readonly group: number | undefined; readonly methodId: number }): number;
   /** Starts the host of replica `replica` (constructor arguments are encoded anew for each). */
   startHost(replica: number, awaitUnify: boolean): ActorHost;
 }
@@ -111,7 +123,16 @@ export function planSpawn<C extends ActorClass>(
     retries: def.methodRetries.map((method) => {
       const maxTaskRetries =
         method.maxTaskRetries ?? options.maxTaskRetries ?? def.options.maxTaskRetries ?? 0;
-      const retryExceptions = method.retryExceptions ?? def.options.retryExceptions ?? false;
+      const retryExceptions =
+        retryExceptionNames(
+          method.retryExceptions,
+          `@method() retryExceptions of ${def.className}`,
+        ) ??
+        retryExceptionNames(
+          def.options.retryExceptions,
+          `@actor() retryExceptions of ${def.className}`,
+        ) ??
+        false;
       return maxTaskRetries === 0 ? undefined : { maxTaskRetries, retryExceptions };
     }),
     streamMethods: def.streamMethods,
@@ -121,11 +142,18 @@ export function planSpawn<C extends ActorClass>(
   // and a threaded actor's pool routes each call to a thread of its group.
   const inWorker = def.kind === 'async';
   const args = (options.args ?? []) as unknown[];
+  const hostGroups = inWorker ? groupLimits : [1];
   return {
     info,
     groupLimits,
     methodGroups: def.methodGroups,
     maxRestarts: restartsFrom(options.maxRestarts ?? def.options.maxRestarts ?? 0, def.className),
+    startedSlot(call) {
+      if (!inWorker) return StatSlot.Started;
+      const asked = call.group ?? def.methodGroups[call.methodId] ?? 0;
+      const group = asked < groupLimits.length ? asked : 0;
+      return group < STARTED_GROUPS ? StatSlot.Started + group : -1;
+    },
     startHost(replica, awaitUnify) {
       const registryPort = registryPortForWorker();
       const transfers: Transferable[] = [registryPort];
@@ -139,7 +167,7 @@ export function planSpawn<C extends ActorClass>(
         className: def.className,
         methods: def.methods,
         args: encodeDeep(args, transfers) as unknown[],
-        groupLimits: inWorker ? groupLimits : [1],
+        groupLimits: hostGroups,
         methodGroups: inWorker ? def.methodGroups : def.methods.map(() => 0),
         streamMethods: def.streamMethods,
         replica,

@@ -13,6 +13,8 @@ export class Replica {
   running: Call | undefined = undefined;
   /** Replaced by a new thread (a forced cancel): its exit is expected. */
   retired = false;
+  /** Its host has ended: it takes no more calls. */
+  gone = false;
 
   constructor(
     /** Its index among the actor's threads (0 for a single worker). */

@@ -1,9 +1,10 @@
+import type { Call } from '../caller/call.js';
 import type { ActorRef } from '../caller/ref.js';
-import { died } from '../errors.js';
-import { Op, StatSlot } from '../wire/protocol.js';
+import { ActorDiedError, died } from '../errors.js';
+import { Op, READY_METHOD, StatSlot } from '../wire/protocol.js';
 import { ActorLifecycle } from './actor-lifecycle.js';
 import { ForwardingTarget } from './forward.js';
-import { exitReason } from './host-worker.js';
+import { exitReason, hasStarted } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
 import type { Replica } from './replica.js';
 
@@ -17,11 +18,12 @@ export class SingleWorkerActor extends ActorLifecycle {
 
   constructor(plan: SpawnPlan) {
     super(plan);
-    this.replicas.push(this.startReplica(0, 0, false));
+    this.replicas.push(this.startWorker());
     let forwarding: ForwardingTarget | undefined;
     // Handles hold this ref, which follows the actor from one worker to the next.
     this.ref = {
       info: plan.info,
+      resends: plan.maxRestarts > 0,
       send: (call) => this.current.conn.send(call),
       cancel: (call, force) => this.current.conn.cancel(call, force),
       ready: () => this.current.conn.ready(),
@@ -34,32 +36,51 @@ export class SingleWorkerActor extends ActorLifecycle {
     if (plan.maxRestarts > 0) forwarding = new ForwardingTarget(this.ref);
   }
 
+  /**
+   * Starts the worker. A constructor that throws ends the actor, as in Ray (no restart): its
+   * worker exits and its name is freed; calls already sent reject with the constructor's error,
+   * later ones with `ActorDiedError`.
+   */
+  private startWorker(): Replica {
+    const replica = this.startReplica(0, 0, false);
+    replica.conn.ready().catch((error: unknown) => {
+      // A crash (the ready call then waits for the next worker), a kill or an end the host chose
+      // (exitActor() in the constructor: an ActorDiedError) is handled where it happens.
+      if (replica.conn.isDead || this.ending !== undefined || error instanceof ActorDiedError) {
+        return;
+      }
+      this.ending = `its constructor threw ${describeError(error)}`;
+      void replica.host.terminate();
+    });
+    return replica;
+  }
+
   private get current(): Replica {
     return this.replicas[0] as Replica;
   }
 
   protected hostExited(replica: Replica, code: number): void {
     const reason = this.ending ?? exitReason(code, replica.host);
-    if (!this.takeRestart()) {
-      replica.conn.die(reason);
+    // Results the worker sent before it ended settle their calls: they are neither lost nor
+    // sent again.
+    replica.conn.takeLastMessages();
+    const started = (call: Call) => hasStarted(this.plan, replica, call);
+    if (!this.takeRestart(replica)) {
+      replica.conn.die(reason, started);
       return;
     }
-    const runningCall = replica.host.stats[StatSlot.RunningCall];
-    const oneAtATime = this.plan.info.kind === 'serial';
     const interrupted = replica.conn.takePending();
     replica.conn.die(reason);
-    this.replicas[0] = this.startReplica(0, 0, false);
+    this.replicas[0] = this.startWorker();
     const restart = this.restartTaken(false);
     for (const call of interrupted) {
-      call.interrupted(() =>
-        died.afterRestart(
-          this.name,
-          call.method,
-          reason,
-          restart,
-          oneAtATime ? call.wireId === runningCall : undefined,
-        ),
-      );
+      if (call.methodId === READY_METHOD) {
+        // `ready()` waits for the new instance.
+        this.current.conn.send(call);
+        continue;
+      }
+      const ran = started(call);
+      call.interrupted(ran, () => died.afterRestart(this.name, call.method, reason, restart, ran));
     }
   }
 
@@ -79,4 +100,8 @@ export class SingleWorkerActor extends ActorLifecycle {
     // After every call made so far: the worker runs those, and drops any that come later.
     this.current.conn.post([Op.Terminate]);
   }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

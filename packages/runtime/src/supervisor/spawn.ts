@@ -43,7 +43,7 @@ export function spawn<C extends ActorClass>(
   }
   if (!def.compiled) warnWithoutTransformer(def.className);
   if (def.module) loadErrorClasses(def.module);
-  const key = options.name === undefined ? undefined : nameKey(options.name, options.namespace);
+  const key = keyOf(def.className, options);
   if (key !== undefined) {
     const existing = lookupName(key);
     if (existing && options.getIfExists) {
@@ -55,11 +55,32 @@ export function spawn<C extends ActorClass>(
   const record = def.kind === 'threaded' ? new ThreadPoolActor(plan) : new SingleWorkerActor(plan);
   register(record);
   if (key !== undefined && !registerName(key, record.ref, record.exited)) {
-    // Another thread took the name between the lookup and now.
+    // Another thread took the name between the lookup and now (the registration decides, in one
+    // step): this actor ends at once, and getIfExists gets the one that won.
     void record.kill();
+    const winner = options.getIfExists ? lookupName(key) : undefined;
+    if (winner) return createHandle(winner) as ActorHandle<InstanceType<C>>;
     throw nameTaken(def.className, options);
   }
   return createHandle(record.ref) as ActorHandle<InstanceType<C>>;
+}
+
+/** The registry key of a spawn's name, with its options checked; undefined without a name. */
+function keyOf(
+  className: string,
+  options: { name?: unknown; namespace?: unknown; getIfExists?: unknown },
+): string | undefined {
+  const where = `spawn(${className})`;
+  if (options.name === undefined) {
+    if (options.getIfExists) {
+      throw new TypeError(
+        `${where}: getIfExists needs a name (getIfExists: true, name: 'my-actor'): without one ` +
+          'there is no actor to get.',
+      );
+    }
+    return undefined;
+  }
+  return nameKey(options.name, options.namespace, where);
 }
 
 function nameTaken(className: string, options: { name?: string; namespace?: string }) {
@@ -78,7 +99,7 @@ function nameTaken(className: string, options: { name?: string; namespace?: stri
  * const counter = getActor<Counter>('global-counter');
  */
 export function getActor<T>(name: string, options: { namespace?: string } = {}): ActorHandle<T> {
-  const ref = lookupName(nameKey(name, options.namespace));
+  const ref = lookupName(nameKey(name, options.namespace, `getActor(${String(name)})`));
   if (!ref) {
     throw new ActorNotFoundError(
       `getActor('${name}'): no live actor has that name in namespace ` +

@@ -5,7 +5,7 @@ import { CallQueue, type Queued } from '../host/call-queue.js';
 import { Op, READY_METHOD, type SharedFields } from '../wire/protocol.js';
 import { ActorLifecycle } from './actor-lifecycle.js';
 import { ForwardingTarget } from './forward.js';
-import { exitReason, requestShutdown } from './host-worker.js';
+import { exitReason, hasStarted, requestShutdown } from './host-worker.js';
 import type { SpawnPlan } from './plan.js';
 import type { Replica } from './replica.js';
 
@@ -78,6 +78,7 @@ export class ThreadPoolActor extends ActorLifecycle {
     this.define(first as Replica);
     this.ref = {
       info: plan.info,
+      resends: plan.maxRestarts > 0,
       send: (call) => this.send(call),
       cancel: (call, force) => this.cancel(call, force),
       ready: () => this.readyPromise,
@@ -180,7 +181,7 @@ export class ThreadPoolActor extends ActorLifecycle {
   }
 
   private becomeIdle(replica: Replica): void {
-    if (this.failure !== undefined || replica.retired) return;
+    if (this.failure !== undefined || replica.retired || replica.gone) return;
     if (this.unready.delete(replica.index) && this.unready.size === 0) this.resolveReady();
     const group = this.groups[replica.group] as Group;
     group.idle.push(replica);
@@ -204,7 +205,7 @@ export class ThreadPoolActor extends ActorLifecycle {
     if (this.runningOn.get(call) !== replica) return;
     this.runningOn.delete(call);
     replica.running = undefined;
-    if (!replica.retired && !replica.conn.isDead) this.becomeIdle(replica);
+    if (!replica.retired && !replica.gone && !replica.conn.isDead) this.becomeIdle(replica);
     if (this.refusal !== undefined) this.drainWhenDone();
   }
 
@@ -234,21 +235,27 @@ export class ThreadPoolActor extends ActorLifecycle {
 
   protected hostExited(replica: Replica, code: number): void {
     if (replica.retired) return;
+    replica.gone = true;
+    // A result the thread sent before it ended settles its call (which is not sent again).
+    replica.conn.takeLastMessages();
     const reason = this.ending ?? exitReason(code, replica.host);
     const running = replica.running;
     replica.running = undefined;
     if (running) this.runningOn.delete(running);
-    if (this.failure === undefined && this.takeRestart()) {
+    if (this.failure === undefined && this.takeRestart(replica)) {
       // The crashed thread alone is replaced (one restart); its call goes first in its group.
       this.retire(replica, reason, running);
       this.replaceThread(replica);
       const restart = this.restartTaken(true);
-      running?.interrupted(() =>
-        died.afterRestart(this.name, running.method, reason, restart, true),
-      );
+      if (running !== undefined) {
+        const ran = hasStarted(this.plan, replica, running);
+        running.interrupted(ran, () =>
+          died.afterRestart(this.name, running.method, reason, restart, ran),
+        );
+      }
       return;
     }
-    replica.conn.die(reason);
+    replica.conn.die(reason, (call) => hasStarted(this.plan, replica, call));
     this.fail((method) => died.notSent(this.name, method, reason), this.ending === undefined);
   }
 
@@ -258,6 +265,10 @@ export class ThreadPoolActor extends ActorLifecycle {
    */
   private retire(replica: Replica, reason: string, keep: Call | undefined): void {
     replica.retired = true;
+    // An idle thread can end too (a kill): it takes no more calls.
+    const idle = (this.groups[replica.group] as Group).idle;
+    const at = idle.indexOf(replica);
+    if (at !== -1) idle.splice(at, 1);
     const pending = replica.conn.takePending();
     replica.conn.die(reason);
     for (const call of pending) {

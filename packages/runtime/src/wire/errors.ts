@@ -52,10 +52,29 @@ export function serializeError(thrown: unknown, depth = 0): SerializedError {
     message: String(thrown.message),
     stack: typeof thrown.stack === 'string' ? thrown.stack : undefined,
     className: thrown.constructor?.name,
+    chain: classChain(thrown),
     props,
     cause:
       cause !== undefined && depth < MAX_CAUSE_DEPTH ? serializeError(cause, depth + 1) : undefined,
   };
+}
+
+/** Names of the classes in `error`'s prototype chain, below `Object`. */
+function classChain(error: object): string[] {
+  const names: string[] = [];
+  try {
+    for (
+      let proto = Object.getPrototypeOf(error);
+      proto !== null && proto !== Object.prototype && names.length < 32;
+      proto = Object.getPrototypeOf(proto)
+    ) {
+      const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+      if (typeof ctor === 'function' && typeof ctor.name === 'string') names.push(ctor.name);
+    }
+  } catch {
+    // A hostile prototype (a Proxy whose traps throw): the names read so far.
+  }
+  return names;
 }
 
 type FindClass = (className: string | undefined) => (new (...a: never[]) => Error) | undefined;

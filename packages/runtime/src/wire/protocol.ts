@@ -149,6 +149,11 @@ export interface SerializedError {
   stack?: string;
   /** Name of the thrown value's constructor, to find the same class on the other side. */
   className?: string;
+  /**
+   * Names of the classes in the thrown error's prototype chain, its own class first (for
+   * `retryExceptions`, which matches a class and its subclasses).
+   */
+  chain?: string[];
   /** Own enumerable properties that could be cloned. */
   props?: Record<string, unknown>;
   cause?: SerializedError;
@@ -258,17 +263,23 @@ export enum StatSlot {
    */
   ShutdownRequested = 4,
   /**
-   * Id of the owner's call running now, 0 when none, kept by one-call-at-a-time hosts: after a
-   * crash it tells the call that may have run in part from those that never started.
-   */
-  RunningCall = 5,
-  /**
    * Set by a host whose actor called `exitActor()`, before it tells its owner: an owner that
    * sees the host exit before the message still knows the end was chosen (no restart).
    */
-  ExitRequested = 6,
+  ExitRequested = 5,
+  /**
+   * The first of one slot per concurrency group of the host: the id of the owner's last call
+   * that started in that group. A group starts the owner's calls in the order they were sent,
+   * so after a crash a pending call has started if and only if its id is at most its group's
+   * slot: the one call that may have run is told from those that never started, at the cost of
+   * one store per call. The first `STARTED_GROUPS` groups have one; calls of later groups (an
+   * async actor with more groups) are taken as started after a crash, as the cautious answer.
+   */
+  Started = 6,
 }
-export const STAT_SLOTS = 7;
+/** Concurrency groups whose started calls the counters track (see `StatSlot.Started`). */
+export const STARTED_GROUPS = 8;
+export const STAT_SLOTS = StatSlot.Started + STARTED_GROUPS;
 
 /**
  * The name registry's protocol: it lives in the main thread, and each worker asks it over a port
@@ -281,11 +292,14 @@ export enum RegistryOp {
   Lookup = 2,
   /** Serve another worker's port (no answer). */
   Connect = 3,
+  /** The actor registered under the key from a worker has ended: free its name (no answer). */
+  Unregister = 4,
 }
 export type RegistryRequest =
   | readonly [RegistryOp.Register, key: string, handle: HandleDescriptor, flag: Int32Array]
   | readonly [RegistryOp.Lookup, key: string, unused: undefined, flag: Int32Array]
-  | readonly [RegistryOp.Connect, port: MessagePort];
+  | readonly [RegistryOp.Connect, port: MessagePort]
+  | readonly [RegistryOp.Unregister, key: string, actorId: string];
 export type RegistryAnswer = boolean | HandleDescriptor | null;
 
 /** Something `postMessage` can move rather than copy (an ArrayBuffer, a MessagePort…). */

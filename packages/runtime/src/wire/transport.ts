@@ -1,4 +1,4 @@
-import type { MessagePort } from 'node:worker_threads';
+import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import type { Message, Transferable } from './protocol.js';
 
 /**
@@ -26,10 +26,18 @@ export interface Transport {
   hold(on: boolean): void;
   /** Ends the link; the other side's `onClose` runs. */
   close(): void;
+  /**
+   * Delivers at once, to `onMessage`, the messages that have arrived and wait to be delivered:
+   * the other side is gone, and what it sent before it went must count (results of calls that
+   * finished before a crash). Optional: a link that delivers in order before `onClose` needs none.
+   */
+  drain?(): void;
 }
 
 /** The transport over a MessagePort between two threads of one process. */
 export class PortTransport implements Transport {
+  private onMessage: ((message: Message) => void) | undefined;
+
   constructor(readonly port: MessagePort) {}
 
   post(message: Message, transfers?: readonly Transferable[]): void {
@@ -38,6 +46,7 @@ export class PortTransport implements Transport {
 
   listen(onMessage: (message: Message) => void, onClose?: () => void): void {
     // Listening refs the port: a link starts out not holding its thread, until `hold(true)`.
+    this.onMessage = onMessage;
     this.port.on('message', onMessage);
     if (onClose) this.port.on('close', onClose);
     this.port.unref();
@@ -50,5 +59,17 @@ export class PortTransport implements Transport {
 
   close(): void {
     this.port.close();
+  }
+
+  drain(): void {
+    const onMessage = this.onMessage;
+    if (onMessage === undefined) return;
+    for (
+      let m = receiveMessageOnPort(this.port);
+      m !== undefined;
+      m = receiveMessageOnPort(this.port)
+    ) {
+      onMessage(m.message as Message);
+    }
   }
 }
