@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { loadBundled } from '../wire/bundled.js';
 import { decodeDeep } from '../wire/codec.js';
 import { Endpoint } from '../wire/endpoint.js';
 import type { HostInit } from '../wire/protocol.js';
@@ -54,7 +55,7 @@ async function boot(init: Omit<HostInit, 'port'>, executor: Executor, hooks: Hos
 
 /** Node imports a URL; module loaders such as Jest's (an in-process host) resolve paths only. */
 function importModule(url: string): Promise<Record<string, unknown>> {
-  return import(url).catch((error: unknown) => {
+  return (loadBundled(url) ?? import(url)).catch((error: unknown) => {
     if (!url.startsWith('file:')) throw error;
     return import(fileURLToPath(url));
   });

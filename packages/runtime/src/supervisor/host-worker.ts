@@ -1,4 +1,5 @@
 import { MessageChannel, type ResourceLimits, Worker } from 'node:worker_threads';
+import { bundledApp, HOST_ARGUMENT } from '../wire/bundled.js';
 import { type HostInit, Op, StatSlot, type Transferable } from '../wire/protocol.js';
 import { PortTransport, type Transport } from '../wire/transport.js';
 
@@ -42,7 +43,9 @@ export interface HostLauncher {
 export const workerLauncher: HostLauncher = {
   launch(init, transfers, resourceLimits) {
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(HOST_ENTRY, {
+    const bundle = bundledApp();
+    const worker = new Worker(bundle ? new URL(bundle.entry) : HOST_ENTRY, {
+      argv: bundle ? [HOST_ARGUMENT] : undefined,
       workerData: { ...init, port: port2 } satisfies HostInit,
       transferList: [port2, ...(transfers as never[])],
       name: init.name,
