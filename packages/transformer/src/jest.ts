@@ -4,6 +4,7 @@ import type { FileAnalysis } from './analyze';
 import { formatDiagnostic } from './diagnostics';
 import { MANIFEST_FILE, type Manifest } from './emit/manifest';
 import { outputRoot } from './emit/output-paths';
+import { assertFreshBuild, rebuild } from './jest-fresh';
 import { createTransformer, type TroupeTransformerConfig } from './transformer';
 import { ts } from './typescript';
 
@@ -69,6 +70,7 @@ export function factory(
     program: compiler.program,
     config: { ...options, bundles: false },
     compiledOutput: { options: parsed.options, rootNames: parsed.fileNames },
+    prologue: (factory, sourceFile, analysis) => freshnessCheck(factory, sourceFile, analysis),
     settle: (sourceFile, analysis) =>
       checkBuild(sourceFile, analysis, compiler.program ? undefined : manifests),
     report: (diagnostic) => {
@@ -92,9 +94,6 @@ class ManifestCache {
     return this.read;
   }
 }
-
-const rebuild =
-  'Run the build (tspc, or tsc && troupe build) before jest, e.g. "pretest": "npm run build".';
 
 /**
  * Workers load the build on disk, never ts-jest's code: a test against a missing or older build
@@ -121,13 +120,7 @@ function checkBuild(
         `load its build, and there is none${js ? ` at ${js}` : ''}. ${rebuild}`,
     );
   }
-  const source = fs.statSync(sourceFile.fileName);
-  if (source.mtimeMs > built.mtimeMs) {
-    throw new Error(
-      `@troupe/transformer/jest: ${js} is older than ${sourceFile.fileName}, so the workers of ` +
-        `${names} would run the old code while this test reads the new. ${rebuild}`,
-    );
-  }
+  assertFreshBuild(sourceFile.fileName, js);
   if (!manifests) return;
   const manifest = manifests.get();
   const module = path.relative(manifests.dir, js).split(path.sep).join('/');
@@ -145,4 +138,36 @@ function checkBuild(
     info.kind = entry.kind;
     info.methods = entry.methods;
   }
+}
+
+/**
+ * `assertFreshBuild(source, build)` first in the transformed file: jest caches transforms, so the
+ * check of the build's age runs each time the test loads the file, not only when it is compiled.
+ */
+function freshnessCheck(
+  factory: ts.NodeFactory,
+  sourceFile: ts.SourceFile,
+  analysis: FileAnalysis,
+): ts.Statement[] {
+  if (!analysis.actors.length || !analysis.jsPath) return [];
+  const local = factory.createUniqueName('assertFreshBuild');
+  return [
+    factory.createImportDeclaration(
+      undefined,
+      factory.createImportClause(
+        undefined,
+        undefined,
+        factory.createNamedImports([
+          factory.createImportSpecifier(false, factory.createIdentifier('assertFreshBuild'), local),
+        ]),
+      ),
+      factory.createStringLiteral('@troupe/transformer/jest-fresh'),
+    ),
+    factory.createExpressionStatement(
+      factory.createCallExpression(local, undefined, [
+        factory.createStringLiteral(sourceFile.fileName),
+        factory.createStringLiteral(analysis.jsPath),
+      ]),
+    ),
+  ];
 }

@@ -43,6 +43,12 @@ export interface TransformerSetup {
    * and the worker bundle's text goes to `settle` in `analysis.bundle`.
    */
   registryKeys?: OutputSetup['registryKeys'];
+  /** Statements to put first in a file that declares actors (ts-jest's check of the build). */
+  prologue?: (
+    factory: ts.NodeFactory,
+    sourceFile: ts.SourceFile,
+    analysis: FileAnalysis,
+  ) => ts.Statement[];
 }
 
 export function createContext(program: ts.Program | undefined, runtimeModule?: string) {
@@ -170,7 +176,10 @@ export function createTransformer(setup: TransformerSetup): ts.TransformerFactor
       }
       return ts.visitEachChild(node, visit, context);
     };
-    return ts.visitNode(sourceFile, visit) as ts.SourceFile;
+    const visited = ts.visitNode(sourceFile, visit) as ts.SourceFile;
+    const prologue = setup.prologue?.(factory, sourceFile, result) ?? [];
+    if (!prologue.length) return visited;
+    return factory.updateSourceFile(visited, [...prologue, ...visited.statements]);
   };
 }
 

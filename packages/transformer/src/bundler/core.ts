@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileAnalysis } from '../analyze';
 import { formatDiagnostic } from '../diagnostics';
-import { createTransformer, type TroupeTransformerConfig } from '../transformer';
+import { createTransformer, flushManifests, type TroupeTransformerConfig } from '../transformer';
 import { ts } from '../typescript';
 
 /** Options of the esbuild and Vite plugins. */
@@ -109,12 +109,31 @@ export class TroupeCompiler {
     return this.parsed.fileNames.filter((f) => TS_FILE.test(f) && !f.endsWith('.d.ts'));
   }
 
+  /**
+   * Writes the build workers load into the `outDir` given (Vite, vitest), as `tspc` would: the
+   * whole project, or one file that changed.
+   */
+  emitToDisk(fileName?: string): void {
+    if (this.where === 'registry') return;
+    const program = this.programFor(fileName ?? this.sourceFiles()[0] ?? this.configPath);
+    const transformer = createTransformer({
+      program,
+      config: this.options,
+      report: (diagnostic) => process.stderr.write(formatDiagnostic(diagnostic)),
+    });
+    const sourceFile = fileName ? program.getSourceFile(fileName) : undefined;
+    program.emit(sourceFile, undefined, undefined, false, { before: [transformer] });
+    flushManifests();
+  }
+
   compile(fileName: string): CompiledFile {
+    const stale = this.program?.getSourceFile(fileName)?.text !== ts.sys.readFile(fileName);
     const program = this.programFor(fileName);
     const sourceFile = program.getSourceFile(fileName);
     if (!sourceFile) throw new Error(`@troupe/transformer: ${fileName} is not in the program.`);
     const cached = this.cache.get(fileName);
     if (cached?.text === sourceFile.text) return cached.compiled;
+    if (stale && this.where !== 'registry') this.emitToDisk(fileName);
     let analysis: FileAnalysis | undefined;
     const errors: string[] = [];
     const registry = this.where === 'registry';

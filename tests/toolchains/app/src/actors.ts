@@ -21,6 +21,14 @@ export class Fetcher {
   }
 }
 
+/** Only a Promise-returning method, not `async`: async under the analysis, refused without it. */
+@actor({ maxConcurrency: 4 })
+export class Delayer {
+  later(value: number): Promise<number> {
+    return new Promise((resolve) => setImmediate(() => resolve(value)));
+  }
+}
+
 /** Threaded: sync methods on two threads. */
 @actor({ maxConcurrency: 2 })
 export class Squarer {

@@ -1,0 +1,128 @@
+/**
+ * One app with the same actors (serial; async with a Promise-returning non-async method and an
+ * async one; a class with only a Promise-returning method; threaded) through every toolchain:
+ * each must give the kinds of the analysis, or refuse clearly where no analysis ran. The app is
+ * copied to a temporary folder that reaches this repository's packages through node_modules.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name: string) => path.join(root, 'node_modules', name);
+
+function run(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const done = spawnSync(process.execPath, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 110000,
+    env: { ...process.env, TROUPE_SILENCE_TRANSFORMER_WARNING: '1', ...env },
+  });
+  return { status: done.status, out: `${done.stdout}${done.stderr}` };
+}
+
+function resultOf(out: string): unknown {
+  const line = out.match(/RESULT (.*)/);
+  if (!line?.[1]) throw new Error(`no RESULT in:\n${out}`);
+  return JSON.parse(line[1]);
+}
+
+/** What the analysis decides, whatever runs it. */
+const analysed = {
+  kinds: {
+    Counter: ['serial', 1],
+    Fetcher: ['async', 1],
+    Squarer: ['threaded', 2],
+    Delayer: ['async', 1],
+  },
+  results: { serial: [1, 3], async: ['a', 'B'], threaded: [4, 9], delayer: 7 },
+};
+
+describe('the same kinds on every toolchain', () => {
+  let app: string;
+  beforeAll(() => {
+    app = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-toolchains-'));
+    fs.cpSync(path.join(root, 'tests/toolchains/app'), app, { recursive: true });
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(app, 'node_modules'));
+    const built = run([bin('.bin/tspc'), '-p', '.'], app);
+    expect(built.out).toBe('');
+  }, 120000);
+  afterAll(() => {
+    if (app) fs.rmSync(app, { recursive: true, force: true });
+  });
+
+  test('tspc, then node', () => {
+    const done = run(['dist/main.js'], app);
+    expect(resultOf(done.out)).toEqual(analysed);
+  });
+
+  test('esbuild with @troupe/transformer/esbuild: one file that runs from an otherwise empty folder', () => {
+    expect(run(['build.mjs'], app).status).toBe(0);
+    const alone = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-alone-'));
+    try {
+      fs.copyFileSync(path.join(app, 'out/app.mjs'), path.join(alone, 'app.mjs'));
+      expect(fs.readdirSync(alone)).toEqual(['app.mjs']);
+      const done = run(['app.mjs'], alone);
+      expect(resultOf(done.out)).toEqual(analysed);
+    } finally {
+      fs.rmSync(alone, { recursive: true, force: true });
+    }
+  });
+
+  test('vitest with @troupe/transformer/vite', () => {
+    const done = run([bin('vitest/vitest.mjs'), 'run'], app);
+    expect(resultOf(done.out)).toEqual(analysed);
+    expect(done.status).toBe(0);
+  });
+
+  test('jest with preset @troupe/transformer/jest, and no run against a stale build', () => {
+    const jest = [bin('jest/bin/jest.js'), '--ci'];
+    const esm = { NODE_OPTIONS: '--experimental-vm-modules' };
+    const done = run(jest, app, esm);
+    expect(resultOf(done.out)).toEqual(analysed);
+    expect(done.status).toBe(0);
+
+    const withoutVm = run(jest, app, { NODE_OPTIONS: '' });
+    expect(withoutVm.out).toMatch(/NODE_OPTIONS=--experimental-vm-modules jest/);
+    expect(withoutVm.status).not.toBe(0);
+
+    const source = path.join(app, 'src/actors.ts');
+    const later = new Date(Date.now() + 60000);
+    fs.utimesSync(source, later, later);
+    try {
+      const stale = run(jest, app, esm);
+      expect(stale.out).toMatch(/dist\/actors\.js is older than .*src\/actors\.ts/);
+      expect(stale.status).not.toBe(0);
+    } finally {
+      const built = fs.statSync(path.join(app, 'dist/actors.js')).mtime;
+      fs.utimesSync(source, built, built);
+    }
+  });
+
+  test('plain tsc without the analysis: the Promise-returning method is refused, never run on another kind', () => {
+    const out = path.join(app, 'plain');
+    const built = run(
+      [bin('typescript/bin/tsc'), '-p', '.', '--outDir', out, '--plugins', 'null'],
+      app,
+    );
+    expect(built.status).toBe(0);
+    fs.writeFileSync(path.join(out, 'package.json'), '{ "type": "module" }');
+    const done = run([path.join(out, 'main.js')], app);
+    expect(resultOf(done.out)).toEqual({
+      kinds: { ...analysed.kinds, Delayer: ['threaded', 4] },
+      results: { ...analysed.results, delayer: 'ActorDefinitionError' },
+    });
+  });
+
+  test('tsx: a worker cannot load TypeScript on Node 20, and the error names the fixes', () => {
+    const done = run(['--import', 'tsx', 'src/main.ts'], app);
+    if (Number(process.versions.node.split('.')[0]) >= 22 && done.status === 0) {
+      expect(resultOf(done.out)).toEqual(analysed);
+      return;
+    }
+    expect(done.out).toMatch(/ActorDefinitionError: The worker cannot import .*actors\.ts/);
+    expect(done.out).toMatch(/@troupe\/transformer\/esbuild/);
+  });
+});
