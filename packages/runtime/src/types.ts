@@ -13,15 +13,20 @@ export type MethodKeys<T> = {
  * a promise of one, such as another call's result) and returns a promise of `R`'s awaited
  * value; `.options({ … })` gives the same call with per-call options.
  */
-export type RemoteMethod<F> = F extends (...args: infer A) => AsyncGenerator<infer Y>
-  ? /** A streaming method: its items, as the actor yields them. */
-    (...args: A) => AsyncIterableIterator<Y>
-  : F extends (...args: infer A) => infer R
-    ? ((...args: A) => Promise<Awaited<R>>) & {
-        /** The same call with per-call options: `handle.m.options({ timeoutMs: 100 })(...args)`. */
-        options(options: CallOptions): (...args: A) => Promise<Awaited<R>>;
-      }
-    : never;
+export type RemoteMethod<F> = F extends (...args: infer A) => infer R
+  ? [R] extends [never]
+    ? Remote<A, R>
+    : [R] extends [AsyncGenerator<infer Y>]
+      ? /** A streaming method: its items, as the actor yields them. */
+        (...args: A) => AsyncIterableIterator<Y>
+      : Remote<A, R>
+  : never;
+
+/** A call that settles once (a `never`-returning method too: it is not a stream). */
+type Remote<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>) & {
+  /** The same call with per-call options: `handle.m.options({ timeoutMs: 100 })(...args)`. */
+  options(options: CallOptions): (...args: A) => Promise<Awaited<R>>;
+};
 
 /**
  * A handle to an actor of class `T`: every public method of `T`, taking the same arguments and
@@ -35,9 +40,12 @@ export type RemoteMethod<F> = F extends (...args: infer A) => AsyncGenerator<inf
  */
 export type ActorHandle<T> = {
   // biome-ignore lint/suspicious/noExplicitAny: any function signature qualifies.
-  readonly [K in keyof T as T[K] extends (...args: any[]) => any ? K : never]: RemoteMethod<T[K]>;
+  readonly [K in keyof T as K extends 'then'
+    ? never
+    : T[K] extends (...args: any[]) => any
+      ? K
+      : never]: RemoteMethod<T[K]>;
 } & {
   /** Resolves once the actor is constructed; rejects with the constructor's error if it threw. */
   ready(): Promise<void>;
-  readonly then?: never;
 };

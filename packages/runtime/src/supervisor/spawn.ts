@@ -3,7 +3,7 @@ import { loadErrorClasses } from '../caller/error-classes.js';
 import { createHandle } from '../caller/handle.js';
 import { definitionOf } from '../decorators/definition.js';
 import { ActorDefinitionError, ActorNotFoundError } from '../errors.js';
-import type { SpawnOptions } from '../options.js';
+import type { SpawnArguments, SpawnOptions } from '../options.js';
 import type { ActorClass, ActorHandle } from '../types.js';
 import { lookupName, nameKey, registerName } from './names.js';
 import { register } from './owned.js';
@@ -22,8 +22,9 @@ import { ThreadPoolActor } from './thread-pool-actor.js';
  */
 export function spawn<C extends ActorClass>(
   cls: C,
-  options: SpawnOptions<C> = {},
+  ...rest: SpawnArguments<C>
 ): ActorHandle<InstanceType<C>> {
+  const options: SpawnOptions<C> = rest[0] ?? {};
   const def = definitionOf(cls);
   if (!def) {
     throw new ActorDefinitionError(
