@@ -53,6 +53,7 @@ declare class NeedsStart {
   constructor(start: number);
   add(by: number): number;
   fail(): never;
+  // biome-ignore lint/suspicious/noThenProperty: the handle must drop it.
   then(): void;
 }
 declare class NoArgs {
