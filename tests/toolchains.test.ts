@@ -40,6 +40,12 @@ const analysed = {
   results: { serial: [1, 3], async: ['a', 'B'], threaded: [4, 9], delayer: 7 },
 };
 
+/** Without the analysis: the kinds read at run time, and the class they cannot decide refused. */
+const unanalysed = {
+  kinds: { ...analysed.kinds, Delayer: ['threaded', 4] },
+  results: { ...analysed.results, delayer: 'ActorDefinitionError' },
+};
+
 describe('the same kinds on every toolchain', () => {
   let app: string;
   beforeAll(() => {
@@ -110,16 +116,14 @@ describe('the same kinds on every toolchain', () => {
     expect(built.status).toBe(0);
     fs.writeFileSync(path.join(out, 'package.json'), '{ "type": "module" }');
     const done = run([path.join(out, 'main.js')], app);
-    expect(resultOf(done.out)).toEqual({
-      kinds: { ...analysed.kinds, Delayer: ['threaded', 4] },
-      results: { ...analysed.results, delayer: 'ActorDefinitionError' },
-    });
+    expect(resultOf(done.out)).toEqual(unanalysed);
   });
 
   test('tsx: a worker cannot load TypeScript on Node 20, and the error names the fixes', () => {
     const done = run(['--import', 'tsx', 'src/main.ts'], app);
-    if (Number(process.versions.node.split('.')[0]) >= 22 && done.status === 0) {
-      expect(resultOf(done.out)).toEqual(analysed);
+    if (Number(process.versions.node.split('.')[0]) >= 22) {
+      // Loader hooks reach workers (tests/node22.test.ts); no analysis ran.
+      expect(resultOf(done.out)).toEqual(unanalysed);
       return;
     }
     expect(done.out).toMatch(/ActorDefinitionError: The worker cannot import .*actors\.ts/);
