@@ -2,16 +2,21 @@
  * One app with the same actors (serial; async with a Promise-returning non-async method and an
  * async one; a class with only a Promise-returning method; threaded) through every toolchain:
  * each must give the kinds of the analysis, or refuse clearly where no analysis ran. The app is
- * copied to a temporary folder that reaches this repository's packages through node_modules.
+ * copied to a temporary folder outside the workspace and gets the packages as published: the
+ * packed tarballs, installed offline, beside the tools (TypeScript, ts-patch, esbuild, Vite,
+ * vitest, jest, tsx) linked from this repository's node_modules.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = (name: string) => path.join(root, 'node_modules', name);
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const tools = ['typescript', 'ts-patch', 'esbuild', 'vite', 'vitest', 'jest', 'ts-jest', 'tsx'];
+let app = '';
+const bin = (name: string) => path.join(app, 'node_modules', name);
 
 function run(args: string[], cwd: string, env: Record<string, string> = {}) {
   const done = spawnSync(process.execPath, args, {
@@ -47,16 +52,46 @@ const unanalysed = {
 };
 
 describe('the same kinds on every toolchain', () => {
-  let app: string;
+  let dir: string;
   beforeAll(() => {
-    app = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-toolchains-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-toolchains-'));
+    const packs = path.join(dir, 'packs');
+    fs.mkdirSync(packs);
+    const workspaces = ['contract', 'runtime', 'transformer'].flatMap((w) => [
+      '-w',
+      `packages/${w}`,
+    ]);
+    const packed: { name: string; filename: string }[] = JSON.parse(
+      execFileSync(npm, ['pack', '--json', '--pack-destination', packs, ...workspaces], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    app = path.join(dir, 'app');
     fs.cpSync(path.join(root, 'tests/toolchains/app'), app, { recursive: true });
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(app, 'node_modules'));
+    const dependencies = Object.fromEntries([
+      ...packed.map((p) => [p.name, `file:${path.join(packs, p.filename)}`]),
+      ...[...tools, '@types/node', '@jest/globals'].map((t) => [
+        t,
+        `file:${path.join(root, 'node_modules', t)}`,
+      ]),
+    ]);
+    const manifest = JSON.parse(fs.readFileSync(path.join(app, 'package.json'), 'utf8'));
+    fs.writeFileSync(
+      path.join(app, 'package.json'),
+      JSON.stringify({ ...manifest, dependencies }, null, 2),
+    );
+    execFileSync(npm, ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
+      cwd: app,
+      stdio: 'pipe',
+      timeout: 110000,
+    });
     const built = run([bin('.bin/tspc'), '-p', '.'], app);
     expect(built.out).toBe('');
   }, 120000);
   afterAll(() => {
-    if (app) fs.rmSync(app, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('tspc, then node', () => {
