@@ -39,10 +39,9 @@ type Remote<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>) & {
  * const n: number = await counter.incr(1);
  */
 export type ActorHandle<T> = {
-  // biome-ignore lint/suspicious/noExplicitAny: any function signature qualifies.
   readonly [K in keyof T as K extends 'then'
     ? never
-    : T[K] extends (...args: any[]) => any
+    : K extends MethodKeys<T>
       ? K
       : never]: RemoteMethod<T[K]>;
 } & {
