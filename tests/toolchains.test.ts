@@ -97,7 +97,7 @@ describe('the same kinds on every toolchain', () => {
   test('tspc, then node', () => {
     const done = run(['dist/main.js'], app);
     expect(resultOf(done.out)).toEqual(analysed);
-  });
+  }, 120000);
 
   test('esbuild with @troupe/transformer/esbuild: one file that runs from an otherwise empty folder', () => {
     expect(run(['build.mjs'], app).status).toBe(0);
@@ -110,13 +110,13 @@ describe('the same kinds on every toolchain', () => {
     } finally {
       fs.rmSync(alone, { recursive: true, force: true });
     }
-  });
+  }, 120000);
 
   test('vitest with @troupe/transformer/vite', () => {
     const done = run([bin('vitest/vitest.mjs'), 'run'], app);
     expect(resultOf(done.out)).toEqual(analysed);
     expect(done.status).toBe(0);
-  });
+  }, 120000);
 
   test('jest with preset @troupe/transformer/jest, and no run against a stale build', () => {
     const jest = [bin('jest/bin/jest.js'), '--ci'];
@@ -140,7 +140,7 @@ describe('the same kinds on every toolchain', () => {
       const built = fs.statSync(path.join(app, 'dist/actors.js')).mtime;
       fs.utimesSync(source, built, built);
     }
-  });
+  }, 240000);
 
   test('plain tsc without the analysis: the Promise-returning method is refused, never run on another kind', () => {
     const out = path.join(app, 'plain');
@@ -152,7 +152,7 @@ describe('the same kinds on every toolchain', () => {
     fs.writeFileSync(path.join(out, 'package.json'), '{ "type": "module" }');
     const done = run([path.join(out, 'main.js')], app);
     expect(resultOf(done.out)).toEqual(unanalysed);
-  });
+  }, 120000);
 
   test('tsx: a worker cannot load TypeScript on Node 20, and the error names the fixes', () => {
     const done = run(['--import', 'tsx', 'src/main.ts'], app);
@@ -163,5 +163,5 @@ describe('the same kinds on every toolchain', () => {
     }
     expect(done.out).toMatch(/ActorDefinitionError: The worker cannot import .*actors\.ts/);
     expect(done.out).toMatch(/@troupe\/transformer\/esbuild/);
-  });
+  }, 120000);
 });
