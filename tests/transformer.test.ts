@@ -565,66 +565,80 @@ describe('the ts-jest adapter', () => {
     expect(typeof jest.factory).toBe('function');
   });
 
-  test('without a program (isolated modules) it still injects the info, naming the files tspc writes', () => {
-    const before = jest.factory(
-      { program: undefined, configSet: { compilerModule: ts, parsedTsConfig: parsed } },
-      {},
-    );
-    const barrelFree = source.replace("from './barrel.js'", "from '@troupe/runtime'");
-    const { outputText } = ts.transpileModule(barrelFree, {
-      fileName,
-      compilerOptions: { ...parsed.options, module: ts.ModuleKind.ESNext },
-      transformers: { before: [before] },
-    });
-    const meta = metaOf(outputText, 'Fetcher');
-    expect(meta).toMatchObject({
-      module: `file://${path.join(projects, 'discovery/dist/reexported.js')}`,
-      exportName: 'Fetcher',
-      kind: 'async',
-    });
-    expect(meta?.methods).toEqual(
-      expect.arrayContaining([
+  test('without a program (isolated modules) it takes the kinds from the build`s manifest, naming the files tspc writes', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-jest-adapter-'));
+    try {
+      const options = { ...parsed.options, outDir: out };
+      const before = jest.factory(
+        {
+          program: undefined,
+          configSet: { compilerModule: ts, parsedTsConfig: { ...parsed, options } },
+        },
+        {},
+      );
+      const barrelFree = source.replace("from './barrel.js'", "from '@troupe/runtime'");
+      const transpile = () =>
+        ts.transpileModule(barrelFree, {
+          fileName,
+          compilerOptions: { ...options, module: ts.ModuleKind.ESNext },
+          transformers: { before: [before] },
+        }).outputText;
+      // No build: refused, with the fix.
+      expect(transpile).toThrow(/there is none at .*reexported\.js\. Run the build/);
+      fs.writeFileSync(path.join(out, 'reexported.js'), '// built\n');
+      // A build whose manifest does not list the actor: refused, never guessed.
+      expect(transpile).toThrow(/does not list Fetcher of reexported\.js/);
+      const methods = [
         ['get', true],
         ['size', false],
-      ]),
-    );
+      ];
+      fs.writeFileSync(
+        path.join(out, 'troupe-manifest.json'),
+        JSON.stringify({
+          version: 1,
+          actors: [{ module: 'reexported.js', exportName: 'Fetcher', kind: 'async', methods }],
+        }),
+      );
+      const meta = metaOf(transpile(), 'Fetcher');
+      expect(meta).toMatchObject({
+        module: `file://${path.join(out, 'reexported.js')}`,
+        exportName: 'Fetcher',
+        kind: 'async',
+        methods,
+      });
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 
 describe('the ts-jest adapter, syntax only', () => {
-  test('`@method({ async: true })` marks a method async where no type checker can tell', () => {
-    const jest = require(path.join(root, 'packages/transformer/dist/jest.js'));
-    const source = [
-      "import { actor, method } from '@troupe/runtime';",
-      '@actor()',
-      'export class Lazy {',
-      '  @method({ async: true })',
-      '  later() { return new Promise<number>((resolve) => resolve(1)); }',
-      '  now(): number { return 1; }',
-      '}',
-    ].join('\n');
-    const before = jest.factory({
-      program: undefined,
-      configSet: { compilerModule: ts, parsedTsConfig: { options: {}, fileNames: [], errors: [] } },
-    });
-    const { outputText } = ts.transpileModule(source, {
-      fileName: path.join(os.tmpdir(), 'lazy.ts'),
-      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
-      transformers: { before: [before] },
-    });
-    expect(metaOf(outputText, 'Lazy')).toMatchObject({
-      kind: 'async',
-      methods: [
-        ['later', true],
-        ['now', false],
-      ],
-    });
+  test('a build older than the test`s source fails the test module when it loads, even from jest`s cache', () => {
+    const fresh = require(path.join(root, 'packages/transformer/dist/jest-fresh.js'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-fresh-'));
+    try {
+      const src = path.join(dir, 'a.ts');
+      const js = path.join(dir, 'a.js');
+      fs.writeFileSync(src, '');
+      expect(() => fresh.assertFreshBuild(src, js)).toThrow(/there is none at .*a\.js/);
+      fs.writeFileSync(js, '');
+      const past = new Date(Date.now() - 60000);
+      fs.utimesSync(js, past, past);
+      expect(() => fresh.assertFreshBuild(src, js)).toThrow(/a\.js is older than .*a\.ts/);
+      fs.utimesSync(src, past, past);
+      expect(() => fresh.assertFreshBuild(src, js)).not.toThrow();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
 describe('the ts-jest adapter inside jest', () => {
   test('ts-jest loads it from astTransformers and its output carries the compiled info', () => {
     const project = path.join(projects, 'jest-adapter');
+    // The adapter refuses a test whose actors' build is missing: this stands in for it.
+    const built = path.join(project, 'actor.check.js');
+    fs.writeFileSync(built, '// the build the workers would load\n');
     const run = spawnSync(
       process.execPath,
       [
@@ -637,6 +651,7 @@ describe('the ts-jest adapter inside jest', () => {
       ],
       { cwd: root, encoding: 'utf8', timeout: 50000 },
     );
+    fs.rmSync(built, { force: true });
     const output = `${run.stdout}${run.stderr}`;
     expect(output).toMatch(/SEEN .*"kind":"async","methods":\[\["later",true\]\]/);
     expect(run.status).toBe(0);

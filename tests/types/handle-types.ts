@@ -66,3 +66,27 @@ assertType<Equal<ReturnType<typeof counting.promised>, AsyncIterableIterator<str
 
 // exitActor() never returns: code after it is unreachable, and a method may end with it.
 assertType<Equal<ReturnType<typeof exitActor>, never>>();
+
+// Issue 13: what a handle offers, and what spawn asks for.
+declare class NeedsStart {
+  constructor(start: number);
+  add(by: number): number;
+  fail(): never;
+  // biome-ignore lint/suspicious/noThenProperty: the handle must drop it.
+  then(): void;
+}
+declare class NoArgs {
+  ping(): string;
+}
+declare const needs: ActorHandle<NeedsStart>;
+// A `never`-returning method settles once: it is not a stream.
+assertType<Equal<ReturnType<typeof needs.fail>, Promise<never>>>();
+// `then` is never offered (completions would list it, and a handle must not be thenable).
+assertType<Equal<'then' extends keyof typeof needs ? true : false, false>>();
+// @ts-expect-error spawn without the constructor's required argument
+void (() => spawn(NeedsStart));
+// @ts-expect-error options without args, when the constructor requires them
+void (() => spawn(NeedsStart, { name: 'n' }));
+void (() => spawn(NeedsStart, { args: [1] }));
+void (() => spawn(NoArgs));
+void (() => spawn(NoArgs, { name: 'n' }));

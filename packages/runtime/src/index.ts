@@ -39,6 +39,7 @@ export type {
   CallOptions,
   CompiledActorInfo,
   MethodOptions,
+  SpawnArguments,
   SpawnOptions,
 } from './options.js';
 export { ActorPool } from './pool/actor-pool.js';

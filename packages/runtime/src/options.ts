@@ -134,6 +134,15 @@ export interface CallOptions {
   retryExceptions?: boolean | readonly RetryException[];
 }
 
+/**
+ * `spawn`'s arguments after the class: the options may be left out only when the constructor
+ * needs no argument; otherwise they are required, with `args`.
+ */
+export type SpawnArguments<C extends ActorClass> =
+  [] extends ConstructorParameters<C>
+    ? [options?: SpawnOptions<C>]
+    : [options: SpawnOptions<C> & { args: ConstructorParameters<C> }];
+
 /** Options of `spawn(Class, options)`. */
 export type SpawnOptions<C extends ActorClass> = {
   /** The constructor's arguments. Shared primitives in them are shared, not copied. */

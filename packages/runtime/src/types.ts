@@ -21,18 +21,23 @@ export type RemoteArgs<A extends readonly unknown[]> = { [I in keyof A]: A[I] | 
  * value; `.options({ … })` gives the same call with per-call options. A generator method (sync
  * or async) streams: it returns an async iterable of the items the actor yields.
  */
-export type RemoteMethod<F> = F extends (...args: infer A) => AsyncGenerator<infer Y>
-  ? /** A streaming method: its items, as the actor yields them. */
-    (...args: A) => AsyncIterableIterator<Y>
-  : F extends (...args: infer A) => Generator<infer Y>
-    ? /** A streaming method (a sync generator): its items, as the actor yields them. */
-      (...args: A) => AsyncIterableIterator<Awaited<Y>>
-    : F extends (...args: infer A) => infer R
-      ? ((...args: RemoteArgs<A>) => Promise<Awaited<R>>) & {
-          /** The same call with per-call options: `handle.m.options({ timeoutMs: 100 })(...args)`. */
-          options(options: CallOptions): (...args: RemoteArgs<A>) => Promise<Awaited<R>>;
-        }
-      : never;
+export type RemoteMethod<F> = F extends (...args: infer A) => infer R
+  ? [R] extends [never]
+    ? Remote<A, R>
+    : [R] extends [AsyncGenerator<infer Y>]
+      ? /** A streaming method: its items, as the actor yields them. */
+        (...args: A) => AsyncIterableIterator<Y>
+      : [R] extends [Generator<infer Y>]
+        ? /** A streaming method (a sync generator): its items, as the actor yields them. */
+          (...args: A) => AsyncIterableIterator<Awaited<Y>>
+        : Remote<A, R>
+  : never;
+
+/** A call that settles once (a `never`-returning method too: it is not a stream). */
+type Remote<A extends unknown[], R> = ((...args: RemoteArgs<A>) => Promise<Awaited<R>>) & {
+  /** The same call with per-call options: `handle.m.options({ timeoutMs: 100 })(...args)`. */
+  options(options: CallOptions): (...args: RemoteArgs<A>) => Promise<Awaited<R>>;
+};
 
 /**
  * A handle to an actor of class `T`: every public method of `T`, taking the same arguments and
@@ -45,10 +50,12 @@ export type RemoteMethod<F> = F extends (...args: infer A) => AsyncGenerator<inf
  * const n: number = await counter.incr(1);
  */
 export type ActorHandle<T> = {
-  // biome-ignore lint/suspicious/noExplicitAny: any function signature qualifies.
-  readonly [K in keyof T as T[K] extends (...args: any[]) => any ? K : never]: RemoteMethod<T[K]>;
+  readonly [K in keyof T as K extends 'then'
+    ? never
+    : K extends MethodKeys<T>
+      ? K
+      : never]: RemoteMethod<T[K]>;
 } & {
   /** Resolves once the actor is constructed; rejects with the constructor's error if it threw. */
   ready(): Promise<void>;
-  readonly then?: never;
 };

@@ -22,6 +22,11 @@ export interface OutputSetup {
    * it from the JavaScript): the options only say what tsc would have written.
    */
   esmOf?: (sourceFile: ts.SourceFile, jsPath: string | undefined) => boolean | undefined;
+  /**
+   * Where a bundler's output finds the module and its worker bundle at run time, when not in
+   * files: keys of the registry the bundle gives the runtime (the esbuild and Vite plugins).
+   */
+  registryKeys?: (sourceFile: ts.SourceFile) => { module: string; bundle: string };
 }
 
 export interface AnalyzedActor {
@@ -57,10 +62,15 @@ export function analyzeFile(
 ): FileAnalysis {
   const { checker } = ctx;
   const jsPath = jsOutputPath(output.options, output.rootNames, sourceFile.fileName);
-  const esm = output.esmOf?.(sourceFile, jsPath) ?? emitsEsm(output.options, sourceFile);
+  const keys = output.registryKeys?.(sourceFile);
+  // A bundler reads ES modules and writes whatever format it was asked for.
+  const esm = keys
+    ? true
+    : (output.esmOf?.(sourceFile, jsPath) ?? emitsEsm(output.options, sourceFile));
   const bundlePath = jsPath && bundlePathFor(jsPath);
   let moduleUrl: ModuleUrl = { kind: esm ? 'esm' : 'cjs' };
   if (output.elsewhere && jsPath) moduleUrl = { kind: 'fixed', url: pathToFileURL(jsPath).href };
+  if (keys) moduleUrl = { kind: 'fixed', url: keys.module };
   const result: FileAnalysis = {
     findings: [],
     discovered: [],
@@ -86,11 +96,13 @@ export function analyzeFile(
   const needsBundle =
     placeable.length > 0 && (!shape.threadSafe || placeable.some((a) => !a.exportName));
   const bundleUrl =
-    needsBundle && bundlePath
-      ? moduleUrl.kind === 'fixed'
-        ? pathToFileURL(bundlePath).href
-        : `./${path.basename(bundlePath)}`
-      : undefined;
+    needsBundle && keys
+      ? keys.bundle
+      : needsBundle && bundlePath
+        ? moduleUrl.kind === 'fixed'
+          ? pathToFileURL(bundlePath).href
+          : `./${path.basename(bundlePath)}`
+        : undefined;
   result.actors = placeable.map((actor) => {
     const info: ActorMeta = {
       exportName: actor.exportName ?? (actor.name as string),
@@ -111,8 +123,7 @@ export function analyzeFile(
         sourceFile,
         extraction.statements,
         result.actors,
-        path.basename(jsPath),
-        esm,
+        keys ? moduleUrl : { kind: 'sibling', esm, file: path.basename(jsPath) },
       );
       result.bundle = {
         path: bundlePath,

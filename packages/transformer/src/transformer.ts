@@ -33,6 +33,22 @@ export interface TransformerSetup {
    * META then names that file by absolute URL, and bundles are left to `tspc`.
    */
   compiledOutput?: { options: ts.CompilerOptions; rootNames: readonly string[] };
+  /**
+   * Runs on each file's analysis before its info is injected: ts-jest checks there that the
+   * build the workers load is there and current, and takes the kinds from it without a checker.
+   */
+  settle?: (sourceFile: ts.SourceFile, analysis: FileAnalysis) => void;
+  /**
+   * A bundler's registry keys for each module (the esbuild and Vite plugins): nothing is written,
+   * and the worker bundle's text goes to `settle` in `analysis.bundle`.
+   */
+  registryKeys?: OutputSetup['registryKeys'];
+  /** Statements to put first in a file that declares actors (ts-jest's check of the build). */
+  prologue?: (
+    factory: ts.NodeFactory,
+    sourceFile: ts.SourceFile,
+    analysis: FileAnalysis,
+  ) => ts.Statement[];
 }
 
 export function createContext(program: ts.Program | undefined, runtimeModule?: string) {
@@ -113,12 +129,14 @@ export function createTransformer(setup: TransformerSetup): ts.TransformerFactor
   const { program, config } = setup;
   const ctx = createContext(program, config.runtimeModule);
   const report = reporter(program ?? setup, setup.report);
-  const writes = config.bundles !== false && !setup.compiledOutput && !!ctx.checker;
+  const writes =
+    config.bundles !== false && !setup.compiledOutput && !setup.registryKeys && !!ctx.checker;
   const options = setup.compiledOutput?.options ?? program?.getCompilerOptions() ?? {};
   const output: OutputSetup = {
     options,
     rootNames: setup.compiledOutput?.rootNames ?? program?.getRootFileNames() ?? [],
     elsewhere: !!setup.compiledOutput,
+    registryKeys: setup.registryKeys,
   };
   let manifest: ManifestWriter | undefined;
   if (writes && program) {
@@ -127,9 +145,11 @@ export function createTransformer(setup: TransformerSetup): ts.TransformerFactor
   }
   return (context) => (sourceFile) => {
     if (sourceFile.isDeclarationFile) return sourceFile;
-    const result = analyzeOrReport(ctx, sourceFile, output, writes, setup.report);
+    const wantBundle = writes || (!!setup.registryKeys && !!ctx.checker);
+    const result = analyzeOrReport(ctx, sourceFile, output, wantBundle, setup.report);
     if (!result) return sourceFile;
     report(result);
+    setup.settle?.(sourceFile, result);
     if (writes) {
       if (result.bundle) writeBundle(result.bundle.path, result.bundle.text);
       else if (result.bundlePath) removeStaleBundle(result.bundlePath);
@@ -156,7 +176,10 @@ export function createTransformer(setup: TransformerSetup): ts.TransformerFactor
       }
       return ts.visitEachChild(node, visit, context);
     };
-    return ts.visitNode(sourceFile, visit) as ts.SourceFile;
+    const visited = ts.visitNode(sourceFile, visit) as ts.SourceFile;
+    const prologue = setup.prologue?.(factory, sourceFile, result) ?? [];
+    if (!prologue.length) return visited;
+    return factory.updateSourceFile(visited, [...prologue, ...visited.statements]);
   };
 }
 

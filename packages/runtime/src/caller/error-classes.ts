@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import * as troupeErrors from '../errors.js';
+import { loadBundled } from '../wire/bundled.js';
 
 type ErrorClass = new (...args: never[]) => Error;
 
@@ -31,7 +32,7 @@ export function loadErrorClasses(moduleUrl: string): void {
   byModule.set(moduleUrl, table);
   // A path, not a URL: module loaders such as Jest's resolve paths but not file: URLs.
   const specifier = moduleUrl.startsWith('file:') ? fileURLToPath(moduleUrl) : moduleUrl;
-  import(specifier).then(
+  (loadBundled(moduleUrl) ?? import(specifier)).then(
     (ns: Record<string, unknown>) => {
       for (const value of Object.values(ns)) {
         if (typeof value === 'function' && value.prototype instanceof Error) {

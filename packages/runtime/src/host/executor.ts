@@ -1,4 +1,4 @@
-import { EndReason, notStartedMessage } from '../errors.js';
+import { ActorDefinitionError, EndReason, notStartedMessage } from '../errors.js';
 import { groupOf, metaOf, methodOf } from '../wire/batch.js';
 import { type Endpoint, flushReplies, type Served } from '../wire/endpoint.js';
 import {
@@ -66,7 +66,10 @@ interface Group {
 
 /** What an executor needs of its host, beyond the actor's description. */
 export interface ExecutorInit
-  extends Pick<HostInit, 'name' | 'methods' | 'groupLimits' | 'methodGroups' | 'streamMethods'> {
+  extends Pick<
+    HostInit,
+    'name' | 'methods' | 'groupLimits' | 'methodGroups' | 'streamMethods' | 'refuseThenables'
+  > {
   stats: Int32Array;
   /** Ends the actor's host at once (`Op.Kill`). */
   exit(): void;
@@ -447,13 +450,33 @@ export class Executor implements Served, CallRunner {
     if (stream !== undefined) {
       this.streams.start({ group, methodId, stamp }, endpoint, callId, stream);
     } else if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
+      // Held until it settles, as the kind says; refused then, so that its work is not cut short.
+      const refused = this.init.refuseThenables ? this.thenableRefusal(methodId) : undefined;
       (result as PromiseLike<unknown>).then(
-        (value) => this.settleAndPump(group, endpoint, callId, value, true, methodId, stamp),
-        (error) => this.settleAndPump(group, endpoint, callId, error, false, methodId, stamp),
+        (value) =>
+          this.settleAndPump(group, endpoint, callId, refused ?? value, !refused, methodId, stamp),
+        (error) =>
+          this.settleAndPump(group, endpoint, callId, refused ?? error, false, methodId, stamp),
       );
     } else {
       this.settle(group, endpoint, callId, result, true, methodId, stamp);
     }
+  }
+
+  /**
+   * A method returned a thenable on an actor whose kind no analysis decided: with the analysis it
+   * would have made the actor async, so running it here would test another concurrency model.
+   */
+  private thenableRefusal(methodId: number): ActorDefinitionError {
+    const method = this.init.methods[methodId] ?? `#${methodId}`;
+    return new ActorDefinitionError(
+      `${this.actorName}.${method} returned a promise, but it is not an async function and ` +
+        'its class was built without the Troupe analysis, so its kind was read at run time as ' +
+        'not async; with the analysis a method returning a promise makes the actor async. ' +
+        `Mark it @method({ async: true }), make it an async function, or give @actor({ kind }); ` +
+        'or build with the analysis (tspc with @troupe/transformer, tsc && troupe build, or the ' +
+        '@troupe/transformer esbuild/vite plugins).',
+    );
   }
 
   private settle(

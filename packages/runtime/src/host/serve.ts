@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { ActorDefinitionError } from '../errors.js';
+import { loadBundled } from '../wire/bundled.js';
 import { decodeDeep } from '../wire/codec.js';
 import { Endpoint } from '../wire/endpoint.js';
 import type { HostInit } from '../wire/protocol.js';
@@ -54,8 +56,23 @@ async function boot(init: Omit<HostInit, 'port'>, executor: Executor, hooks: Hos
 
 /** Node imports a URL; module loaders such as Jest's (an in-process host) resolve paths only. */
 function importModule(url: string): Promise<Record<string, unknown>> {
-  return import(url).catch((error: unknown) => {
-    if (!url.startsWith('file:')) throw error;
-    return import(fileURLToPath(url));
-  });
+  return (loadBundled(url) ?? import(url))
+    .catch((error: unknown) => {
+      if (!url.startsWith('file:') || isUnknownExtension(error)) throw error;
+      return import(fileURLToPath(url));
+    })
+    .catch((error: unknown) => {
+      if (!isUnknownExtension(error)) throw error;
+      throw new ActorDefinitionError(
+        `The worker cannot import ${url}: loader hooks such as tsx's or ts-node's do not reach ` +
+          "worker threads on this Node, so a worker cannot load TypeScript. Run the build's " +
+          'JavaScript (tspc, or tsc && troupe build, then node), bundle with the ' +
+          '@troupe/transformer/esbuild plugin, or test with vitest and the ' +
+          '@troupe/transformer/vite plugin.',
+      );
+    });
+}
+
+function isUnknownExtension(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_UNKNOWN_FILE_EXTENSION';
 }

@@ -1,5 +1,6 @@
 import { MessageChannel, type MessagePort, type ResourceLimits, Worker } from 'node:worker_threads';
 import type { Call } from '../caller/call.js';
+import { bundledApp, HOST_ARGUMENT } from '../wire/bundled.js';
 import { type HostInit, Op, StatSlot, type Transferable } from '../wire/protocol.js';
 import { PortTransport, type Transport } from '../wire/transport.js';
 import type { SpawnPlan } from './plan.js';
@@ -44,7 +45,9 @@ export interface HostLauncher {
 export const workerLauncher: HostLauncher = {
   launch(init, transfers, resourceLimits) {
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(HOST_ENTRY, {
+    const bundle = bundledApp();
+    const worker = new Worker(bundle ? new URL(bundle.entry) : HOST_ENTRY, {
+      argv: bundle ? [HOST_ARGUMENT] : undefined,
       workerData: { ...init, port: port2 } satisfies HostInit,
       transferList: [port2, ...(transfers as never[])],
       name: init.name,

@@ -170,6 +170,7 @@ export function planSpawn<C extends ActorClass>(
         groupLimits: hostGroups,
         methodGroups: inWorker ? def.methodGroups : def.methods.map(() => 0),
         streamMethods: def.streamMethods,
+        refuseThenables: !def.compiled && !def.options.kind && def.kind !== 'async',
         replica,
         awaitUnify,
         ...prepareHost({ info, className: def.className, label: base, replica }),

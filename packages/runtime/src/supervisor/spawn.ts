@@ -3,7 +3,7 @@ import { loadErrorClasses } from '../caller/error-classes.js';
 import { createHandle } from '../caller/handle.js';
 import { definitionOf } from '../decorators/definition.js';
 import { ActorDefinitionError, ActorNotFoundError } from '../errors.js';
-import type { SpawnOptions } from '../options.js';
+import type { SpawnArguments, SpawnOptions } from '../options.js';
 import type { ActorClass, ActorHandle } from '../types.js';
 import { lookupName, nameKey, registerName } from './names.js';
 import { register } from './owned.js';
@@ -22,8 +22,9 @@ import { ThreadPoolActor } from './thread-pool-actor.js';
  */
 export function spawn<C extends ActorClass>(
   cls: C,
-  options: SpawnOptions<C> = {},
+  ...rest: SpawnArguments<C>
 ): ActorHandle<InstanceType<C>> {
+  const options: SpawnOptions<C> = rest[0] ?? {};
   const def = definitionOf(cls);
   if (!def) {
     throw new ActorDefinitionError(
@@ -119,9 +120,11 @@ function warnWithoutTransformer(className: string): void {
     `${className} (and any other actor built the same way) was not compiled with ` +
       '@troupe/transformer, so Troupe works from runtime metadata alone: each worker imports ' +
       "the actor's module and re-runs its top-level code; a method counts as async only if it " +
-      'is a native async function (or says @method({ async: true })); and the build checks ' +
-      '(TROUPE101-109: thread safety, blocking methods, uncloneable types) did not run. Add ' +
-      '{ "transform": "@troupe/transformer" } to compilerOptions.plugins and build with tspc. ' +
+      'is a native async function (or says @method({ async: true })), and a serial or threaded ' +
+      'actor refuses calls of a method that returns a promise; and the build checks ' +
+      '(TROUPE101-109: thread safety, blocking methods, uncloneable types) did not run. Build ' +
+      'with the analysis: tsc && troupe build, tspc with { "transform": "@troupe/transformer" } ' +
+      'in compilerOptions.plugins, or the @troupe/transformer/esbuild and /vite plugins. ' +
       'Set TROUPE_SILENCE_TRANSFORMER_WARNING=1 to silence this.',
     { code: 'TROUPE_NO_TRANSFORMER' },
   );

@@ -234,6 +234,12 @@ export interface HostInit {
   methodGroups: readonly number[];
   /** Ids of async generator methods, whose calls stream their items. */
   streamMethods: readonly number[];
+  /**
+   * The kind was read from runtime metadata alone (no analysis ran, no `kind` declared) and is not
+   * async: a method that returns a thenable would have made the actor async under the analysis,
+   * so its call is refused rather than run on another concurrency model.
+   */
+  refuseThenables?: boolean;
   /** The owner's port to the actor (absent where the host is reached another way). */
   port?: MessagePort;
   /**

@@ -1,0 +1,1 @@
+export default { preset: '@troupe/transformer/jest' };

@@ -1,0 +1,3 @@
+import { runAll } from './run.js';
+
+console.log(`RESULT ${JSON.stringify(await runAll())}`);
