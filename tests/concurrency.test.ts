@@ -111,13 +111,17 @@ describe('cancellation', () => {
       const finished = new SharedCounter();
       const spinner = spawn(Spinner, { args: [finished] });
       await spinner.ready();
-      const spinning = spinner.spin(10_000);
-      await sleep(50);
-      expect(cancel(spinning, { force: true })).toBe(true);
-      await expect(spinning).rejects.toBeInstanceOf(CancelledError);
-      const results = await Promise.all([spinner.spin(10), spinner.spin(10), spinner.spin(10)]);
-      expect(results).toHaveLength(3);
-      expect(finished.get()).toBe(3);
+      const f = sharedArray(Int32Array, 4);
+      const holding = spinner.hold(f);
+      const { async, value } = Atomics.waitAsync(f, 0, 0);
+      if (async) await value;
+      expect(cancel(holding, { force: true })).toBe(true);
+      await expect(holding).rejects.toBeInstanceOf(CancelledError);
+      // Two calls that only return together: both threads must serve, the replaced one too.
+      const met = await Promise.all([spinner.meet(f, 2), spinner.meet(f, 2)]);
+      expect(new Set(met).size).toBe(2);
+      // The held call never finished: its thread was ended, not waited for.
+      expect(finished.get()).toBe(2);
     },
   );
 
@@ -144,12 +148,18 @@ describe('timeouts', () => {
     expect(entered.get()).toBe(1);
   });
 
-  test('a per-method timeout rejects a running async call with TimeoutError', async () => {
+  test('a per-method timeout rejects the call with TimeoutError; if it had not started, it never does', async () => {
     const entered = new SharedCounter();
     const entries = spawn(Entries, { args: [entered] });
     await entries.ready();
-    await expect(entries.tooSlow()).rejects.toThrow(/call 'tooSlow' .* timed out after 30 ms/);
-    expect(entered.get()).toBe(1);
+    const f = sharedArray(Int32Array, 2);
+    await expect(entries.gatedSlow(f)).rejects.toThrow(/call 'gatedSlow' .* timed out after 30 ms/);
+    // Whether it started before its 30 ms ran out depends on the machine; what follows does not.
+    const started = Atomics.load(f, 0);
+    Atomics.store(f, 1, 1);
+    Atomics.notify(f, 1);
+    expect(await entries.step(0)).toBe(0);
+    expect(entered.get()).toBe(started + 1);
   });
 
   test('a timeout aborts a running async call that watches its signal', async () => {
@@ -157,7 +167,9 @@ describe('timeouts', () => {
     const entries = spawn(Entries, { args: [entered] });
     await entries.ready();
     await expect(entries.watch.options({ timeoutMs: 50 })()).rejects.toBeInstanceOf(TimeoutError);
-    await until(() => entered.get() === 101, 'the method saw the abort');
+    // It started and saw the abort (its rejection waited for that), or it never started.
+    expect(await entries.step(0)).toBe(0);
+    expect([1, 102]).toContain(entered.get());
   });
 });
 
@@ -204,10 +216,16 @@ describe('result references', () => {
   test('a call cancelled while it waits for its arguments rejects at once and never runs', async () => {
     const adder = spawn(Adder);
     const source = spawn(Adder);
-    const held = adder.add(source.slow(1, 300), 1);
+    const gate = sharedArray(Int32Array, 1);
+    const argument = source.gated(1, gate, 0);
+    const held = adder.add(argument, 1);
     expect(cancel(held)).toBe(true);
     await expect(held).rejects.toThrow(/call 'add' on actor Adder#\d+ was cancelled/);
-    await sleep(400);
+    // Its argument arrives now: a held call that did not honour the cancel would be sent.
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    expect(await argument).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(await adder.ran()).toEqual([]);
   });
 
@@ -219,13 +237,25 @@ describe('result references', () => {
 
   test('wait() returns ready and pending calls, each in input order', async () => {
     const adder = spawn(Adder);
-    const calls = [adder.slow(1, 300), adder.slow(2, 10), adder.slow(3, 300), adder.slow(4, 20)];
+    const gates = sharedArray(Int32Array, 4);
+    const calls = [0, 1, 2, 3].map((i) => adder.gated(i + 1, gates, i));
+    const release = (i: number) => {
+      Atomics.store(gates, i, 1);
+      Atomics.notify(gates, i);
+    };
+    // Only the calls at 3 and 1 can finish (in that order), whatever the machine's speed.
+    release(3);
+    release(1);
     const { ready, pending } = await wait(calls, { numReturns: 2 });
     expect(ready).toEqual([calls[1], calls[3]]);
     expect(pending).toEqual([calls[0], calls[2]]);
+    // The others cannot finish before their gates open: the timeout is what ends this wait.
     const timedOut = await wait(pending, { numReturns: 2, timeoutMs: 10 });
     expect(timedOut.ready).toEqual([]);
     expect(timedOut.pending).toEqual(pending);
+    release(0);
+    release(2);
+    expect(await Promise.all(calls)).toEqual([1, 2, 3, 4]);
   });
 });
 

@@ -59,3 +59,33 @@ export class Cpu {
     return spin(iterations);
   }
 }
+
+/**
+ * Serial: `hold` keeps the actor busy without blocking its event loop until the gate opens, so
+ * the calls sent meanwhile queue inside its worker (the cost-growth group).
+ */
+@actor()
+export class Gate {
+  hold(gate: Int32Array): Promise<unknown> | undefined {
+    Atomics.store(gate, 1, 1);
+    const waited = Atomics.waitAsync(gate, 0, 0);
+    return waited.async ? waited.value : undefined;
+  }
+
+  echo(x: unknown): unknown {
+    return x;
+  }
+}
+
+/** Threaded, spawned with one thread: `hold` blocks it, so calls queue in the pool. */
+@actor({ maxConcurrency: 2 })
+export class ThreadedGate {
+  hold(gate: Int32Array): void {
+    Atomics.store(gate, 1, 1);
+    Atomics.wait(gate, 0, 0);
+  }
+
+  echo(x: unknown): unknown {
+    return x;
+  }
+}

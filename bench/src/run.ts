@@ -3,7 +3,7 @@
  * written to results.json and RESULTS.md: in bench/ for a full run of every group, in the
  * git-ignored bench/out/ for --quick or --only, or in the folder --out names.
  *
- *   node bench/dist/run.js [--quick] [--only overhead,payload,io,cpu,lifecycle,observe] [--out dir]
+ *   node bench/dist/run.js [--quick] [--only overhead,payload,io,cpu,lifecycle,observe,growth] [--out dir]
  *                          [--rounds n] [--actors n] [--cores n] [--label text]
  *
  * --cores caps the CPU-bound thread counts, for machines whose CPU quota is smaller than the
@@ -26,6 +26,7 @@ const groups: Record<string, () => Promise<Group>> = {
   cpu: () => import('./groups/cpu.js'),
   lifecycle: () => import('./groups/lifecycle.js'),
   observe: () => import('./groups/observe.js'),
+  growth: () => import('./groups/growth.js'),
 };
 
 const { values } = parseArgs({

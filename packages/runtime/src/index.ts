@@ -1,5 +1,7 @@
 import { isMainThread } from 'node:worker_threads';
+import { setParentSource } from './caller/lineage.js';
 import { registerBuiltins } from './caller/values.js';
+import { currentChildren } from './host/call-context.js';
 import { observeMainThread } from './observe/install.js';
 
 export { cancel } from './caller/calls.js';
@@ -21,7 +23,7 @@ export {
   TroupeError,
   UnknownMethodError,
 } from './errors.js';
-export { callSignal, exitActor } from './host/call-context.js';
+export { callSignal, exitActor, isCancelled } from './host/call-context.js';
 export { configure, type TroupeConfig } from './observe/configure.js';
 export { type Dashboard, type DashboardOptions, serveDashboard } from './observe/dashboard.js';
 export {
@@ -70,3 +72,5 @@ export { transfer } from './wire/transfer.js';
 registerBuiltins();
 // A worker's observation is wired by host/entry.ts, which hosts the actor.
 if (isMainThread) observeMainThread();
+// A call made by a running actor call is its child: cancelled with it.
+setParentSource(currentChildren);

@@ -174,3 +174,81 @@ export type SpawnOptions<C extends ActorClass> = {
   /** Overrides the class's `maxTaskRetries` (methods that set their own keep it). */
   maxTaskRetries?: number;
 };
+
+/** The largest delay a Node timer keeps (ms): longer ones fire after 1 ms. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** The most threads one threaded actor may have. */
+export const MAX_THREADS = 1024;
+
+/** What a numeric option accepts. */
+export interface NumericRange {
+  min: number;
+  max: number;
+  /** Whole numbers only. */
+  whole?: boolean;
+  /** What `Infinity` means, where it is accepted (`no limit`, `without end`). */
+  infinity?: string;
+  /** What `-1` means, where it is accepted. */
+  minusOne?: string;
+}
+
+export const TIMEOUT_RANGE: NumericRange = { min: 0, max: MAX_TIMEOUT_MS, infinity: 'no limit' };
+export const RETRIES_RANGE: NumericRange = {
+  min: 0,
+  max: Number.MAX_SAFE_INTEGER,
+  whole: true,
+  infinity: 'without end',
+  minusOne: 'without end',
+};
+export const PENDING_RANGE: NumericRange = {
+  min: 1,
+  max: Number.MAX_SAFE_INTEGER,
+  whole: true,
+  infinity: 'no limit',
+};
+
+function describeRange(range: NumericRange): string {
+  const kind = range.whole ? 'a whole number' : 'a number';
+  const top = range.max === Number.MAX_SAFE_INTEGER ? '' : ` to ${range.max}`;
+  const span = top ? ` from ${range.min}${top}` : ` >= ${range.min}`;
+  const extra = [
+    range.minusOne ? `-1 (${range.minusOne})` : '',
+    range.infinity ? `Infinity (${range.infinity})` : '',
+  ].filter(Boolean);
+  return `${kind}${span}${extra.length ? `, or ${extra.join(' or ')}` : ''}`;
+}
+
+/**
+ * Checks a numeric option at once, before anything starts: a value out of `range` throws a
+ * `TypeError` naming the option, where it was given, and what it accepts. Returns the value
+ * (`Infinity` for -1 where -1 means without end), or undefined where it was left out.
+ */
+export function checkNumeric(
+  where: string,
+  name: string,
+  value: unknown,
+  range: NumericRange,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') {
+    if (value === Number.POSITIVE_INFINITY && range.infinity) return value;
+    if (value === -1 && range.minusOne) return Number.POSITIVE_INFINITY;
+    if (
+      value >= range.min &&
+      value <= range.max &&
+      (!range.whole || Number.isInteger(value)) &&
+      !Number.isNaN(value)
+    ) {
+      return value;
+    }
+  }
+  const shown =
+    typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+  throw new TypeError(`${where}: ${name} must be ${describeRange(range)}, not ${shown}.`);
+}
+
+/** A checked timeout as a timer takes it: undefined for none (left out, or Infinity). */
+export function timeoutOf(where: string, value: unknown): number | undefined {
+  const ms = checkNumeric(where, 'timeoutMs', value, TIMEOUT_RANGE);
+  return ms === Number.POSITIVE_INFINITY ? undefined : ms;
+}

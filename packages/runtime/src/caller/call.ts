@@ -1,4 +1,4 @@
-import { ActorDiedError, died, SerializationError } from '../errors.js';
+import { ActorDiedError, CancelledError, died, SerializationError } from '../errors.js';
 import type { RetryException } from '../options.js';
 import { decodeDeep } from '../wire/codec.js';
 import { reviveRemoteError } from '../wire/errors.js';
@@ -10,7 +10,8 @@ import {
   Status,
 } from '../wire/protocol.js';
 import { findErrorClass } from './error-classes.js';
-import type { ActorRef } from './ref.js';
+import { type Children, childrenOfRunningCall } from './lineage.js';
+import { type ActorRef, CancelOutcome } from './ref.js';
 
 /** Sends a call may still take after its first (-1: without end), and the errors that earn one. */
 export interface RetryBudget {
@@ -21,6 +22,8 @@ export interface RetryBudget {
 /** Where a sent call waits for its answer: a connection, which can pass on stream credit. */
 export interface Route {
   credit(call: Call, n: number): void;
+  /** The call settled before its answer came (a cancel's grace ran out): it holds nothing now. */
+  detach(call: Call): void;
 }
 
 /** A constructor that returns its argument, so that a subclass stamps private fields on it. */
@@ -97,6 +100,29 @@ export interface CallExtras {
   yielded?: boolean;
   /** Waiting for arguments that are promises (or an earlier held call on a serial actor). */
   held?: boolean;
+  /** Runs once when the call settles (per-call options clean up their timer and counters). */
+  onSettled?: (() => void) | undefined;
+  /** The calls made by the running call that made this one (cancelled with it). */
+  siblings?: Children | undefined;
+  /**
+   * Cancelled while its abort handling runs: the error it rejects with once its actor answers,
+   * or once the grace passes (`graceTimer`).
+   */
+  cancelError?: Error | undefined;
+  graceTimer?: NodeJS.Timeout | undefined;
+}
+
+/** How long a running async call's abort handling may take before its cancel rejects it (ms). */
+export const CANCEL_GRACE_MS = 5000;
+
+/** How a call is cancelled: `cancel(call, options)`, a timeout, or its parent's cancel. */
+export interface CancelHow {
+  /** Replace the thread running a sync call (threaded actors only). */
+  force?: boolean;
+  /** Cancel the calls it made too, down the chain. @default true */
+  recursive?: boolean;
+  /** How long a running async call's abort handling may take. @default 5000 ms */
+  graceMs?: number;
 }
 
 /** What a settled call holds instead of its promise's resolvers. */
@@ -130,6 +156,13 @@ export class Call {
       this.rejectPromise = reject;
     });
     new PromiseLink(this.promise, this);
+    // A call made by a running actor call is cancelled with it (Ray's recursive cancel).
+    const siblings = childrenOfRunningCall();
+    if (siblings !== undefined) {
+      siblings.add(this);
+      if (extras === undefined) this.extras = { siblings };
+      else extras.siblings = siblings;
+    }
     if (watcher !== null) watcher.made(this);
   }
 
@@ -182,22 +215,39 @@ export class Call {
 
   resolve(value: unknown): void {
     const resolve = this.resolvePromise;
+    if (resolve === SETTLED) return;
+    const extras = this.extras;
+    if (extras !== undefined) {
+      // A cancelled call whose answer raced its cancel: the cancel won (cancel() said so).
+      if (extras.cancelError !== undefined) {
+        this.reject(extras.cancelError);
+        return;
+      }
+      this.finished(extras);
+    }
     this.release();
     resolve(value);
-    if (watcher !== null && resolve !== SETTLED) watcher.settled(this, undefined);
+    if (watcher !== null) watcher.settled(this, undefined);
   }
 
   reject(error: unknown): void {
     const reject = this.rejectPromise;
+    if (reject === SETTLED) return;
+    const extras = this.extras;
+    if (extras !== undefined) {
+      this.finished(extras);
+      if (extras.cancelError !== undefined) error = extras.cancelError;
+    }
     this.release();
     reject(error);
-    if (watcher !== null && reject !== SETTLED)
-      watcher.settled(this, error ?? new Error('rejected'));
+    if (watcher !== null) watcher.settled(this, error ?? new Error('rejected'));
   }
 
   /** Settled without a word: a stream whose consumer stopped reading. */
   abandon(): void {
-    if (watcher !== null && !this.settled) watcher.settled(this, undefined);
+    if (this.settled) return;
+    if (this.extras !== undefined) this.finished(this.extras);
+    if (watcher !== null) watcher.settled(this, undefined);
     this.release();
   }
 
@@ -206,9 +256,16 @@ export class Call {
     this.rejectPromise = SETTLED;
   }
 
+  private finished(extras: CallExtras): void {
+    if (extras.graceTimer !== undefined) clearTimeout(extras.graceTimer);
+    extras.siblings?.delete(this);
+    extras.onSettled?.();
+  }
+
   /**
    * Whether the call may be sent again (a crash, or an error its policy retries on): a stream
-   * only until it has delivered an item, since items already read cannot be taken back.
+   * only until it has delivered an item, since items already read cannot be taken back; never a
+   * call being cancelled.
    */
   canRetry(): boolean {
     const extras = this.extras;
@@ -216,7 +273,8 @@ export class Call {
       extras !== undefined &&
       extras.retry !== undefined &&
       extras.retry.left !== 0 &&
-      extras.yielded !== true
+      extras.yielded !== true &&
+      extras.cancelError === undefined
     );
   }
 
@@ -234,7 +292,8 @@ export class Call {
    */
   interrupted(started: boolean, died: () => ActorDiedError): void {
     if (this.settled) return;
-    if (!started) this.ref.send(this);
+    // A call being cancelled rejects with its cancel's error (`reject` takes it).
+    if (!started && this.extras?.cancelError === undefined) this.ref.send(this);
     else if (this.canRetry()) this.resend();
     else this.reject(died());
   }
@@ -285,19 +344,63 @@ export class Call {
       case Status.Died:
         this.reject(died.whileRunning(this.ref.info.name, this.method, value as string));
         return;
+      case Status.Cancelled:
+        this.reject(
+          new CancelledError(
+            `call '${this.method}' on actor ${this.ref.info.name} was cancelled.`,
+            this.ref.info.name,
+            this.method,
+          ),
+        );
+        return;
     }
   }
 
   /**
-   * Cancels the call: its promise rejects at once with `makeError`'s error, and its actor is told
-   * (a call not yet started never runs). False if it had settled already.
+   * Cancels the call. A call not started never will (one compare-and-swap on shared memory
+   * decides, see `CallState`) and rejects at once, as does a running sync call (its result is
+   * dropped, `isCancelled()` turns true in it); a running async call that watches its
+   * `callSignal()` rejects once its abort handling is done, or after `graceMs`. The calls it made
+   * are cancelled too unless `recursive` is false. False if it had settled (or was cancelled)
+   * already.
    */
-  cancel(makeError: (call: Call) => Error, force: boolean): boolean {
-    if (this.settled) return false;
+  cancel(makeError: (call: Call) => Error, how: CancelHow = {}): boolean {
+    if (this.settled || this.extras?.cancelError !== undefined) return false;
     // A held call was never sent: settling it is enough, it will not be sent.
-    if (!this.held) this.ref.cancel(this, force);
-    this.reject(makeError(this));
+    const outcome = this.held
+      ? CancelOutcome.NotStarted
+      : this.ref.cancel(this, how.force === true, how.recursive !== false);
+    const error = makeError(this);
+    if (outcome !== CancelOutcome.Aborting) {
+      this.reject(error);
+      return true;
+    }
+    const extras = this.extras ?? {};
+    this.extras = extras;
+    extras.cancelError = error;
+    const graceMs = how.graceMs ?? CANCEL_GRACE_MS;
+    if (graceMs !== Number.POSITIVE_INFINITY) {
+      extras.graceTimer = setTimeout(() => {
+        // Its actor may answer later, or never: that answer no longer holds the process open.
+        this.conn?.detach(this);
+        this.reject(error);
+      }, graceMs);
+      extras.graceTimer.unref();
+    }
     return true;
+  }
+
+  /** The running call that made this one was cancelled (recursively): so is this one. */
+  cancelAsChild(): void {
+    this.cancel(
+      (call) =>
+        new CancelledError(
+          `call '${call.method}' on actor ${call.ref.info.name} was cancelled, because the call ` +
+            'that made it was (cancel is recursive unless { recursive: false }).',
+          call.ref.info.name,
+          call.method,
+        ),
+    );
   }
 
   private resolveDecoded(value: unknown): void {
@@ -371,8 +474,9 @@ export function startCall(
   args: unknown[],
   group?: number,
   policy?: RetryPolicy,
+  extras: CallExtras | undefined = extrasOf(ref, methodId, group, policy),
 ): Call {
-  const call = new Call(ref, methodId, args, extrasOf(ref, methodId, group, policy));
+  const call = new Call(ref, methodId, args, extras);
   ref.send(call);
   return call;
 }

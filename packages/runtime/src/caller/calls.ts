@@ -4,9 +4,15 @@ import {
   PendingCallsLimitError,
   TimeoutError,
 } from '../errors.js';
-import type { CallOptions } from '../options.js';
+import {
+  type CallOptions,
+  checkNumeric,
+  RETRIES_RANGE,
+  TIMEOUT_RANGE,
+  timeoutOf,
+} from '../options.js';
 import type { RetryPolicy } from '../wire/protocol.js';
-import { Call, callOf, extrasOf, retryExceptionNames, startCall } from './call.js';
+import { Call, type CallExtras, callOf, extrasOf, retryExceptionNames, startCall } from './call.js';
 import type { ActorRef } from './ref.js';
 
 /**
@@ -49,6 +55,16 @@ function hasPromiseArgument(args: unknown[]): boolean {
 
 function describeCall(call: Call): string {
   return `call '${call.method}' on actor ${call.ref.info.name}`;
+}
+
+/**
+ * Checks per-call options at once (`handle.method.options({...})`), before any call is made: a
+ * value out of range throws a `TypeError` naming it.
+ */
+export function checkCallOptions(ref: ActorRef, methodId: number, options: CallOptions): void {
+  const where = `${ref.info.name}.${ref.info.methods[methodId] ?? `#${methodId}`}.options()`;
+  timeoutOf(where, options.timeoutMs);
+  checkNumeric(where, 'maxTaskRetries', options.maxTaskRetries, RETRIES_RANGE);
 }
 
 /** A call with everything a handle offers beyond the plain path. */
@@ -111,37 +127,43 @@ export function invoke(
             false,
         }
       : undefined;
-  const call = send(ref, methodId, args, group, policy);
+  // Infinity (or a method's timeout of Infinity) is no limit; the values were checked already.
   const timeoutMs = options.timeoutMs ?? info.methodTimeouts[methodId];
+  const limitMs = timeoutMs === Number.POSITIVE_INFINITY ? undefined : timeoutMs;
   let timer: NodeJS.Timeout | undefined;
-  if (timeoutMs !== undefined) {
+  const onAbort = () => call.cancel((c) => cancelledError(c, signal?.reason));
+  // Cleaned up when the call settles, from the call itself: a handler on its promise would mark
+  // its rejection handled, and an unawaited call must report it as unhandled like a plain call.
+  const extras: CallExtras = {
+    ...extrasOf(ref, methodId, group, policy),
+    onSettled: () => {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (limit !== undefined) {
+        const left = (pendingByActor.get(info.actorId) ?? 1) - 1;
+        if (left === 0) pendingByActor.delete(info.actorId);
+        else pendingByActor.set(info.actorId, left);
+      }
+    },
+  };
+  const call = send(ref, methodId, args, extras);
+  if (limitMs !== undefined && !call.settled) {
     timer = setTimeout(() => {
       call.cancel(
         () =>
           new TimeoutError(
             `${describeCall(call)} timed out after ${timeoutMs} ms: if it had not started it ` +
-              'never will; a running async call was aborted (callSignal()); a running sync call ' +
-              'runs on to its end and its result is discarded.',
+              'never will; a running sync call was stopped (its result is dropped, ' +
+              'isCancelled() turned true in it); a running async call was aborted ' +
+              '(callSignal()) and its abort handling finished or its grace ran out.',
             info.name,
             method,
-            timeoutMs,
+            timeoutMs as number,
           ),
-        false,
       );
-    }, timeoutMs);
+    }, limitMs);
   }
-  const onAbort = () => call.cancel((c) => cancelledError(c, signal?.reason), false);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const settled = () => {
-    if (timer) clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-    if (limit !== undefined) {
-      const left = (pendingByActor.get(info.actorId) ?? 1) - 1;
-      if (left === 0) pendingByActor.delete(info.actorId);
-      else pendingByActor.set(info.actorId, left);
-    }
-  };
-  call.promise.then(settled, settled);
+  if (!call.settled) signal?.addEventListener('abort', onAbort, { once: true });
   return call.promise;
 }
 
@@ -149,21 +171,13 @@ export function invoke(
  * Sends a call, first resolving arguments that are promises (results of other calls). Such a
  * call is held alone: later calls go on, except on a serial actor, whose calls keep their order.
  */
-function send(
-  ref: ActorRef,
-  methodId: number,
-  args: unknown[],
-  group: number | undefined,
-  policy: RetryPolicy | undefined,
-): Call {
+function send(ref: ActorRef, methodId: number, args: unknown[], extras: CallExtras): Call {
   const tail = ref.info.kind === 'serial' ? serialTails.get(ref) : undefined;
   if (tail === undefined && !hasPromiseArgument(args)) {
-    return startCall(ref, methodId, args, group, policy);
+    return startCall(ref, methodId, args, undefined, undefined, extras);
   }
-  const call = new Call(ref, methodId, args, {
-    ...extrasOf(ref, methodId, group, policy),
-    held: true,
-  });
+  extras.held = true;
+  const call = new Call(ref, methodId, args, extras);
   const ready = Promise.all([tail, Promise.all(args)]);
   ready.then(
     ([, resolved]) => {
@@ -178,8 +192,9 @@ function send(
     },
   );
   if (ref.info.kind === 'serial') {
-    // Later calls wait until this one is sent (or failed to be), not until it settles.
-    const next = ready.then(
+    // Later calls wait until this one is sent (or failed to be, or was cancelled while held:
+    // a held call that never will be sent must not hold back the calls behind it).
+    const next = Promise.race([ready, call.promise]).then(
       () => undefined,
       () => undefined,
     );
@@ -195,25 +210,45 @@ function cancelledError(call: Call, reason?: unknown): CancelledError {
   const why = reason instanceof Error ? ` (${reason.message})` : '';
   return new CancelledError(
     `${describeCall(call)} was cancelled${why}: if it had not started it never will; a ` +
-      'running async call sees its callSignal() abort; a running sync call runs on to its end ' +
-      'and its result is discarded.',
+      'running sync call was stopped (its result is dropped, isCancelled() turned true in it); ' +
+      'a running async call saw its callSignal() abort.',
     call.ref.info.name,
     call.method,
   );
 }
 
+/** Options of `cancel`. */
+export interface CancelOptions {
+  /**
+   * Replace the thread running a sync call, and its replica (threaded actors only; a serial or
+   * async actor's one thread holds all its state: `kill` it instead).
+   */
+  force?: boolean;
+  /** Cancel the calls the cancelled call made too, down the chain (Ray's default). @default true */
+  recursive?: boolean;
+  /**
+   * How long a running async call that watches its `callSignal()` may take to handle the abort
+   * before its promise rejects anyway. @default 5000
+   */
+  graceMs?: number;
+}
+
 /**
- * Cancels a call made through a handle: its promise rejects at once with `CancelledError`. A call
- * that had not started never runs; a running async call sees its `callSignal()` abort and its
- * result is discarded; a running sync call cannot be interrupted and runs on to its end, unless
- * `force` is set on a threaded actor, which replaces the thread running it (and its replica).
- * Cancelling a call that already settled does nothing. `force` on a serial or async actor is
- * refused (its one thread holds all its state: `kill` it instead).
+ * Cancels a call made through a handle, as Ray's `ray.cancel`: its promise rejects with
+ * `CancelledError`. Whether it had started is decided by one compare-and-swap on memory the
+ * caller and the actor share, so a call that had not started rejects at once and never runs,
+ * even if the actor is busy. A running sync call rejects at once, its result is dropped, and
+ * `isCancelled()` turns true inside it (`force`, on a threaded actor, replaces its thread
+ * instead). A running async call sees its `callSignal()` abort; if it watches that signal it
+ * rejects once its abort handling is done (or after `graceMs`), else at once. The calls the
+ * cancelled call made are cancelled too, down the chain, unless `recursive` is false. Cancelling
+ * a call that already settled does nothing.
  *
- * @returns whether a pending call was cancelled
+ * @returns whether a pending call was cancelled (at once: the rejection may follow)
  */
-export function cancel(promise: Promise<unknown>, options: { force?: boolean } = {}): boolean {
+export function cancel(promise: Promise<unknown>, options: CancelOptions = {}): boolean {
+  checkNumeric('cancel(call, options)', 'graceMs', options.graceMs, TIMEOUT_RANGE);
   const call = callOf(promise);
   if (call === undefined) return false;
-  return call.cancel((c) => cancelledError(c), options.force === true);
+  return call.cancel((c) => cancelledError(c), options);
 }

@@ -8,9 +8,9 @@ import {
   mapArgs,
   newCalls,
   oneCall,
-  removeCall,
   targetOf,
 } from '../wire/batch.js';
+import { CellChunks } from '../wire/cells.js';
 import {
   argsOf,
   closePorts,
@@ -21,7 +21,11 @@ import {
 } from '../wire/codec.js';
 import {
   type ActorInfo,
+  CallState,
   type CallsBatch,
+  CELL_MASK,
+  CELL_SHIFT,
+  CELLS_PER_CHUNK,
   type DrainedMessage,
   type ExitingMessage,
   type Message,
@@ -34,7 +38,7 @@ import {
 import type { Transport } from '../wire/transport.js';
 import { type Call, startCall } from './call.js';
 import { PendingCalls } from './pending-calls.js';
-import type { ActorRef } from './ref.js';
+import { type ActorRef, CancelOutcome } from './ref.js';
 
 /**
  * The calling side of one transport to an actor's host. Calls are sent at once (the actor keeps
@@ -52,6 +56,18 @@ export class Connection implements ActorRef {
   onAnswered: ((call: Call) => void) | undefined;
 
   private readonly pending = new PendingCalls<Call>();
+  /** The call-state cells this side shares with the host, and the chunk new ids open. */
+  private readonly cells = new CellChunks();
+  private openChunk = -1;
+  /** Ids of calls cancelled before they started: done with once the host has skipped them. */
+  private readonly skipped = new Set<number>();
+  /** Ids to abort in the next `Op.Cancel` (negative: not recursively). */
+  private aborts: number[] = [];
+  /**
+   * Calls that rejected when they were cancelled while running: their thread is still busy with
+   * them until the host answers, but they no longer hold the process open.
+   */
+  private readonly detached = new Map<number, Call>();
   private outbox = newCalls();
   private scheduled = false;
   private death: string | undefined;
@@ -79,6 +95,8 @@ export class Connection implements ActorRef {
     }
     if (this.pending.size === 0) this.transport.hold(true);
     const callId = this.pending.add(call);
+    // Ids only grow: a new chunk of cells goes to the host before the first call that uses it.
+    if (callId >> CELL_SHIFT !== this.openChunk) this.openCells(callId >> CELL_SHIFT);
     call.conn = this;
     call.wireId = callId;
     appendCall(this.outbox, callId, targetOf(call.methodId, call.group, call.meta), call.args);
@@ -89,25 +107,82 @@ export class Connection implements ActorRef {
     }
   }
 
-  cancel(call: Call, force: boolean): void {
+  /** Opens the chunk of cells of the next ids; calls already in the outbox use earlier ones. */
+  private openCells(chunk: number): void {
+    const cells = new Int32Array(new SharedArrayBuffer(CELLS_PER_CHUNK * 4));
+    this.cells.add(chunk, cells);
+    this.openChunk = chunk;
+    if (this.death === undefined) this.transport.post([Op.CallCells, chunk, cells]);
+  }
+
+  /**
+   * Cancels a call sent on this link, deciding by one compare-and-swap on its cell whether it had
+   * started: a call not started never will (the host skips it); a running one is told to abort.
+   */
+  cancel(call: Call, force: boolean, recursive: boolean): CancelOutcome {
     if (force) {
       throw new ActorDefinitionError(
         `cancel(call, { force: true }) on actor ${this.info.name}: force replaces the thread ` +
           `running the call, and a ${this.info.kind} actor's one thread holds all its state. ` +
-          'Cancel without force (a running sync call then runs on to its end), or kill() the actor.',
+          'Cancel without force (a running sync call then rejects at once and its result is ' +
+          'dropped), or kill() the actor.',
       );
     }
-    if (call.conn !== this) return;
-    if (!removeCall(this.outbox, call.wireId)) this.post([Op.Cancel, call.wireId]);
-    this.forget(call);
+    if (call.conn !== this) return CancelOutcome.NotStarted;
+    const callId = call.wireId;
+    const cells = this.cells.cellsOf(callId);
+    if (cells === undefined) return CancelOutcome.NotStarted;
+    const cell = callId & CELL_MASK;
+    for (;;) {
+      const state = Atomics.load(cells, cell);
+      let next: CallState;
+      switch (state) {
+        case CallState.Queued:
+          next = CallState.Cancelled;
+          break;
+        case CallState.Running:
+        case CallState.RunningWatched:
+          next = CallState.RunningCancelled;
+          break;
+        case CallState.Awaiting:
+        case CallState.AwaitingWatched:
+          next = CallState.AwaitingCancelled;
+          break;
+        default:
+          return CancelOutcome.Stopped;
+      }
+      if (Atomics.compareExchange(cells, cell, state, next) !== state) continue;
+      if (state === CallState.Queued) {
+        // It never starts; its cell is done with once the host has skipped it.
+        this.skipped.add(callId);
+        this.forget(call);
+        return CancelOutcome.NotStarted;
+      }
+      this.abort(recursive ? callId : -callId);
+      // It waits for the host's answer after its abort handling.
+      if (state === CallState.AwaitingWatched || state === CallState.RunningWatched) {
+        return CancelOutcome.Aborting;
+      }
+      // It rejects now, but its thread (a thread pool's) is free only once the host answers.
+      this.forget(call);
+      this.detached.set(callId, call);
+      return CancelOutcome.Stopped;
+    }
   }
 
-  /**
-   * Tells the actor to abort a call's signal (or drop it, if queued) while the call stays pending
-   * here until the actor answers: a thread pool frees the thread only when the call really ends.
-   */
-  signalCancel(call: Call): void {
-    if (call.conn === this) this.post([Op.Cancel, call.wireId]);
+  detach(call: Call): void {
+    if (call.conn !== this || this.pending.get(call.wireId) !== call) return;
+    this.forget(call);
+    this.detached.set(call.wireId, call);
+  }
+
+  /** Asks the host to abort a running call (batched: one message a tick). */
+  private abort(signedId: number): void {
+    this.aborts.push(signedId);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.flush);
+    }
   }
 
   /** A streaming call's consumer can take `n` more items. */
@@ -167,6 +242,7 @@ export class Connection implements ActorRef {
     this.death = reason;
     this.onDeath?.();
     this.outbox = newCalls();
+    this.aborts = [];
     const pending = this.pending.takeAll();
     this.transport.hold(false);
     for (const call of pending) {
@@ -192,6 +268,15 @@ export class Connection implements ActorRef {
 
   private readonly flush = (): void => {
     this.scheduled = false;
+    this.flushCalls();
+    if (this.aborts.length > 0 && this.death === undefined) {
+      const aborts = this.aborts;
+      this.aborts = [];
+      this.transport.post([Op.Cancel, ...aborts]);
+    }
+  };
+
+  private flushCalls(): void {
     const batch = this.outbox;
     if (isEmpty(batch)) return;
     this.outbox = newCalls();
@@ -203,7 +288,7 @@ export class Connection implements ActorRef {
       closePorts(transfers);
       this.sendOneByOne(batch, error);
     }
-  };
+  }
 
   /** A batch failed to clone: send each call alone, deeply encoded, to find the culprit. */
   private sendOneByOne(batch: CallsBatch, batchError: unknown): void {
@@ -218,6 +303,9 @@ export class Connection implements ActorRef {
       } catch (error) {
         closePorts(transfers);
         const call = this.pending.get(callId);
+        // Never sent: this side is done with its cell at once.
+        this.skipped.delete(callId);
+        this.cells.release(callId);
         if (call === undefined) return;
         this.forget(call);
         call.reject(isDataCloneError(error) ? this.argumentError(call, args) : batchError);
@@ -253,12 +341,26 @@ export class Connection implements ActorRef {
 
   private readonly onResult = (callId: number, status: Status, value: unknown): void => {
     const call = this.pending.get(callId);
-    if (call === undefined) return;
+    if (call === undefined) {
+      if (status === Status.Yield || status === Status.YieldEncoded) return;
+      const detached = this.detached.get(callId);
+      if (detached !== undefined) {
+        // A call cancelled while running has ended: its cell, and its thread, are free.
+        this.detached.delete(callId);
+        this.cells.release(callId);
+        this.onAnswered?.(detached);
+      } else if (this.skipped.delete(callId)) {
+        // A call cancelled before it started: the host skipped it (or dropped it).
+        this.cells.release(callId);
+      }
+      return;
+    }
     if (status === Status.Yield || status === Status.YieldEncoded) {
       call.answer(status, value);
       return;
     }
     this.pending.take(callId);
+    this.cells.release(callId);
     call.conn = undefined;
     // The thread is freed first: an answer that sends the call again (a retry) queues it anew.
     this.onAnswered?.(call);

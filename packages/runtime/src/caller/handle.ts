@@ -5,8 +5,9 @@ import type { ValueHandler } from '../wire/codec.js';
 import type { HandleDescriptor } from '../wire/protocol.js';
 import { PortTransport } from '../wire/transport.js';
 import { startCall } from './call.js';
-import { invoke, mustHold, needsInvoke } from './calls.js';
+import { checkCallOptions, invoke, mustHold, needsInvoke } from './calls.js';
 import { Connection } from './connection.js';
+import { handleMade } from './lineage.js';
 import type { ActorRef } from './ref.js';
 import { openStream } from './stream.js';
 
@@ -56,10 +57,10 @@ function methodOf(ref: ActorRef, id: number) {
     : (...args: unknown[]) =>
         mustHold(ref, args) ? invoke(ref, id, args) : startCall(ref, id, args).promise;
   return Object.assign(call, {
-    options:
-      (options: CallOptions) =>
-      (...args: unknown[]) =>
-        invoke(ref, id, args, options),
+    options: (options: CallOptions) => {
+      checkCallOptions(ref, id, options);
+      return (...args: unknown[]) => invoke(ref, id, args, options);
+    },
   });
 }
 
@@ -92,6 +93,7 @@ class Handle {
 Object.setPrototypeOf(Handle.prototype, unknownMethods);
 
 export function createHandle(ref: ActorRef): object {
+  handleMade();
   return new Handle(ref);
 }
 

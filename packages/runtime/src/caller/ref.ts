@@ -4,6 +4,16 @@ import type { Call } from './call.js';
 
 export type { ActorInfo };
 
+/** What a cancel found, which says when the cancelled call rejects. */
+export enum CancelOutcome {
+  /** The call had not started, and now never will: it rejects at once. */
+  NotStarted,
+  /** It was running synchronously (or awaiting without watching its signal): it rejects at once. */
+  Stopped,
+  /** It watches its `callSignal()`: it rejects once its actor answers, after its abort handling. */
+  Aborting,
+}
+
 /**
  * The thing behind a handle: what runs calls on one actor, wherever it lives. A connection over
  * a transport is one; an actor this thread owns is another, forwarding each call to its current
@@ -24,10 +34,11 @@ export interface ActorRef {
   send(call: Call): void;
   /**
    * Withdraws a pending call: a call not yet started never runs, a running one sees its signal
-   * abort; `force` replaces a threaded actor's thread running it. The caller settles the call.
-   * Throws `ActorDefinitionError` where `force` cannot apply.
+   * abort (and with `recursive`, the calls it made are cancelled too); `force` replaces a threaded
+   * actor's thread running it. The caller settles the call, when the outcome says. Throws
+   * `ActorDefinitionError` where `force` cannot apply.
    */
-  cancel(call: Call, force: boolean): void;
+  cancel(call: Call, force: boolean, recursive: boolean): CancelOutcome;
   /** Resolves once the actor is constructed; rejects with the constructor's error. */
   ready(): Promise<void>;
   /** A new port to the actor, for a handle in another thread. */

@@ -102,7 +102,7 @@ export function openStream(ref: ActorRef, methodId: number, args: unknown[]): Re
     (n) => call.conn?.credit(call, n),
     () => {
       if (call.settled) return;
-      ref.cancel(call, false);
+      ref.cancel(call, false, true);
       call.abandon();
     },
   );

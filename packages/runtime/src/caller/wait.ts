@@ -1,8 +1,10 @@
+import { timeoutOf } from '../options.js';
+
 /** Options of `wait`. */
 export interface WaitOptions {
   /** How many calls must have settled. @default 1 */
   numReturns?: number;
-  /** Return after this long even if fewer have settled. @default no limit */
+  /** Return after this long even if fewer have settled (Infinity: no limit). @default no limit */
   timeoutMs?: number;
 }
 
@@ -20,13 +22,12 @@ export function wait<T>(
 ): Promise<{ ready: Promise<T>[]; pending: Promise<T>[] }> {
   const numReturns = options.numReturns ?? 1;
   if (!(Number.isInteger(numReturns) && numReturns >= 0 && numReturns <= calls.length)) {
-    return Promise.reject(
-      new RangeError(
-        `wait(calls, { numReturns: ${numReturns} }): numReturns must be a whole number from 0 ` +
-          `to the number of calls (${calls.length}).`,
-      ),
+    throw new TypeError(
+      `wait(calls, options): numReturns must be a whole number from 0 to the number of calls ` +
+        `(${calls.length}), not ${numReturns}.`,
     );
   }
+  const timeoutMs = timeoutOf('wait(calls, options)', options.timeoutMs);
   return new Promise((resolve) => {
     const settled = new Set<number>();
     let done = false;
@@ -53,7 +54,7 @@ export function wait<T>(
         () => mark(i),
       );
     });
-    if (options.timeoutMs !== undefined) timer = setTimeout(finish, options.timeoutMs);
+    if (timeoutMs !== undefined) timer = setTimeout(finish, timeoutMs);
     if (numReturns === 0) finish();
   });
 }

@@ -6,7 +6,15 @@ import {
   RESERVED_METHODS,
 } from '@troupe/contract';
 import { ActorDefinitionError } from '../errors.js';
-import type { ActorOptions, MethodOptions } from '../options.js';
+import {
+  type ActorOptions,
+  checkNumeric,
+  MAX_THREADS,
+  type MethodOptions,
+  type NumericRange,
+  PENDING_RANGE,
+  RETRIES_RANGE,
+} from '../options.js';
 
 /** Everything the runtime knows of an actor class, fixed when the class is decorated. */
 export interface ActorDefinition {
@@ -82,10 +90,30 @@ function readMethods(cls: Function, methodOptions: Map<string, MethodOptions>): 
   return { names: names.sort(), async, generators };
 }
 
+/** A concurrency limit: calls at once on an event loop (Infinity: no limit), or threads. */
+const LIMIT_RANGE: NumericRange = {
+  min: 1,
+  max: Number.MAX_SAFE_INTEGER,
+  whole: true,
+  infinity: 'no limit',
+};
+
 function checkLimit(className: string, what: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
-    throw new ActorDefinitionError(
-      `@actor on ${className}: ${what} must be a whole number >= 1, not ${value}.`,
+  checkNumeric(`@actor on ${className}`, what, value, LIMIT_RANGE);
+}
+
+/** A threaded actor's limits are threads: at most `MAX_THREADS` of them, all groups together. */
+export function checkThreads(where: string, limits: Record<string, number | undefined>): void {
+  let total = 0;
+  for (const [what, value] of Object.entries(limits)) {
+    if (value === undefined) continue;
+    checkNumeric(where, what, value, { min: 1, max: MAX_THREADS, whole: true });
+    total += value;
+  }
+  if (total > MAX_THREADS) {
+    throw new TypeError(
+      `${where}: a threaded actor runs one thread per unit of maxConcurrency and of each ` +
+        `concurrency group, at most ${MAX_THREADS} in all; these ask for ${total}.`,
     );
   }
 }
@@ -167,8 +195,11 @@ export function defineActor(
         'Give the class a name and export it.',
     );
   }
+  const where = `@actor on ${className}`;
   checkLimit(className, 'maxConcurrency', options.maxConcurrency);
-  checkLimit(className, 'maxPendingCalls', options.maxPendingCalls);
+  checkNumeric(where, 'maxPendingCalls', options.maxPendingCalls, PENDING_RANGE);
+  checkNumeric(where, 'maxRestarts', options.maxRestarts, RETRIES_RANGE);
+  checkNumeric(where, 'maxTaskRetries', options.maxTaskRetries, RETRIES_RANGE);
   const read = readMethods(cls, methodOptions);
   const facts = compiled
     ? {
@@ -186,13 +217,25 @@ export function defineActor(
     }
   }
   const { groups, methodGroups } = readGroups(className, options, facts.names, methodOptions);
+  const kind = compiled?.kind ?? decideKind(className, options, facts);
+  if (kind === 'threaded') {
+    checkThreads(where, {
+      maxConcurrency: options.maxConcurrency,
+      ...Object.fromEntries(
+        Object.entries(options.concurrencyGroups ?? {}).map(([g, n]) => [
+          `concurrency group '${g}'`,
+          n,
+        ]),
+      ),
+    });
+  }
   const module = compiled?.module ?? options.module ?? callSiteModule;
   definitions.set(cls, {
     className,
     module,
     workerModule: compiled?.bundle ? new URL(compiled.bundle, compiled.module).href : module,
     exportName: compiled?.exportName ?? className,
-    kind: compiled?.kind ?? decideKind(className, options, facts),
+    kind,
     methods: facts.names,
     groups,
     methodGroups,

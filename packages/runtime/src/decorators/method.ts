@@ -1,4 +1,4 @@
-import type { MethodOptions } from '../options.js';
+import { checkNumeric, type MethodOptions, RETRIES_RANGE, TIMEOUT_RANGE } from '../options.js';
 
 // TypeScript's TC39 decorator emit reads Symbol.metadata, which Node 20 lacks.
 (Symbol as { metadata?: symbol }).metadata ??= Symbol.for('Symbol.metadata');
@@ -32,6 +32,9 @@ export function method(options: MethodOptions = {}) {
     context: ClassMethodDecoratorContext | string | symbol,
     descriptor?: PropertyDescriptor,
   ): void => {
+    const name = String(typeof context === 'object' ? context.name : context);
+    checkNumeric(`@method on ${name}`, 'timeoutMs', options.timeoutMs, TIMEOUT_RANGE);
+    checkNumeric(`@method on ${name}`, 'maxTaskRetries', options.maxTaskRetries, RETRIES_RANGE);
     if (typeof context === 'object') {
       const metadata = context.metadata as Record<symbol, unknown> | undefined;
       if (!metadata) return;

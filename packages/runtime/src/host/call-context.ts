@@ -1,12 +1,23 @@
 /**
  * The call running now in this thread, for what an actor method can ask of its own call:
- * `callSignal()` and `exitActor()`. The executor marks the synchronous part of each call.
+ * `callSignal()`, `isCancelled()` and `exitActor()`, and for the calls it makes (cancelled with
+ * it). The executor marks the synchronous part of each call; once the actor holds a handle (so
+ * it can make calls), an `AsyncLocalStorage` also follows each call past its awaits (it costs
+ * every promise of the thread, so an actor that holds no handle never pays it).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** A call a running call made: cancelled with it. */
+export interface ChildCall {
+  cancelAsChild(): void;
+}
 
 /** What runs calls in this thread: gives a running call its abort signal, and ends the actor. */
 export interface CallRunner {
   readonly actorName: string;
   signalFor(endpoint: unknown, callId: number): AbortSignal;
+  isCancelled(endpoint: unknown, callId: number): boolean;
+  childrenOf(endpoint: unknown, callId: number): Set<ChildCall>;
   /** Ends the actor now (`exitActor()`): no other call starts. Idempotent. */
   requestExit(): void;
 }
@@ -14,6 +25,16 @@ export interface CallRunner {
 let runner: CallRunner | undefined;
 let callEndpoint: unknown;
 let callId = 0;
+
+/** A call as the async context follows it past its awaits. */
+interface RunningCall {
+  readonly runner: CallRunner;
+  readonly endpoint: unknown;
+  readonly callId: number;
+  /** False once it settled: calls made after that (from a callback it left) have no parent. */
+  live: boolean;
+}
+let tracked: AsyncLocalStorage<RunningCall> | undefined;
 /** The runner `exitActor()` ends outside a call's synchronous part (a constructor, a callback). */
 let threadRunner: CallRunner | undefined;
 
@@ -25,6 +46,44 @@ export function enterCall(by: CallRunner, endpoint: unknown, id: number): void {
 
 export function leaveCall(): void {
   runner = undefined;
+}
+
+/** From now on, follow each call past its awaits: the actor holds a handle, it can make calls. */
+export function trackCalls(): void {
+  tracked ??= new AsyncLocalStorage();
+}
+
+/** Runs a call's method; inside the async context of the call once the actor makes calls. */
+export function runInCall(
+  endpoint: unknown,
+  id: number,
+  fn: (...args: unknown[]) => unknown,
+  self: unknown,
+  args: unknown[],
+): unknown {
+  if (tracked === undefined) return fn.apply(self, args);
+  const call: RunningCall = { runner: runner as CallRunner, endpoint, callId: id, live: true };
+  const result = tracked.run(call, () => fn.apply(self, args));
+  if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
+    const done = () => {
+      call.live = false;
+    };
+    (result as PromiseLike<unknown>).then(done, done);
+  } else {
+    call.live = false;
+  }
+  return result;
+}
+
+/**
+ * The calls made so far by the actor call running now in this thread (its synchronous part, or,
+ * once this thread tracks calls, any part), where a new call joins them; undefined outside one.
+ */
+export function currentChildren(): Set<ChildCall> | undefined {
+  if (runner !== undefined) return runner.childrenOf(callEndpoint, callId);
+  if (tracked === undefined) return undefined;
+  const call = tracked.getStore();
+  return call?.live ? call.runner.childrenOf(call.endpoint, call.callId) : undefined;
 }
 
 /** The runner of this thread's actor (a worker hosts one). */
@@ -52,6 +111,32 @@ export function callSignal(): AbortSignal {
     );
   }
   return runner.signalFor(callEndpoint, callId);
+}
+
+/**
+ * Inside an actor method: whether its caller has cancelled this call (or its timeout passed), as
+ * Ray's `is_canceled()`. It reads shared memory, so a synchronous method that never yields can
+ * poll it and stop early: its result is dropped anyway. Outside a method's synchronous part (after
+ * an `await`), watch `callSignal()` instead.
+ *
+ * @example
+ * crunch(items: number[]): number {
+ *   let sum = 0;
+ *   for (const item of items) {
+ *     if (isCancelled()) break;
+ *     sum += heavy(item);
+ *   }
+ *   return sum;
+ * }
+ */
+export function isCancelled(): boolean {
+  if (runner === undefined) {
+    throw new TypeError(
+      'isCancelled() must be called inside an actor method, in its synchronous part (before its ' +
+        'first await); after an await, keep callSignal() and read signal.aborted.',
+    );
+  }
+  return runner.isCancelled(callEndpoint, callId);
 }
 
 /**

@@ -4,6 +4,7 @@
  * actors it spawns) into the thread, then serves the actor on its port.
  */
 import { workerData } from 'node:worker_threads';
+import { setParentSource, whenHandlesExist } from '../caller/lineage.js';
 import { registerBuiltins } from '../caller/values.js';
 import { recorderFor } from '../observe/host-recorder.js';
 import { observeWorker } from '../observe/install.js';
@@ -12,13 +13,16 @@ import { loadViolation, setSpawnGuard } from '../supervisor/spawn-guard.js';
 import { flushReplies } from '../wire/endpoint.js';
 import type { HostInit } from '../wire/protocol.js';
 import { PortTransport } from '../wire/transport.js';
-import { isActorExit, setThreadRunner } from './call-context.js';
+import { currentChildren, isActorExit, setThreadRunner, trackCalls } from './call-context.js';
 import { prefixOutput } from './console.js';
 import { flushOutput } from './drain.js';
 import { type HostPhase, serveActor } from './serve.js';
 
 const init = workerData as HostInit;
 registerBuiltins();
+setParentSource(currentChildren);
+// An actor that holds a handle can make calls: follow its calls past their awaits from then on.
+whenHandlesExist(trackCalls);
 prefixOutput(init.name);
 if (init.registryPort) setRegistryPort(init.registryPort);
 observeWorker(init.workerSetup);

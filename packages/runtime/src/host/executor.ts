@@ -12,7 +12,13 @@ import {
   STARTED_GROUPS,
   StatSlot,
 } from '../wire/protocol.js';
-import { type CallRunner, enterCall, leaveCall } from './call-context.js';
+import {
+  type CallRunner,
+  type ChildCall,
+  enterCall,
+  leaveCall,
+  runInCall,
+} from './call-context.js';
 import { CallQueue, type Queued } from './call-queue.js';
 import { CallOutcome, type CallWatch } from './call-watch.js';
 import { DEFAULT_HOOK_TIMEOUT_MS, EXIT_GRACE_MS, runShutdownHook } from './drain.js';
@@ -107,8 +113,8 @@ export class Executor implements Served, CallRunner {
   private earlyUnify: SharedFields | undefined;
   /** Abort controllers of running calls that asked for `callSignal()`, by endpoint and call id. */
   private readonly controllers = new Map<Endpoint, Map<number, AbortController>>();
-  /** Queued calls by endpoint and call id, so that a cancel finds one at once. */
-  private readonly queued = new Map<Endpoint, Map<number, QueuedCall>>();
+  /** Calls made by running calls, by endpoint and call id: cancelled with them (recursive). */
+  private readonly children = new Map<Endpoint, Map<number, Set<ChildCall>>>();
   private readonly streamMethods: Set<number>;
   private readonly streams = new StreamPump<Streaming>((running, endpoint, callId, value, ok) =>
     this.settleAndPump(running.group, endpoint, callId, value, ok, running.methodId, running.stamp),
@@ -240,13 +246,8 @@ export class Executor implements Served, CallRunner {
       next: undefined,
       queue: undefined,
     };
+    // A cancel does not look for it here: the compare-and-swap when its turn comes skips it.
     group.queue.push(call);
-    let byCall = this.queued.get(endpoint);
-    if (!byCall) {
-      byCall = new Map();
-      this.queued.set(endpoint, byCall);
-    }
-    byCall.set(callId, call);
     this.count(StatSlot.Queued, 1);
     if (this.state === State.Serving) this.pump(group);
   }
@@ -254,7 +255,10 @@ export class Executor implements Served, CallRunner {
   control(message: ControlMessage, endpoint: Endpoint): void {
     switch (message[0]) {
       case Op.Cancel:
-        this.cancel(endpoint, message[1]);
+        for (let i = 1; i < message.length; i++) {
+          const signed = message[i] as number;
+          this.abort(endpoint, Math.abs(signed), signed > 0);
+        }
         return;
       case Op.StreamCredit:
         this.streams.credit(endpoint, message[1], message[2]);
@@ -289,6 +293,7 @@ export class Executor implements Served, CallRunner {
     if (!controller) {
       controller = new AbortController();
       byCall.set(callId, controller);
+      (endpoint as Endpoint).watching(callId);
     }
     return controller.signal;
   }
@@ -336,33 +341,46 @@ export class Executor implements Served, CallRunner {
     }
   }
 
-  /** A cancelled call never starts if still queued; if running, its signal aborts. */
-  private cancel(endpoint: Endpoint, callId: number): void {
-    const queued = this.queued.get(endpoint)?.get(callId);
-    if (queued) {
-      (queued.queue as CallQueue<QueuedCall>).remove(queued);
-      this.forgetQueued(queued);
-      this.count(StatSlot.Queued, -1);
-      this.watch?.ended(queued.methodId, callId, 0, CallOutcome.Cancelled);
-      return;
+  /** `isCancelled()` inside a call: its caller's cancel, read from shared memory. */
+  isCancelled(endpoint: unknown, callId: number): boolean {
+    return (endpoint as Endpoint).isCancelled(callId);
+  }
+
+  /** The calls a running call has made so far, made on first use. */
+  childrenOf(endpoint: unknown, callId: number): Set<ChildCall> {
+    let byCall = this.children.get(endpoint as Endpoint);
+    if (!byCall) {
+      byCall = new Map();
+      this.children.set(endpoint as Endpoint, byCall);
     }
+    let set = byCall.get(callId);
+    if (!set) {
+      set = new Set();
+      byCall.set(callId, set);
+    }
+    return set;
+  }
+
+  /**
+   * A running call was cancelled (the caller's compare-and-swap already decided a queued one
+   * never starts): its signal aborts, a stream stops, and the calls it made are cancelled too,
+   * unless the cancel was not recursive.
+   */
+  private abort(endpoint: Endpoint, callId: number, recursive: boolean): void {
     this.streams.stop(endpoint, callId);
     this.controllers
       .get(endpoint)
       ?.get(callId)
       ?.abort(new Error(`call ${callId} on actor ${this.actorName} was cancelled`));
+    if (!recursive || this.children.size === 0) return;
+    const made = this.children.get(endpoint)?.get(callId);
+    if (made === undefined) return;
+    for (const child of [...made]) child.cancelAsChild();
   }
 
   /** Counters the supervisor reads for `listActors()`; only this thread writes them. */
   private count(slot: StatSlot, delta: number): void {
     this.stats[slot] = (this.stats[slot] as number) + delta;
-  }
-
-  private forgetQueued(call: QueuedCall): void {
-    const byCall = this.queued.get(call.endpoint);
-    if (byCall === undefined) return;
-    byCall.delete(call.callId);
-    if (byCall.size === 0) this.queued.delete(call.endpoint);
   }
 
   private unify(fields: SharedFields): void {
@@ -387,7 +405,6 @@ export class Executor implements Served, CallRunner {
         return;
       }
       const call = group.queue.shift() as QueuedCall;
-      this.forgetQueued(call);
       this.count(StatSlot.Queued, -1);
       this.run(
         group,
@@ -425,6 +442,11 @@ export class Executor implements Served, CallRunner {
       );
       return;
     }
+    // Started or cancelled is decided here, once: a call its caller cancelled first never starts.
+    if (!endpoint.begin(callId)) {
+      this.watch?.ended(methodId, callId, 0, CallOutcome.Cancelled);
+      return;
+    }
     group.running++;
     this.running++;
     this.stats[StatSlot.Running] = this.running;
@@ -435,10 +457,15 @@ export class Executor implements Served, CallRunner {
     let stamp = 0;
     enterCall(this, endpoint, callId);
     try {
-      if (this.watch === null) result = fn.apply(this.instance, args);
+      if (this.watch === null) result = runInCall(endpoint, callId, fn, this.instance, args);
       else {
-        stamp = this.watch.started(methodId, callId, queuedAt, meta);
-        result = this.watch.invoke(fn, this.instance as object, args);
+        const watch = this.watch;
+        stamp = watch.started(methodId, callId, queuedAt, meta);
+        result = runInCall(endpoint, callId, watch.invoke as (...a: unknown[]) => unknown, watch, [
+          fn,
+          this.instance,
+          args,
+        ]);
       }
     } catch (error) {
       leaveCall();
@@ -448,10 +475,16 @@ export class Executor implements Served, CallRunner {
     leaveCall();
     const stream = this.streamMethods.has(methodId) ? asStream(result) : undefined;
     if (stream !== undefined) {
+      endpoint.awaiting(callId, false);
       this.streams.start({ group, methodId, stamp }, endpoint, callId, stream);
     } else if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
       // Held until it settles, as the kind says; refused then, so that its work is not cut short.
       const refused = this.init.refuseThenables ? this.thenableRefusal(methodId) : undefined;
+      // A cancel now waits for its answer if it watches its signal (its abort handling).
+      endpoint.awaiting(
+        callId,
+        this.controllers.size > 0 && this.controllers.get(endpoint)?.has(callId) === true,
+      );
       (result as PromiseLike<unknown>).then(
         (value) =>
           this.settleAndPump(group, endpoint, callId, refused ?? value, !refused, methodId, stamp),
@@ -500,6 +533,7 @@ export class Executor implements Served, CallRunner {
       return;
     }
     this.watch?.ended(methodId, callId, stamp, ok ? CallOutcome.Ok : CallOutcome.Threw);
+    if (this.children.size > 0) this.forgetChildren(endpoint, callId);
     if (ok) {
       this.count(StatSlot.Done, 1);
       endpoint.reply(callId, value);
@@ -536,6 +570,13 @@ export class Executor implements Served, CallRunner {
     return `Actor ${this.actorName} ended (${this.endReason}) before it was ready.`;
   }
 
+  private forgetChildren(endpoint: Endpoint, callId: number): void {
+    const byCall = this.children.get(endpoint);
+    if (byCall === undefined) return;
+    byCall.delete(callId);
+    if (byCall.size === 0) this.children.delete(endpoint);
+  }
+
   private dropMessage(methodId: number): string {
     const method = this.init.methods[methodId] ?? `#${methodId}`;
     return notStartedMessage(this.actorName, method, this.endReason);
@@ -543,7 +584,6 @@ export class Executor implements Served, CallRunner {
 
   private drainQueues(each: (call: QueuedCall) => void): void {
     for (const group of this.groups) group.queue.drain(each);
-    this.queued.clear();
     this.stats[StatSlot.Queued] = 0;
   }
 

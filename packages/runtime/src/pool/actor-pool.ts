@@ -1,5 +1,6 @@
 import { refOf } from '../caller/handle.js';
 import { ActorDiedError, ActorPoolError, ActorPoolTimeoutError, RemoteError } from '../errors.js';
+import { timeoutOf } from '../options.js';
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -134,12 +135,9 @@ function unwrap(outcome: Outcome): unknown {
   throw outcome.error;
 }
 
-function checkTimeout(method: string, timeoutMs: number | undefined): void {
-  if (timeoutMs === undefined || (Number.isFinite(timeoutMs) && timeoutMs >= 0)) return;
-  throw new ActorPoolError(
-    `ActorPool.${method}(${timeoutMs}): timeoutMs must be a finite number of milliseconds >= 0, ` +
-      'or left out to wait as long as it takes.',
-  );
+/** A checked `timeoutMs`: a `TypeError` at once if out of range; undefined for no limit. */
+function checkTimeout(method: string, timeoutMs: number | undefined): number | undefined {
+  return timeoutOf(`ActorPool.${method}(timeoutMs)`, timeoutMs);
 }
 
 /**
@@ -255,7 +253,7 @@ export class ActorPool<A extends object, R = unknown> {
    * results out of order and others remain (use `getNextUnordered` until `hasNext()` is false).
    */
   async getNext(timeoutMs?: number): Promise<R> {
-    checkTimeout('getNext', timeoutMs);
+    timeoutMs = checkTimeout('getNext', timeoutMs);
     const task = this.results[0];
     if (task === undefined) {
       throw new ActorPoolError(
@@ -289,7 +287,7 @@ export class ActorPool<A extends object, R = unknown> {
    * (or every pending one is awaited by earlier `getNextUnordered` calls).
    */
   async getNextUnordered(timeoutMs?: number): Promise<R> {
-    checkTimeout('getNextUnordered', timeoutMs);
+    timeoutMs = checkTimeout('getNextUnordered', timeoutMs);
     if (this.results.length <= this.unorderedWaiters.length) {
       throw new ActorPoolError(
         'ActorPool.getNextUnordered(): no result is pending' +

@@ -173,16 +173,30 @@ export abstract class ActorLifecycle implements ActorRecord {
     });
   }
 
-  async shutdown(timeoutMs?: number): Promise<void> {
+  /** `notice`: after a second, print what the end still waits for (`shutdown()` asks it). */
+  async shutdown(timeoutMs?: number, notice = false): Promise<void> {
     this.ending ??= EndReason.ShutDown;
     this.dropQueued();
     for (const r of this.replicas) {
       r.host.keepAlive();
       requestShutdown(r.host, (message) => r.conn.post(message), timeoutMs);
     }
-    await endWithin(this.exited, timeoutMs, () => {
-      this.ending = `it was shut down, and its calls had not finished within ${timeoutMs} ms`;
-      for (const r of this.replicas) void r.host.terminate();
-    });
+    await endWithin(
+      this.exited,
+      timeoutMs,
+      () => {
+        this.ending = `it was shut down, and its calls had not finished within ${timeoutMs} ms`;
+        for (const r of this.replicas) void r.host.terminate();
+      },
+      notice
+        ? () => {
+            const { running } = this.load();
+            return (
+              `actor ${this.name}: ${running} call${running === 1 ? '' : 's'} still running, ` +
+              'or its onShutdown()'
+            );
+          }
+        : undefined,
+    );
   }
 }

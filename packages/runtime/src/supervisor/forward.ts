@@ -34,6 +34,11 @@ export class ForwardingTarget implements Served {
       );
       return;
     }
+    // Forwarding is starting, for the caller's compare-and-swap: a call its caller cancelled
+    // first is skipped; once forwarded, a cancel waits for the answer from the actor's thread,
+    // where the call's own compare-and-swap decides whether it starts.
+    if (!endpoint.begin(callId)) return;
+    endpoint.awaiting(callId, true);
     if (this.ref.info.streamMethods.includes(methodId)) {
       void this.forwardStream(endpoint, callId, methodId, args);
       return;
@@ -78,18 +83,21 @@ export class ForwardingTarget implements Served {
     } else if (message[0] === Op.Terminate) {
       void this.ref.terminate();
     } else if (message[0] === Op.Cancel) {
-      this.calls
-        .get(endpoint)
-        ?.get(message[1])
-        ?.cancel(
-          (call) =>
-            new CancelledError(
-              `call '${call.method}' on actor ${this.ref.info.name} was cancelled.`,
-              this.ref.info.name,
-              call.method,
-            ),
-          false,
-        );
+      const byCall = this.calls.get(endpoint);
+      for (let i = 1; i < message.length; i++) {
+        const signed = message[i] as number;
+        byCall
+          ?.get(Math.abs(signed))
+          ?.cancel(
+            (call) =>
+              new CancelledError(
+                `call '${call.method}' on actor ${this.ref.info.name} was cancelled.`,
+                this.ref.info.name,
+                call.method,
+              ),
+            { recursive: signed > 0 },
+          );
+      }
     }
   }
 }

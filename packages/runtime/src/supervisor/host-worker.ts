@@ -121,19 +121,36 @@ export function requestShutdown(
   post(timeoutMs === undefined ? [Op.Shutdown] : [Op.Shutdown, timeoutMs]);
 }
 
-/** Waits for `exited`, or calls `onTimeout` after `timeoutMs` and then waits for it. */
+/** How long `shutdown()` lets running calls finish when it is given no `timeoutMs` (ms). */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
+/** When an actor that is still ending says what it waits for (ms). */
+const SLOW_END_NOTICE_MS = 1000;
+
+/**
+ * Waits for `exited`, or calls `onTimeout` after `timeoutMs` (undefined: no limit) and then waits
+ * for it. After a second, `waitingFor()` is printed, so a slow end says what holds it.
+ */
 export async function endWithin(
   exited: Promise<void>,
   timeoutMs: number | undefined,
   onTimeout: () => void,
+  waitingFor?: () => string,
 ): Promise<void> {
-  if (timeoutMs === undefined) return exited;
   let timer: NodeJS.Timeout | undefined;
+  const notice =
+    waitingFor === undefined || (timeoutMs !== undefined && timeoutMs <= SLOW_END_NOTICE_MS)
+      ? undefined
+      : setTimeout(() => {
+          const limit = timeoutMs === undefined ? 'no limit' : `ending it after ${timeoutMs} ms`;
+          console.error(`shutdown(): still waiting for ${waitingFor()} (${limit}).`);
+        }, SLOW_END_NOTICE_MS);
+  notice?.unref();
   const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), timeoutMs);
+    if (timeoutMs !== undefined) timer = setTimeout(() => resolve('late'), timeoutMs);
   });
   if ((await Promise.race([exited, late])) === 'late') onTimeout();
   clearTimeout(timer);
+  clearTimeout(notice);
   return exited;
 }
 

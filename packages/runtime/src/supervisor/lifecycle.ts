@@ -1,5 +1,7 @@
 import { refOf } from '../caller/handle.js';
 import { ActorDefinitionError } from '../errors.js';
+import { timeoutOf } from '../options.js';
+import { DEFAULT_SHUTDOWN_GRACE_MS } from './host-worker.js';
 import { ownedRecord, ownedRecords } from './owned.js';
 
 /**
@@ -77,7 +79,8 @@ export function terminate(handle: object, options: TerminateOptions = {}): Promi
 export interface ShutdownOptions {
   /**
    * How long running calls (and `onShutdown()`) may take; then the actors are ended, and calls
-   * still running reject with `ActorDiedError`. @default no limit (onShutdown: 5 s)
+   * still running reject with `ActorDiedError`. Infinity waits as long as it takes. After a
+   * second, what is still running is printed. @default 5000 (the same as `onShutdown`'s)
    */
   timeoutMs?: number;
 }
@@ -87,6 +90,13 @@ export interface ShutdownOptions {
  * running calls finish (within `timeoutMs`, where given), each actor's `onShutdown()` runs, then
  * the threads exit. The process can then end by itself.
  */
-export async function shutdown(options: ShutdownOptions = {}): Promise<void> {
-  await Promise.all(ownedRecords().map((record) => record.shutdown(options.timeoutMs)));
+export function shutdown(options: ShutdownOptions = {}): Promise<void> {
+  const given = timeoutOf('shutdown(options)', options.timeoutMs);
+  const timeoutMs =
+    options.timeoutMs === Number.POSITIVE_INFINITY
+      ? undefined
+      : (given ?? DEFAULT_SHUTDOWN_GRACE_MS);
+  return Promise.all(ownedRecords().map((record) => record.shutdown(timeoutMs, true))).then(
+    () => undefined,
+  );
 }

@@ -1,8 +1,14 @@
 import { isMainThread, threadId } from 'node:worker_threads';
 import { retryExceptionNames } from '../caller/call.js';
-import type { ActorDefinition } from '../decorators/definition.js';
+import { type ActorDefinition, checkThreads } from '../decorators/definition.js';
 import { ActorDefinitionError, SerializationError } from '../errors.js';
-import type { SpawnOptions } from '../options.js';
+import {
+  checkNumeric,
+  MAX_THREADS,
+  PENDING_RANGE,
+  RETRIES_RANGE,
+  type SpawnOptions,
+} from '../options.js';
 import type { ActorClass } from '../types.js';
 import { encodeDeep, findUncloneable, isDataCloneError, needsEncoding } from '../wire/codec.js';
 import {
@@ -66,12 +72,13 @@ export interface SpawnPlan {
 }
 
 function limitFor(def: ActorDefinition, requested: number | undefined): number {
+  checkNumeric(`spawn(${def.className})`, 'maxConcurrency', requested, {
+    min: 1,
+    max: def.kind === 'threaded' ? MAX_THREADS : Number.MAX_SAFE_INTEGER,
+    whole: true,
+    infinity: def.kind === 'threaded' ? undefined : 'no limit',
+  });
   const max = requested ?? def.options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY[def.kind];
-  if (!(Number.isInteger(max) && max >= 1)) {
-    throw new ActorDefinitionError(
-      `spawn(${def.className}): maxConcurrency must be a whole number >= 1, not ${max}.`,
-    );
-  }
   if (def.kind === 'serial' && max > 1) {
     throw new ActorDefinitionError(
       `spawn(${def.className}, { maxConcurrency: ${max} }): ${def.className} is a serial actor ` +
@@ -94,21 +101,30 @@ export function planSpawn<C extends ActorClass>(
         'cannot load it. Pass it: @actor({ module: import.meta.url }).',
     );
   }
+  const where = `spawn(${def.className})`;
+  // Every numeric option is checked before anything starts.
   const maxConcurrency = limitFor(def, options.maxConcurrency);
   const declared = def.options.concurrencyGroups ?? {};
   // Every group but the default one is a key of concurrencyGroups (the definition read them there).
   const groupLimits = def.groups.map((group, id) =>
     id === 0 ? maxConcurrency : (declared[group] as number),
   );
-  const maxPendingCalls = options.maxPendingCalls ?? def.options.maxPendingCalls;
-  if (
-    maxPendingCalls !== undefined &&
-    !(Number.isInteger(maxPendingCalls) && maxPendingCalls >= 1)
-  ) {
-    throw new ActorDefinitionError(
-      `spawn(${def.className}): maxPendingCalls must be a whole number >= 1, not ${maxPendingCalls}.`,
+  if (def.kind === 'threaded') {
+    checkThreads(
+      where,
+      Object.fromEntries(
+        groupLimits.map((n, id) => [id === 0 ? 'maxConcurrency' : `group '${def.groups[id]}'`, n]),
+      ),
     );
   }
+  checkNumeric(where, 'maxPendingCalls', options.maxPendingCalls, PENDING_RANGE);
+  checkNumeric(where, 'maxTaskRetries', options.maxTaskRetries, RETRIES_RANGE);
+  for (const [key, value] of Object.entries(options.resourceLimits ?? {})) {
+    checkNumeric(where, `resourceLimits.${key}`, value, { min: 0, max: Number.MAX_SAFE_INTEGER });
+  }
+  const pendingLimit = options.maxPendingCalls ?? def.options.maxPendingCalls;
+  // Infinity is no limit.
+  const maxPendingCalls = pendingLimit === Number.POSITIVE_INFINITY ? undefined : pendingLimit;
   const seq = ++sequence;
   const base = options.name ?? def.options.name ?? def.className;
   const name = options.name ?? (isMainThread ? `${base}#${seq}` : `${base}#${threadId}.${seq}`);
@@ -205,12 +221,5 @@ function constructorArgumentError(className: string, args: unknown[]): Serializa
 }
 
 function restartsFrom(maxRestarts: number, className: string): number {
-  if (maxRestarts === -1) return Number.POSITIVE_INFINITY;
-  if (!(Number.isInteger(maxRestarts) && maxRestarts >= 0)) {
-    throw new ActorDefinitionError(
-      `spawn(${className}): maxRestarts must be -1 (without end) or a whole number >= 0, not ` +
-        `${maxRestarts}.`,
-    );
-  }
-  return maxRestarts;
+  return checkNumeric(`spawn(${className})`, 'maxRestarts', maxRestarts, RETRIES_RANGE) as number;
 }

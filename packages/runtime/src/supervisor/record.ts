@@ -33,7 +33,7 @@ export interface ActorRecord {
    * Rejects queued calls, lets running calls finish (for up to `timeoutMs`, then ends them), runs
    * `onShutdown()`, then ends the actor.
    */
-  shutdown(timeoutMs?: number): Promise<void>;
+  shutdown(timeoutMs?: number, notice?: boolean): Promise<void>;
   /**
    * Lets the calls already made run, refuses later ones, runs `onShutdown()`, then ends the actor
    * (for up to `timeoutMs`, then it is ended whatever it is doing).

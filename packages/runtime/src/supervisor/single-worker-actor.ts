@@ -25,7 +25,7 @@ export class SingleWorkerActor extends ActorLifecycle {
       info: plan.info,
       resends: plan.maxRestarts > 0,
       send: (call) => this.current.conn.send(call),
-      cancel: (call, force) => this.current.conn.cancel(call, force),
+      cancel: (call, force, recursive) => this.current.conn.cancel(call, force, recursive),
       ready: () => this.current.conn.ready(),
       // A handle in another thread talks to the worker directly, unless the actor can restart:
       // then it goes through this thread, so that it follows the actor to its next worker.

@@ -1,5 +1,5 @@
 import { type Call, startCall } from '../caller/call.js';
-import type { ActorRef } from '../caller/ref.js';
+import { type ActorRef, CancelOutcome } from '../caller/ref.js';
 import { died, EndReason } from '../errors.js';
 import { CallQueue, type Queued } from '../host/call-queue.js';
 import { Op, READY_METHOD, type SharedFields } from '../wire/protocol.js';
@@ -80,7 +80,7 @@ export class ThreadPoolActor extends ActorLifecycle {
       info: plan.info,
       resends: plan.maxRestarts > 0,
       send: (call) => this.send(call),
-      cancel: (call, force) => this.cancel(call, force),
+      cancel: (call, force, recursive) => this.cancel(call, force, recursive),
       ready: () => this.readyPromise,
       connect: () => forwarding.connect(),
       kill: () => this.kill(),
@@ -158,15 +158,15 @@ export class ThreadPoolActor extends ActorLifecycle {
     return (this.groups[id] ?? this.groups[0]) as Group;
   }
 
-  private cancel(call: Call, force: boolean): void {
+  private cancel(call: Call, force: boolean, recursive: boolean): CancelOutcome {
     const waiting = this.waiting.get(call);
     if (waiting) {
       this.waiting.delete(call);
       (waiting.queue as CallQueue<Waiting>).remove(waiting);
-      return;
+      return CancelOutcome.NotStarted;
     }
     const replica = this.runningOn.get(call);
-    if (replica === undefined) return;
+    if (replica === undefined) return CancelOutcome.NotStarted;
     if (force) {
       // The caller settles the call; the thread running it is replaced.
       this.runningOn.delete(call);
@@ -174,10 +174,10 @@ export class ThreadPoolActor extends ActorLifecycle {
       this.retire(replica, 'its thread was replaced after a forced cancel', call);
       void replica.host.terminate();
       this.replaceThread(replica);
-    } else {
-      // The thread is freed when the call really ends (`finish`).
-      replica.conn.signalCancel(call);
+      return CancelOutcome.Stopped;
     }
+    // Its thread decides, and is freed when the call really ends (`finish`).
+    return replica.conn.cancel(call, false, recursive);
   }
 
   private becomeIdle(replica: Replica): void {

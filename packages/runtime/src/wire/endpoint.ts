@@ -6,6 +6,7 @@ import {
   newResults,
   oneResult,
 } from './batch.js';
+import { CellChunks } from './cells.js';
 import {
   decodeArgs,
   encodeDeep,
@@ -15,7 +16,9 @@ import {
 } from './codec.js';
 import { serializeError } from './errors.js';
 import {
+  CallState,
   type CallTarget,
+  CELL_MASK,
   type ControlMessage,
   type FromHost,
   type Message,
@@ -59,6 +62,8 @@ export class Endpoint {
   private outbox = newResults();
   private transfers: Transferable[] = [];
   private closed = false;
+  /** The call-state cells its caller shares (`Op.CallCells`); none from other callers. */
+  private readonly cells = new CellChunks();
 
   constructor(
     readonly transport: Transport,
@@ -77,8 +82,77 @@ export class Endpoint {
     served.opened?.(this);
   }
 
+  /**
+   * Claims a call before it starts: true if it may run (its cell now says `Running`), false if
+   * its caller cancelled it first, in which case it must never start and is answered here.
+   */
+  begin(callId: number): boolean {
+    const cells = this.cells.cellsOf(callId);
+    if (cells === undefined) return true;
+    const was = Atomics.compareExchange(
+      cells,
+      callId & CELL_MASK,
+      CallState.Queued,
+      CallState.Running,
+    );
+    if (was === CallState.Queued) return true;
+    this.push(callId, Status.Cancelled, undefined);
+    return false;
+  }
+
+  /**
+   * The call's synchronous part returned a promise or a stream; `watched` if it asked for its
+   * `callSignal()` (a cancel then waits for its answer), or it is forwarded to another thread.
+   */
+  awaiting(callId: number, watched: boolean): void {
+    const cells = this.cells.cellsOf(callId);
+    if (cells === undefined) return;
+    if (watched) {
+      // Watched since its synchronous part asked for its signal (or since it was forwarded).
+      if (
+        Atomics.compareExchange(
+          cells,
+          callId & CELL_MASK,
+          CallState.RunningWatched,
+          CallState.AwaitingWatched,
+        ) === CallState.RunningWatched
+      ) {
+        return;
+      }
+      Atomics.compareExchange(
+        cells,
+        callId & CELL_MASK,
+        CallState.Running,
+        CallState.AwaitingWatched,
+      );
+    } else {
+      Atomics.compareExchange(cells, callId & CELL_MASK, CallState.Running, CallState.Awaiting);
+    }
+  }
+
+  /** The running call asked for its `callSignal()`: a cancel now waits for its abort handling. */
+  watching(callId: number): void {
+    const cells = this.cells.cellsOf(callId);
+    if (cells === undefined) return;
+    Atomics.compareExchange(cells, callId & CELL_MASK, CallState.Running, CallState.RunningWatched);
+  }
+
+  /** Whether the caller cancelled the call (read from shared memory: sync code sees it too). */
+  isCancelled(callId: number): boolean {
+    const cells = this.cells.cellsOf(callId);
+    if (cells === undefined) return false;
+    const state = Atomics.load(cells, callId & CELL_MASK);
+    return (
+      state === CallState.RunningCancelled ||
+      state === CallState.AwaitingCancelled ||
+      state === CallState.Cancelled
+    );
+  }
+
   reply(callId: number, value: unknown): void {
-    if (needsEncoding(value, this.transfers)) {
+    if (this.cells.size > 0 && this.isCancelled(callId)) {
+      this.push(callId, Status.Cancelled, undefined);
+    } else if (needsEncoding(value, this.transfers)) {
       this.push(callId, Status.OkEncoded, encodeDeep(value, this.transfers));
     } else {
       this.push(callId, Status.Ok, value);
@@ -87,6 +161,7 @@ export class Endpoint {
 
   /** An item of a streaming call; the call stays pending until `reply` or `fail`. */
   yield(callId: number, item: unknown): void {
+    if (this.cells.size > 0 && this.isCancelled(callId)) return;
     if (needsEncoding(item, this.transfers)) {
       this.push(callId, Status.YieldEncoded, encodeDeep(item, this.transfers));
     } else {
@@ -95,7 +170,11 @@ export class Endpoint {
   }
 
   fail(callId: number, thrown: unknown): void {
-    this.push(callId, Status.Threw, serializeError(thrown));
+    if (this.cells.size > 0 && this.isCancelled(callId)) {
+      this.push(callId, Status.Cancelled, undefined);
+    } else {
+      this.push(callId, Status.Threw, serializeError(thrown));
+    }
   }
 
   /** The call will never run (the actor is ending). */
@@ -130,6 +209,10 @@ export class Endpoint {
   }
 
   private push(callId: number, status: Status, value: unknown): void {
+    // Its final answer: this side is done with the call's cell.
+    if (this.cells.size > 0 && status !== Status.Yield && status !== Status.YieldEncoded) {
+      this.cells.release(callId);
+    }
     const wasEmpty = isEmpty(this.outbox);
     appendResult(this.outbox, callId, status, value);
     if (!wasEmpty) return;
@@ -168,6 +251,9 @@ export class Endpoint {
         break;
       case Op.Connect:
         new Endpoint(new PortTransport(message[1]), this.served, this.keepAlive);
+        break;
+      case Op.CallCells:
+        this.cells.add(message[1], message[2]);
         break;
       case Op.Results:
       case Op.Drained:

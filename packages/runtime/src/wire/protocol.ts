@@ -39,7 +39,49 @@ export enum Op {
    * `__ray_terminate__`): later calls are dropped, then `onShutdown()` runs and the host drains.
    */
   Terminate = 12,
+  /**
+   * caller → host: the next chunk of the link's call-state cells (`CallState`), shared memory
+   * where a call id is an index: sent before the first call that uses it.
+   */
+  CallCells = 13,
 }
+
+/**
+ * Where one call stands, in the `Int32Array` cell its caller and its host share (cell index =
+ * call id). Started or cancelled is decided by one compare-and-swap on it: the host swaps
+ * `Queued` for `Running` before it starts the call, the caller swaps `Queued` for `Cancelled`,
+ * and whoever swaps first wins. The caller writes `Queued` when it gives the id to a new call.
+ */
+export enum CallState {
+  /** Not started: the caller may still cancel it, and it then never starts. */
+  Queued = 0,
+  /** Cancelled before it started: the host skips it and answers `Status.Cancelled`. */
+  Cancelled = 1,
+  /** The method's synchronous part is running. */
+  Running = 2,
+  /** Cancelled while its synchronous part runs: `isCancelled()` is true, its result is dropped. */
+  RunningCancelled = 3,
+  /** The method returned a promise (or a stream) and no `callSignal()` was asked for. */
+  Awaiting = 4,
+  /**
+   * The method returned a promise and watches its `callSignal()` (or the call was forwarded to
+   * another thread): a cancel waits for the host's answer, which comes after the abort handling.
+   */
+  AwaitingWatched = 5,
+  /** Cancelled while awaiting: the signal aborted, and its result will be dropped. */
+  AwaitingCancelled = 6,
+  /**
+   * The method's synchronous part is running and has asked for its `callSignal()`: a cancel
+   * waits for its answer, after the abort handling.
+   */
+  RunningWatched = 7,
+}
+
+/** A call id's chunk is `id >> CELL_SHIFT`, its cell in it `id & CELL_MASK`. */
+export const CELL_SHIFT = 10;
+/** Cells in one chunk of a link's call-state memory (`Op.CallCells`). */
+export const CELLS_PER_CHUNK = 1 << CELL_SHIFT;
+export const CELL_MASK = CELLS_PER_CHUNK - 1;
 
 /** Items a streaming call may send before its consumer grants more (`Op.StreamCredit`). */
 export const STREAM_WINDOW = 16;
@@ -64,6 +106,11 @@ export enum Status {
    * The value says why the actor ended.
    */
   Died = 7,
+  /**
+   * The caller cancelled the call: it never started, or its result was dropped. The call id is
+   * free again once this arrives.
+   */
+  Cancelled = 8,
 }
 
 /**
@@ -122,7 +169,13 @@ export type ExitingMessage = readonly [Op.Exiting, reason: string, graceMs: numb
 export type ExitMessage = readonly [Op.Exit];
 export type TerminateMessage = readonly [Op.Terminate];
 export type KillMessage = readonly [Op.Kill];
-export type CancelMessage = readonly [Op.Cancel, callId: number];
+/**
+ * Calls to abort, many to a message: a call id, or its negation where the cancel must not reach
+ * the calls it made (`cancel(call, { recursive: false })`).
+ */
+export type CancelMessage = readonly [Op.Cancel, ...callIds: number[]];
+/** `[Op.CallCells, chunk, cells]`: cells `chunk * CELLS_PER_CHUNK` on, over shared memory. */
+export type CallCellsMessage = readonly [Op.CallCells, chunk: number, cells: Int32Array];
 export type StreamCreditMessage = readonly [Op.StreamCredit, callId: number, n: number];
 
 /** What a host receives besides calls: from its callers and from its supervisor. */
@@ -134,8 +187,10 @@ export type ControlMessage =
   | StreamCreditMessage
   | ExitMessage
   | TerminateMessage;
+/** What an endpoint keeps for itself (the cells of its link's calls). */
+export type LinkMessage = ConnectMessage | CallCellsMessage;
 /** Everything a caller (or a supervisor) sends to a host. */
-export type ToHost = CallsBatch | ConnectMessage | ControlMessage;
+export type ToHost = CallsBatch | LinkMessage | ControlMessage;
 /** Everything a host sends back. */
 export type FromHost = ResultsBatch | DrainedMessage | ExitingMessage;
 export type Message = ToHost | FromHost;
