@@ -223,6 +223,11 @@ export class Executor implements Served, CallRunner {
     }
   }
 
+  /** An item of a streaming call could not be sent (its call failed): stop the generator. */
+  unsendable(endpoint: Endpoint, callId: number): void {
+    this.streams.stop(endpoint, callId);
+  }
+
   /** `callSignal()` inside a call: its controller, made on first use. */
   signalFor(endpoint: unknown, callId: number): AbortSignal {
     let byCall = this.controllers.get(endpoint as Endpoint);
@@ -351,15 +356,49 @@ export class Executor implements Served, CallRunner {
       return;
     }
     leaveCall();
-    if (this.streamMethods.has(methodId) && isAsyncIterator(result)) {
-      this.streams.start({ group, methodId, stamp }, endpoint, callId, result);
-    } else if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
-      (result as PromiseLike<unknown>).then(
-        (value) => this.settleAndPump(group, endpoint, callId, value, true, methodId, stamp),
-        (error) => this.settleAndPump(group, endpoint, callId, error, false, methodId, stamp),
-      );
-    } else {
+    if (typeof result !== 'object' || result === null) {
       this.settle(group, endpoint, callId, result, true, methodId, stamp);
+      return;
+    }
+    // A returned object may be hostile (a Proxy whose traps throw): looking at it fails the call.
+    let then: unknown;
+    try {
+      if (result instanceof Promise) {
+        // The common async case: a native promise's `then` is what it says.
+        result.then(
+          (value) => this.settleAndPump(group, endpoint, callId, value, true, methodId, stamp),
+          (error) => this.settleAndPump(group, endpoint, callId, error, false, methodId, stamp),
+        );
+        return;
+      }
+      if (this.streamMethods.has(methodId) && isAsyncIterator(result)) {
+        this.streams.start({ group, methodId, stamp }, endpoint, callId, result);
+        return;
+      }
+      then = (result as PromiseLike<unknown>).then;
+    } catch {
+      // Sending it fails the same way, as a result that cannot be sent (SerializationError).
+      this.settle(group, endpoint, callId, result, true, methodId, stamp);
+      return;
+    }
+    if (typeof then !== 'function') {
+      this.settle(group, endpoint, callId, result, true, methodId, stamp);
+      return;
+    }
+    let settled = false;
+    const done = (value: unknown, ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      this.settleAndPump(group, endpoint, callId, value, ok, methodId, stamp);
+    };
+    try {
+      then.call(
+        result,
+        (value: unknown) => done(value, true),
+        (error: unknown) => done(error, false),
+      );
+    } catch (error) {
+      done(error, false);
     }
   }
 
