@@ -125,7 +125,9 @@ export class Connection implements ActorRef {
 
   connect(): MessagePort {
     const { port1, port2 } = new MessageChannel();
-    this.post([Op.Connect, port1], [port1]);
+    // A dead actor's handle passed on: its port arrives closed, so calls through it reject.
+    if (this.death !== undefined) port1.close();
+    else this.post([Op.Connect, port1], [port1]);
     return port2;
   }
 

@@ -173,6 +173,13 @@ export class Endpoint {
         return;
       } catch (error) {
         closePorts(transfers);
+        // A handle or shared primitive nested deeper than the top level: encode it all.
+        if (
+          (status === Status.Ok || status === Status.Yield) &&
+          this.postEncoded(callId, status, value)
+        ) {
+          return;
+        }
         const reason = reasonOf(error);
         if (status === Status.Yield || status === Status.YieldEncoded) {
           failedStreams ??= new Set();
@@ -186,6 +193,20 @@ export class Endpoint {
         }
       }
     });
+  }
+
+  /** Sends a result deeply encoded; false if it still cannot be sent. */
+  private postEncoded(callId: number, status: Status, value: unknown): boolean {
+    const transfers: Transferable[] = [];
+    try {
+      const encoded = encodeDeep(value, transfers);
+      const sent = status === Status.Ok ? Status.OkEncoded : Status.YieldEncoded;
+      this.transport.post(oneResult(callId, sent, encoded), transfers);
+      return true;
+    } catch {
+      closePorts(transfers);
+      return false;
+    }
   }
 
   private postQuietly(message: ResultsBatch): void {
