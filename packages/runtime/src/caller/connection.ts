@@ -216,6 +216,8 @@ export class Connection implements ActorRef {
     const call = this.pending.get(callId);
     if (call === undefined) return;
     this.forget(call);
+    // The call never reached the actor: a thread pool frees the thread it had chosen.
+    this.onAnswered?.(call);
     const which = bad.index >= 0 ? `argument ${bad.index}` : 'an argument';
     call.reject(
       new SerializationError(
