@@ -9,6 +9,8 @@
 import { afterAll, describe, expect, jest, test } from '@jest/globals';
 import { RemoteError, SerializationError, shutdown, spawn } from '@troupe/runtime';
 import fc from 'fast-check';
+import { decodeDeep, encodeDeep } from '../packages/runtime/src/wire/codec.js';
+import { reviveRemoteError, serializeError } from '../packages/runtime/src/wire/errors.js';
 import { Counter } from './fixtures/dist/counter.js';
 import { Hostile, HostileThreaded, hostile } from './fixtures/dist/values.js';
 
@@ -168,10 +170,79 @@ describe('the codec, over arbitrary and hostile values (guarantee 2)', () => {
       fc.asyncProperty(fc.array(entry, { minLength: 1, maxLength: 6 }), async (batch) => {
         // One tick: every call joins the same batch.
         const checks = batch.map((e) => call(actor, counter, e));
-        for (const check of checks) await check();
+        // Every call is checked, whatever the others did: none is left unawaited.
+        const outcomes = await Promise.allSettled(checks.map((check) => check()));
+        for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
         expect(await actor.echo('still serving')).toBe('still serving');
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+/** Anything a method may throw: data, hostile values, errors with arbitrary own properties. */
+const thrown = fc.oneof(
+  fc.anything({ key, maxDepth: 2 }),
+  fc.constantFrom(...HOSTILE, 'dom-exception', 'error-function').map((kind) => hostile(kind)),
+  fc
+    .tuple(
+      fc.string(),
+      fc.dictionary(
+        fc.oneof(key, fc.constantFrom('code', 'name', 'message', 'stack', 'cause', 'constructor')),
+        fc.anything({ maxDepth: 1 }),
+        { maxKeys: 4 },
+      ),
+    )
+    .map(([message, props]) => {
+      const error = new Error(message);
+      for (const [k, v] of Object.entries(props)) {
+        Object.defineProperty(error, k, {
+          value: v,
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        });
+      }
+      return error;
+    }),
+);
+
+describe('errors and the codec, alone', () => {
+  test('an error whose class is named DOMException, with an own code, is rebuilt', () => {
+    class DOMExceptionLike extends Error {}
+    Object.defineProperty(DOMExceptionLike, 'name', { value: 'DOMException' });
+    const s = serializeError(Object.assign(new DOMExceptionLike('m'), { code: 25 }));
+    expect(s.className).toBe('DOMException');
+    const error = reviveRemoteError(s, 'A#1', 'run', (name) =>
+      name === 'DOMException' ? DOMException : undefined,
+    ) as RemoteError & { code: number };
+    expect(error.code).toBe(25);
+    expect(error.message).toBe('m');
+    expect(error).toBeInstanceOf(DOMException);
+  });
+
+  test('any thrown value serializes to something postable, and is rebuilt under any class', () => {
+    const classes = [undefined, Error, TypeError, RangeError, DOMException, AggregateError];
+    fc.assert(
+      fc.property(thrown, fc.constantFrom(...classes), (value, cls) => {
+        const s = serializeError(value);
+        structuredClone(s);
+        const error = reviveRemoteError(s, 'A#1', 'run', () => cls as never);
+        expect(typeof error.message).toBe('string');
+        expect(typeof error.stack).toBe('string');
+        expect(error.actor).toBe('A#1');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('data encoded, cloned and decoded comes back equal, whatever its keys', () => {
+    fc.assert(
+      fc.property(fc.oneof(data, fc.array(lookalike, { maxLength: 3 })), (value) => {
+        const sent = structuredClone(encodeDeep(value, []));
+        expect(decodeDeep(sent)).toEqual(value);
+      }),
+      { numRuns: 300 },
     );
   });
 });
