@@ -102,6 +102,14 @@ describe('guarantee 2: a bad value fails its own call alone', () => {
     expect(await actor.echo(3)).toBe(3);
   });
 
+  test('a constructor argument that throws when read is refused by spawn', () => {
+    for (const kind of ['getter', 'proxy', 'deep']) {
+      expect(() => spawn(Hostile, { args: [1, hostile(kind)] } as never)).toThrow(
+        /spawn\(Hostile\): constructor argument 1 cannot be sent/,
+      );
+    }
+  });
+
   test('bad arguments sent before the actor is ready leave it working', async () => {
     for (const kind of ['getter', 'proxy', 'deep']) {
       const actor = spawn(Hostile);

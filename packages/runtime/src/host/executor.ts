@@ -360,15 +360,7 @@ export class Executor implements Served, CallRunner {
       this.settle(group, endpoint, callId, result, true, methodId, stamp);
       return;
     }
-    if (result instanceof Promise) {
-      // The common async case: a native promise's `then` is what it says.
-      result.then(
-        (value) => this.settleAndPump(group, endpoint, callId, value, true),
-        (error) => this.settleAndPump(group, endpoint, callId, error, false),
-      );
-      return;
-    }
-    // Another object may be hostile (a Proxy whose traps throw): looking at it fails the call.
+    // A returned object may be hostile (a Proxy whose traps throw): looking at it fails the call.
     let then: unknown;
     try {
       if (result instanceof Promise) {

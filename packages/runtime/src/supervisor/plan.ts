@@ -3,7 +3,7 @@ import type { ActorDefinition } from '../decorators/definition.js';
 import { ActorDefinitionError, SerializationError } from '../errors.js';
 import type { SpawnOptions } from '../options.js';
 import type { ActorClass } from '../types.js';
-import { encodeDeep, findUncloneable, isDataCloneError, needsEncoding } from '../wire/codec.js';
+import { closePorts, encodeDeep, findUncloneable, isDataCloneError } from '../wire/codec.js';
 import { type ActorInfo, STAT_SLOTS, type Transferable } from '../wire/protocol.js';
 import { type ActorHost, currentLauncher } from './host-worker.js';
 import { registryPortForWorker } from './names.js';
@@ -129,6 +129,14 @@ export function planSpawn<C extends ActorClass>(
     startHost(replica, awaitUnify) {
       const registryPort = registryPortForWorker();
       const transfers: Transferable[] = [registryPort];
+      let encodedArgs: unknown[];
+      try {
+        encodedArgs = encodeDeep(args, transfers) as unknown[];
+      } catch {
+        // A getter or Proxy trap that throws, nesting too deep: refused like an uncloneable one.
+        closePorts(transfers);
+        throw constructorArgumentError(def.className, args);
+      }
       const init = {
         registryPort,
         actorId: info.actorId,
@@ -138,7 +146,7 @@ export function planSpawn<C extends ActorClass>(
         exportName: def.exportName,
         className: def.className,
         methods: def.methods,
-        args: encodeDeep(args, transfers) as unknown[],
+        args: encodedArgs,
         groupLimits: inWorker ? groupLimits : [1],
         methodGroups: inWorker ? def.methodGroups : def.methods.map(() => 0),
         streamMethods: def.streamMethods,
@@ -153,7 +161,7 @@ export function planSpawn<C extends ActorClass>(
           options.resourceLimits ?? def.options.resourceLimits,
         );
       } catch (error) {
-        if (!isDataCloneError(error)) throw error;
+        if (!isDataCloneError(error) && findUncloneable(args) === undefined) throw error;
         throw constructorArgumentError(def.className, args);
       }
     },
@@ -161,9 +169,8 @@ export function planSpawn<C extends ActorClass>(
 }
 
 function constructorArgumentError(className: string, args: unknown[]): SerializationError {
-  // Handles and shared primitives are encoded, not cloned: leave them out of the search.
-  const plain = args.map((a) => (needsEncoding(a, []) ? null : a));
-  const bad = findUncloneable(plain);
+  // Handles and shared primitives count as sendable in the search.
+  const bad = findUncloneable(args);
   const which = bad ? `constructor argument ${bad.index}` : 'a constructor argument';
   return new SerializationError(
     `spawn(${className}): ${which} cannot be sent to the actor's thread` +
