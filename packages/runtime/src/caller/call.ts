@@ -312,10 +312,18 @@ export class Call {
         (this.extras as CallExtras).yielded = true;
         this.onYield?.(value);
         return;
-      case Status.YieldEncoded:
+      case Status.YieldEncoded: {
         (this.extras as CallExtras).yielded = true;
-        this.onYield?.(decodeDeep(value));
+        let item: unknown;
+        try {
+          item = decodeDeep(value);
+        } catch (error) {
+          this.reject(error);
+          return;
+        }
+        this.onYield?.(item);
         return;
+      }
       case Status.Threw: {
         const error = value as SerializedError;
         if (this.canRetry() && retriesOn((this.retry as RetryBudget).exceptions, error)) {
@@ -328,9 +336,13 @@ export class Call {
       case Status.NotCloneable:
         this.reject(
           new SerializationError(
-            `Actor ${this.ref.info.name}, method '${this.method}': its result cannot be sent back ` +
-              `(${value}). Return data that structured clone accepts: functions, symbols and ` +
-              'objects holding them cannot cross threads.',
+            `Actor ${this.ref.info.name}, method '${this.method}': ` +
+              (this.onYield === undefined
+                ? `its result cannot be sent back (${value}). Return data`
+                : `an item it yielded cannot be sent back (${value}); the stream ended and ` +
+                  'its generator was closed. Yield data') +
+              ' that structured clone accepts: functions, symbols, Proxies, objects whose ' +
+              'getters throw and objects nested thousands deep cannot cross threads.',
             this.ref.info.name,
             this.method,
             'result',

@@ -42,15 +42,18 @@ export function mustHold(ref: ActorRef, args: unknown[]): boolean {
 function hasPromiseArgument(args: unknown[]): boolean {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (
-      typeof a === 'object' &&
-      a !== null &&
-      typeof (a as PromiseLike<unknown>).then === 'function'
-    ) {
-      return true;
-    }
+    if (typeof a === 'object' && a !== null && isThenable(a)) return true;
   }
   return false;
+}
+
+/** Whether an argument is a promise; one whose `then` cannot be read is not (sending it fails). */
+function isThenable(value: object): boolean {
+  try {
+    return typeof (value as PromiseLike<unknown>).then === 'function';
+  } catch {
+    return false;
+  }
 }
 
 function describeCall(call: Call): string {

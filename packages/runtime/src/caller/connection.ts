@@ -16,8 +16,8 @@ import {
   closePorts,
   encodeDeep,
   findUncloneable,
-  isDataCloneError,
   prepare,
+  reasonOf,
 } from '../wire/codec.js';
 import {
   type ActorInfo,
@@ -205,7 +205,9 @@ export class Connection implements ActorRef {
 
   connect(): MessagePort {
     const { port1, port2 } = new MessageChannel();
-    this.post([Op.Connect, port1], [port1]);
+    // A dead actor's handle passed on: its port arrives closed, so calls through it reject.
+    if (this.death !== undefined) port1.close();
+    else this.post([Op.Connect, port1], [port1]);
     return port2;
   }
 
@@ -281,49 +283,63 @@ export class Connection implements ActorRef {
     if (isEmpty(batch)) return;
     this.outbox = newCalls();
     const transfers: Transferable[] = [];
-    mapArgs(batch, (args) => prepare(args as unknown[], transfers));
+    // The common case costs one try around the whole batch; any throw (an uncloneable value, a
+    // getter or a Proxy trap that throws, nesting too deep) sends the calls one by one, so that
+    // the bad one fails alone.
     try {
+      mapArgs(batch, (args) => prepare(args as unknown[], transfers));
       this.transport.post(batch, transfers);
-    } catch (error) {
+    } catch {
       closePorts(transfers);
-      this.sendOneByOne(batch, error);
+      this.sendOneByOne(batch);
     }
   }
 
-  /** A batch failed to clone: send each call alone, deeply encoded, to find the culprit. */
-  private sendOneByOne(batch: CallsBatch, batchError: unknown): void {
+  /** A batch could not be sent: send each call alone, deeply encoded, and fail the culprits. */
+  private sendOneByOne(batch: CallsBatch): void {
     forEachCall(batch, (callId, target, sent) => {
       const args = argsOf(sent);
       const transfers: Transferable[] = [];
+      const seen = new Map<object, unknown>();
+      const encoded: unknown[] = [];
+      for (let i = 0; i < args.length; i++) {
+        try {
+          encoded.push(encodeDeep(args[i], transfers, seen));
+        } catch (error) {
+          closePorts(transfers);
+          this.failArgument(callId, { index: i, reason: reasonOf(error) });
+          return;
+        }
+      }
       try {
-        this.transport.post(
-          oneCall(callId, target, { encoded: encodeDeep(args, transfers) as unknown[] }),
-          transfers,
-        );
+        this.transport.post(oneCall(callId, target, { encoded }), transfers);
       } catch (error) {
         closePorts(transfers);
-        const call = this.pending.get(callId);
-        // Never sent: this side is done with its cell at once.
-        this.skipped.delete(callId);
-        this.cells.release(callId);
-        if (call === undefined) return;
-        this.forget(call);
-        call.reject(isDataCloneError(error) ? this.argumentError(call, args) : batchError);
+        this.failArgument(callId, findUncloneable(args) ?? { index: -1, reason: reasonOf(error) });
       }
     });
   }
 
-  private argumentError(call: Call, args: unknown[]): SerializationError {
-    const bad = findUncloneable(args);
-    const which = bad ? `argument ${bad.index}` : 'an argument';
-    return new SerializationError(
-      `Actor ${this.info.name}, method '${call.method}': ${which} cannot be sent to the actor's ` +
-        `thread${bad ? ` (${bad.reason})` : ''}. Pass data that structured clone accepts: ` +
-        'functions, symbols and objects holding them cannot cross threads (handles and shared ' +
-        'primitives can).',
-      this.info.name,
-      call.method,
-      bad?.index ?? 0,
+  private failArgument(callId: number, bad: { index: number; reason: string }): void {
+    // Never sent: this side is done with its cell at once.
+    this.skipped.delete(callId);
+    this.cells.release(callId);
+    const call = this.pending.get(callId);
+    if (call === undefined) return;
+    this.forget(call);
+    // The call never reached the actor: a thread pool frees the thread it had chosen.
+    this.onAnswered?.(call);
+    const which = bad.index >= 0 ? `argument ${bad.index}` : 'an argument';
+    call.reject(
+      new SerializationError(
+        `Actor ${this.info.name}, method '${call.method}': ${which} cannot be sent to the ` +
+          `actor's thread (${bad.reason}). Pass data that structured clone accepts: functions, ` +
+          'symbols, Proxies, objects whose getters throw and objects nested thousands deep ' +
+          'cannot cross threads (handles and shared primitives can).',
+        this.info.name,
+        call.method,
+        Math.max(bad.index, 0),
+      ),
     );
   }
 

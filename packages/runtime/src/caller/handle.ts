@@ -116,6 +116,29 @@ export function reviveRef(descriptor: HandleDescriptor): Connection {
   return new Connection(new PortTransport(descriptor.port), descriptor.info);
 }
 
+/**
+ * The connection this thread keeps to each actor whose handles crossed to it. Every handle
+ * passed comes with a new port; a second one to the same actor is closed at once and the first
+ * connection serves both, so that passing a handle again and again costs no channel that lives.
+ */
+const revived = new Map<string, Connection>();
+let sweepAt = 64;
+
+function reviveHandle(descriptor: HandleDescriptor): object {
+  const known = revived.get(descriptor.info.actorId);
+  if (known !== undefined && !known.isDead) {
+    descriptor.port.close();
+    return createHandle(known);
+  }
+  const conn = reviveRef(descriptor);
+  revived.set(descriptor.info.actorId, conn);
+  if (revived.size >= sweepAt) {
+    for (const [id, c] of revived) if (c.isDead) revived.delete(id);
+    sweepAt = Math.max(64, revived.size * 2);
+  }
+  return createHandle(conn);
+}
+
 /** How handles cross threads: registered with the value codec by `registerBuiltins()`. */
 export const handleValues: ValueHandler<object, HandleDescriptor> = {
   tag: 'handle',
@@ -127,5 +150,5 @@ export const handleValues: ValueHandler<object, HandleDescriptor> = {
   },
   isDescriptor: (value): value is HandleDescriptor =>
     (value as Partial<HandleDescriptor>).$troupe === 'handle',
-  revive: (descriptor) => createHandle(reviveRef(descriptor)),
+  revive: reviveHandle,
 };

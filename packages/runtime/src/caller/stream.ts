@@ -42,12 +42,23 @@ export class RemoteStream<T = unknown> implements AsyncIterableIterator<T> {
     for (const reader of this.readers.splice(0)) reader.resolve({ value: undefined, done: true });
   }
 
-  /** The generator threw (after the items already pushed), or the actor died. */
+  /**
+   * The generator threw (after the items already pushed), the actor died, or an item could not be
+   * sent. The error is delivered once, to the read waiting for it or to the next one; reads after
+   * it are done.
+   */
   fail(error: unknown): void {
     if (this.ended) return;
-    this.failure = { error };
     this.ended = true;
-    for (const reader of this.readers.splice(0)) reader.reject(error);
+    const readers = this.readers.splice(0);
+    if (readers.length === 0) {
+      this.failure = { error };
+      return;
+    }
+    (readers[0] as (typeof readers)[number]).reject(error);
+    for (let i = 1; i < readers.length; i++) {
+      (readers[i] as (typeof readers)[number]).resolve({ value: undefined, done: true });
+    }
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -90,27 +101,34 @@ export class RemoteStream<T = unknown> implements AsyncIterableIterator<T> {
 }
 
 /**
+ * Stops the generator of a stream its consumer dropped without reading it to the end or calling
+ * `return()`: the actor's slot is freed once the garbage collector finds the stream.
+ */
+const abandoned = new FinalizationRegistry<() => void>((stop) => stop());
+
+/**
  * Starts a streaming call (an async generator method): its items arrive on the returned stream
  * as the actor yields them. Its method's retries apply until the first item arrives (a crash,
  * or an error its `retryExceptions` names); after that it is never sent again, since items
- * already read cannot be taken back.
+ * already read cannot be taken back. The call reaches its stream weakly, so a stream the
+ * consumer drops is collected, and its generator stopped.
  */
 export function openStream(ref: ActorRef, methodId: number, args: unknown[]): RemoteStream {
   const extras: CallExtras = { retry: budgetOf(ref.info.retries[methodId]) };
   const call = new Call(ref, methodId, args, extras);
-  const stream = new RemoteStream(
-    (n) => call.conn?.credit(call, n),
-    () => {
-      if (call.settled) return;
-      ref.cancel(call, false, true);
-      call.abandon();
-    },
-  );
-  extras.onYield = (item) => stream.push(item);
+  const stop = () => {
+    if (call.settled) return;
+    ref.cancel(call, false, true);
+    call.abandon();
+  };
+  const stream = new RemoteStream((n) => call.conn?.credit(call, n), stop);
+  const weak = new WeakRef(stream);
+  extras.onYield = (item) => weak.deref()?.push(item);
   call.promise.then(
-    () => stream.end(),
-    (error) => stream.fail(error),
+    () => weak.deref()?.end(),
+    (error) => weak.deref()?.fail(error),
   );
+  abandoned.register(stream, stop, stream);
   ref.send(call);
   return stream;
 }

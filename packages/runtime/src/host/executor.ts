@@ -282,6 +282,11 @@ export class Executor implements Served, CallRunner {
     }
   }
 
+  /** An item of a streaming call could not be sent (its call failed): stop the generator. */
+  unsendable(endpoint: Endpoint, callId: number): void {
+    this.streams.stop(endpoint, callId);
+  }
+
   /** `callSignal()` inside a call: its controller, made on first use. */
   signalFor(endpoint: unknown, callId: number): AbortSignal {
     let byCall = this.controllers.get(endpoint as Endpoint);
@@ -473,26 +478,80 @@ export class Executor implements Served, CallRunner {
       return;
     }
     leaveCall();
-    const stream = this.streamMethods.has(methodId) ? asStream(result) : undefined;
-    if (stream !== undefined) {
-      endpoint.awaiting(callId, false);
-      this.streams.start({ group, methodId, stamp }, endpoint, callId, stream);
-    } else if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
-      // Held until it settles, as the kind says; refused then, so that its work is not cut short.
-      const refused = this.init.refuseThenables ? this.thenableRefusal(methodId) : undefined;
-      // A cancel now waits for its answer if it watches its signal (its abort handling).
-      endpoint.awaiting(
-        callId,
-        this.controllers.size > 0 && this.controllers.get(endpoint)?.has(callId) === true,
-      );
-      (result as PromiseLike<unknown>).then(
-        (value) =>
-          this.settleAndPump(group, endpoint, callId, refused ?? value, !refused, methodId, stamp),
-        (error) =>
-          this.settleAndPump(group, endpoint, callId, refused ?? error, false, methodId, stamp),
-      );
-    } else {
+    if (typeof result !== 'object' || result === null) {
       this.settle(group, endpoint, callId, result, true, methodId, stamp);
+      return;
+    }
+    // A returned object may be hostile (a Proxy whose traps throw): looking at it fails the call.
+    let then: unknown;
+    try {
+      if (result instanceof Promise) {
+        // The common async case: a native promise's `then` is what it says.
+        this.awaitResult(group, endpoint, callId, methodId, stamp, (ok, fail) =>
+          result.then(ok, fail),
+        );
+        return;
+      }
+      const stream = this.streamMethods.has(methodId) ? asStream(result) : undefined;
+      if (stream !== undefined) {
+        endpoint.awaiting(callId, false);
+        this.streams.start({ group, methodId, stamp }, endpoint, callId, stream);
+        return;
+      }
+      then = (result as PromiseLike<unknown>).then;
+    } catch {
+      // Sending it fails the same way, as a result that cannot be sent (SerializationError).
+      this.settle(group, endpoint, callId, result, true, methodId, stamp);
+      return;
+    }
+    if (typeof then !== 'function') {
+      this.settle(group, endpoint, callId, result, true, methodId, stamp);
+      return;
+    }
+    this.awaitResult(group, endpoint, callId, methodId, stamp, (ok, fail) =>
+      (then as PromiseLike<unknown>['then']).call(result, ok, fail),
+    );
+  }
+
+  /**
+   * Waits for a call's promise (or thenable) to settle, once whatever it does: held until then, as
+   * the kind says, and refused then where the kind was not decided by the analysis.
+   */
+  private awaitResult(
+    group: Group,
+    endpoint: Endpoint,
+    callId: number,
+    methodId: number,
+    stamp: number,
+    subscribe: (ok: (value: unknown) => void, fail: (error: unknown) => void) => unknown,
+  ): void {
+    const refused = this.init.refuseThenables ? this.thenableRefusal(methodId) : undefined;
+    // A cancel now waits for its answer if it watches its signal (its abort handling).
+    endpoint.awaiting(
+      callId,
+      this.controllers.size > 0 && this.controllers.get(endpoint)?.has(callId) === true,
+    );
+    let settled = false;
+    const done = (value: unknown, ok: boolean) => {
+      if (settled) return;
+      settled = true;
+      this.settleAndPump(
+        group,
+        endpoint,
+        callId,
+        refused ?? value,
+        ok && !refused,
+        methodId,
+        stamp,
+      );
+    };
+    try {
+      subscribe(
+        (value) => done(value, true),
+        (error) => done(error, false),
+      );
+    } catch (error) {
+      done(error, false);
     }
   }
 

@@ -63,6 +63,8 @@ export class StreamPump<G> {
   stop(endpoint: Endpoint, callId: number): void {
     const stream = this.streams.get(endpoint)?.get(callId);
     if (!stream) return;
+    // No more items: the loop that pulls them ends at its next turn.
+    stream.credit = 0;
     const ended = () => this.finish(stream, undefined, true);
     Promise.resolve(stream.iterator.return?.()).then(ended, ended);
   }

@@ -123,11 +123,7 @@ export class HostRecorder implements CallWatch {
     const result =
       this.spans === undefined ? fn.apply(self, args) : this.spans.invoke(fn, self, args);
     // A promise or a stream ends later, in another stretch: its end reads the clock then.
-    this.returnedAtOnce =
-      typeof result !== 'object' ||
-      result === null ||
-      (typeof (result as PromiseLike<unknown>).then !== 'function' &&
-        typeof (result as AsyncIterator<unknown>).next !== 'function');
+    this.returnedAtOnce = endsAtOnce(result);
     if (!this.returnedAtOnce && this.lastStamp >= CHAINED) {
       // It joined a chain but ends later: the chain ends here, and this call starts now.
       const now = performance.now();
@@ -238,4 +234,21 @@ export function recorderFor(
 ): HostRecorder | undefined {
   const room = ObserveRoom.of(init.stats);
   return room === undefined ? undefined : new HostRecorder(room, init.name, init.methods);
+}
+
+/**
+ * Whether a method's result ends its call now (not a promise or a stream). A hostile result (a
+ * Proxy whose traps throw) ends it now too: looking at it must not throw here, where the throw
+ * would count as the method's, but when it is sent (a SerializationError naming the result).
+ */
+function endsAtOnce(result: unknown): boolean {
+  if (typeof result !== 'object' || result === null) return true;
+  try {
+    return (
+      typeof (result as PromiseLike<unknown>).then !== 'function' &&
+      typeof (result as AsyncIterator<unknown>).next !== 'function'
+    );
+  } catch {
+    return true;
+  }
 }

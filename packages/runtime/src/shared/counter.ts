@@ -1,4 +1,4 @@
-import { registerSharedType, type SharedDescriptor, SharedPrimitive } from './primitive.js';
+import { type SharedDescriptor, SharedPrimitive } from './primitive.js';
 
 /**
  * An integer counter every thread sees, updated atomically. Pass it in `spawn` args (or create it
@@ -55,5 +55,3 @@ export class SharedCounter extends SharedPrimitive {
     return { $troupe: 'shared', type: 'counter', buffer: this.buffer };
   }
 }
-
-registerSharedType('counter', (buffer) => new SharedCounter(0, buffer));

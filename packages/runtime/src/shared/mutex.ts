@@ -1,4 +1,4 @@
-import { registerSharedType, type SharedDescriptor, SharedPrimitive } from './primitive.js';
+import { type SharedDescriptor, SharedPrimitive } from './primitive.js';
 
 const UNLOCKED = 0;
 const LOCKED = 1;
@@ -53,5 +53,3 @@ export class Mutex extends SharedPrimitive {
     return { $troupe: 'shared', type: 'mutex', buffer: this.buffer };
   }
 }
-
-registerSharedType('mutex', (buffer) => new Mutex(buffer));

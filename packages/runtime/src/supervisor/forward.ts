@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { type Call, startCall } from '../caller/call.js';
 import type { ActorRef } from '../caller/ref.js';
-import { openStream } from '../caller/stream.js';
+import { openStream, type RemoteStream } from '../caller/stream.js';
 import { CancelledError } from '../errors.js';
 import { groupOf, methodOf } from '../wire/batch.js';
 import { Endpoint, type Served } from '../wire/endpoint.js';
@@ -15,6 +15,8 @@ import { PortTransport } from '../wire/transport.js';
 export class ForwardingTarget implements Served {
   /** Calls in progress, by endpoint and call id, for `Op.Cancel`. */
   private readonly calls = new Map<Endpoint, Map<number, Call>>();
+  /** Streams in progress, by endpoint and call id, for `Op.Cancel`. */
+  private readonly streams = new Map<Endpoint, Map<number, RemoteStream>>();
 
   constructor(private readonly ref: ActorRef) {}
 
@@ -62,19 +64,36 @@ export class ForwardingTarget implements Served {
     );
   }
 
-  /** Items pass through as they come; the consumer's window applies on this side's stream. */
+  /**
+   * Items pass through as they come; the consumer's window applies on this side's stream. A
+   * consumer that stops reading (`Op.Cancel`), or an item that cannot be sent on, stops it.
+   */
   private async forwardStream(
     endpoint: Endpoint,
     callId: number,
     methodId: number,
     args: unknown[],
   ): Promise<void> {
+    const stream = openStream(this.ref, methodId, args);
+    let byCall = this.streams.get(endpoint);
+    if (!byCall) {
+      byCall = new Map();
+      this.streams.set(endpoint, byCall);
+    }
+    byCall.set(callId, stream);
     try {
-      for await (const item of openStream(this.ref, methodId, args)) endpoint.yield(callId, item);
+      for await (const item of stream) endpoint.yield(callId, item);
       endpoint.reply(callId, undefined);
     } catch (error) {
       endpoint.fail(callId, error);
+    } finally {
+      byCall.delete(callId);
+      if (byCall.size === 0) this.streams.delete(endpoint);
     }
+  }
+
+  unsendable(endpoint: Endpoint, callId: number): void {
+    void this.streams.get(endpoint)?.get(callId)?.return();
   }
 
   control(message: ControlMessage, endpoint: Endpoint): void {
@@ -84,8 +103,10 @@ export class ForwardingTarget implements Served {
       void this.ref.terminate();
     } else if (message[0] === Op.Cancel) {
       const byCall = this.calls.get(endpoint);
+      const streams = this.streams.get(endpoint);
       for (let i = 1; i < message.length; i++) {
         const signed = message[i] as number;
+        void streams?.get(Math.abs(signed))?.return();
         byCall
           ?.get(Math.abs(signed))
           ?.cancel(

@@ -10,7 +10,7 @@ import {
   type SpawnOptions,
 } from '../options.js';
 import type { ActorClass } from '../types.js';
-import { encodeDeep, findUncloneable, isDataCloneError, needsEncoding } from '../wire/codec.js';
+import { closePorts, encodeDeep, findUncloneable, isDataCloneError } from '../wire/codec.js';
 import {
   type ActorInfo,
   STARTED_GROUPS,
@@ -173,6 +173,14 @@ export function planSpawn<C extends ActorClass>(
     startHost(replica, awaitUnify) {
       const registryPort = registryPortForWorker();
       const transfers: Transferable[] = [registryPort];
+      let encodedArgs: unknown[];
+      try {
+        encodedArgs = encodeDeep(args, transfers) as unknown[];
+      } catch {
+        // A getter or Proxy trap that throws, nesting too deep: refused like an uncloneable one.
+        closePorts(transfers);
+        throw constructorArgumentError(def.className, args);
+      }
       const init = {
         registryPort,
         actorId: info.actorId,
@@ -182,7 +190,7 @@ export function planSpawn<C extends ActorClass>(
         exportName: def.exportName,
         className: def.className,
         methods: def.methods,
-        args: encodeDeep(args, transfers) as unknown[],
+        args: encodedArgs,
         groupLimits: hostGroups,
         methodGroups: inWorker ? def.methodGroups : def.methods.map(() => 0),
         streamMethods: def.streamMethods,
@@ -198,7 +206,7 @@ export function planSpawn<C extends ActorClass>(
           options.resourceLimits ?? def.options.resourceLimits,
         );
       } catch (error) {
-        if (!isDataCloneError(error)) throw error;
+        if (!isDataCloneError(error) && findUncloneable(args) === undefined) throw error;
         throw constructorArgumentError(def.className, args);
       }
     },
@@ -206,9 +214,8 @@ export function planSpawn<C extends ActorClass>(
 }
 
 function constructorArgumentError(className: string, args: unknown[]): SerializationError {
-  // Handles and shared primitives are encoded, not cloned: leave them out of the search.
-  const plain = args.map((a) => (needsEncoding(a, []) ? null : a));
-  const bad = findUncloneable(plain);
+  // Handles and shared primitives count as sendable in the search.
+  const bad = findUncloneable(args);
   const which = bad ? `constructor argument ${bad.index}` : 'a constructor argument';
   return new SerializationError(
     `spawn(${className}): ${which} cannot be sent to the actor's thread` +

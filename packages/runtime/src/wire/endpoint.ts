@@ -1,5 +1,6 @@
 import {
   appendResult,
+  countOf,
   forEachCall,
   forEachResult,
   isEmpty,
@@ -7,13 +8,7 @@ import {
   oneResult,
 } from './batch.js';
 import { CellChunks } from './cells.js';
-import {
-  decodeArgs,
-  encodeDeep,
-  findUncloneable,
-  isDataCloneError,
-  needsEncoding,
-} from './codec.js';
+import { closePorts, decodeArgs, encodeDeep, needsEncoding, reasonOf } from './codec.js';
 import { serializeError } from './errors.js';
 import {
   CallState,
@@ -24,6 +19,7 @@ import {
   type Message,
   Op,
   type ResultsBatch,
+  type SerializedError,
   Status,
   type Transferable,
 } from './protocol.js';
@@ -42,6 +38,11 @@ export interface Served {
   opened?(endpoint: Endpoint): void;
   /** An endpoint's link closed. */
   closed?(endpoint: Endpoint): void;
+  /**
+   * An item of a streaming call could not be sent: the call has failed with a
+   * `SerializationError`, and the stream should stop (its generator's `return()` runs).
+   */
+  unsendable?(endpoint: Endpoint, callId: number): void;
 }
 
 const dirty: Endpoint[] = [];
@@ -61,6 +62,8 @@ export function flushReplies(): void {
 export class Endpoint {
   private outbox = newResults();
   private transfers: Transferable[] = [];
+  /** What each result that moves something moves, by its index in the outbox (rarely any). */
+  private moves: Map<number, Transferable[]> | undefined;
   private closed = false;
   /** The call-state cells its caller shares (`Op.CallCells`); none from other callers. */
   private readonly cells = new CellChunks();
@@ -152,21 +155,18 @@ export class Endpoint {
   reply(callId: number, value: unknown): void {
     if (this.cells.size > 0 && this.isCancelled(callId)) {
       this.push(callId, Status.Cancelled, undefined);
-    } else if (needsEncoding(value, this.transfers)) {
-      this.push(callId, Status.OkEncoded, encodeDeep(value, this.transfers));
-    } else {
+    } else if (typeof value !== 'object' || value === null) {
       this.push(callId, Status.Ok, value);
+    } else {
+      this.pushValue(callId, value, Status.Ok, Status.OkEncoded);
     }
   }
 
   /** An item of a streaming call; the call stays pending until `reply` or `fail`. */
   yield(callId: number, item: unknown): void {
     if (this.cells.size > 0 && this.isCancelled(callId)) return;
-    if (needsEncoding(item, this.transfers)) {
-      this.push(callId, Status.YieldEncoded, encodeDeep(item, this.transfers));
-    } else {
-      this.push(callId, Status.Yield, item);
-    }
+    if (typeof item !== 'object' || item === null) this.push(callId, Status.Yield, item);
+    else this.pushValue(callId, item, Status.Yield, Status.YieldEncoded);
   }
 
   fail(callId: number, thrown: unknown): void {
@@ -197,15 +197,43 @@ export class Endpoint {
     const batch = this.outbox;
     if (isEmpty(batch)) return;
     const transfers = this.transfers;
+    const moves = this.moves;
     this.outbox = newResults();
     this.transfers = [];
+    this.moves = undefined;
     if (this.closed) return;
     try {
       this.transport.post(batch, transfers);
-    } catch (error) {
-      if (!isDataCloneError(error)) throw error;
-      this.sendOneByOne(batch);
+    } catch {
+      // Whatever the throw (an uncloneable value, a getter or Proxy trap that throws, nesting
+      // too deep), the results go one by one and only the bad ones fail.
+      this.sendOneByOne(batch, moves);
     }
+  }
+
+  /** An object result or item: encoded if it holds handles, its own transfers noted. */
+  private pushValue(callId: number, value: object, plain: Status, encoded: Status): void {
+    const transfers = this.transfers;
+    const before = transfers.length;
+    let status = plain;
+    let sent: unknown = value;
+    try {
+      if (needsEncoding(value, transfers)) {
+        transfers.length = before;
+        sent = encodeDeep(value, transfers);
+        status = encoded;
+      }
+    } catch (error) {
+      closePorts(transfers.splice(before));
+      this.push(callId, Status.NotCloneable, reasonOf(error));
+      if (plain === Status.Yield) this.served.unsendable?.(this, callId);
+      return;
+    }
+    if (transfers.length > before) {
+      this.moves ??= new Map();
+      this.moves.set(countOf(this.outbox), transfers.slice(before));
+    }
+    this.push(callId, status, sent);
   }
 
   private push(callId: number, status: Status, value: unknown): void {
@@ -223,16 +251,67 @@ export class Endpoint {
     }
   }
 
-  /** A batch of results failed to clone: send each alone and report the culprits. */
-  private sendOneByOne(batch: ResultsBatch): void {
+  /**
+   * A batch of results could not be sent: send each alone. A result that cannot be sent fails its
+   * call with the reason; an item that cannot be sent fails its stream (the items after it are
+   * not sent) and the generator is stopped.
+   */
+  private sendOneByOne(batch: ResultsBatch, moves: Map<number, Transferable[]> | undefined): void {
+    let index = 0;
+    let failedStreams: Set<number> | undefined;
     forEachResult(batch, (callId, status, value) => {
+      const transfers = moves?.get(index++) ?? [];
+      if (failedStreams?.has(callId)) {
+        closePorts(transfers);
+        return;
+      }
       try {
-        this.transport.post(oneResult(callId, status, value), transfersIn(value));
-      } catch {
-        const reason = findUncloneable([value])?.reason ?? 'it cannot be structured-cloned';
-        this.transport.post(oneResult(callId, Status.NotCloneable, reason));
+        this.transport.post(oneResult(callId, status, value), transfers);
+        return;
+      } catch (error) {
+        closePorts(transfers);
+        // A handle or shared primitive nested deeper than the top level: encode it all.
+        if (
+          (status === Status.Ok || status === Status.Yield) &&
+          this.postEncoded(callId, status, value)
+        ) {
+          return;
+        }
+        const reason = reasonOf(error);
+        if (status === Status.Yield || status === Status.YieldEncoded) {
+          failedStreams ??= new Set();
+          failedStreams.add(callId);
+          this.postQuietly(oneResult(callId, Status.NotCloneable, reason));
+          this.served.unsendable?.(this, callId);
+        } else if (status === Status.Threw) {
+          this.postQuietly(oneResult(callId, Status.Threw, unsendableError(value, reason)));
+        } else {
+          this.postQuietly(oneResult(callId, Status.NotCloneable, reason));
+        }
       }
     });
+  }
+
+  /** Sends a result deeply encoded; false if it still cannot be sent. */
+  private postEncoded(callId: number, status: Status, value: unknown): boolean {
+    const transfers: Transferable[] = [];
+    try {
+      const encoded = encodeDeep(value, transfers);
+      const sent = status === Status.Ok ? Status.OkEncoded : Status.YieldEncoded;
+      this.transport.post(oneResult(callId, sent, encoded), transfers);
+      return true;
+    } catch {
+      closePorts(transfers);
+      return false;
+    }
+  }
+
+  private postQuietly(message: ResultsBatch): void {
+    try {
+      this.transport.post(message);
+    } catch {
+      // A result made of strings alone: only a link that is gone refuses it.
+    }
   }
 
   private receive(message: Message): void {
@@ -266,8 +345,14 @@ export class Endpoint {
   }
 }
 
-function transfersIn(value: unknown): Transferable[] {
-  const transfers: Transferable[] = [];
-  needsEncoding(value, transfers);
-  return transfers;
+/** A thrown value's form when even its serialized form could not be sent: strings alone. */
+function unsendableError(value: unknown, reason: string): SerializedError {
+  const s = value as Partial<SerializedError> | undefined;
+  const text = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
+  return {
+    isError: true,
+    name: text(s?.name, 'Error'),
+    message: `${text(s?.message, '')} (the thrown value could not be sent whole: ${reason})`,
+    stack: text(s?.stack, ''),
+  };
 }
