@@ -6,6 +6,7 @@
  * every promise of the thread, so an actor that holds no handle never pays it).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { isPromise } from 'node:util/types';
 
 /** A call a running call made: cancelled with it. */
 export interface ChildCall {
@@ -64,14 +65,18 @@ export function runInCall(
   if (tracked === undefined) return fn.apply(self, args);
   const call: RunningCall = { runner: runner as CallRunner, endpoint, callId: id, live: true };
   const result = tracked.run(call, () => fn.apply(self, args));
-  if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
-    const done = () => {
-      call.live = false;
-    };
-    (result as PromiseLike<unknown>).then(done, done);
-  } else {
+  const done = () => {
     call.live = false;
+  };
+  // isPromise reads an internal slot: no trap of a Proxy runs (`instanceof` would run one).
+  if (isPromise(result)) {
+    result.then(done, done);
+    return result;
   }
+  // Any other result is the executor's to look at: a hostile one (a Proxy whose traps throw)
+  // must fail as a result that cannot be sent, not as the method's throw, so nothing is read here.
+  // A thenable ends its tracking now: its continuation is not this call's any more.
+  done();
   return result;
 }
 
