@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { analysed, resultOf, unanalysed } from './support/toolchain-app.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -27,29 +28,6 @@ function run(args: string[], cwd: string, env: Record<string, string> = {}) {
   });
   return { status: done.status, out: `${done.stdout}${done.stderr}` };
 }
-
-function resultOf(out: string): unknown {
-  const line = out.match(/RESULT (.*)/);
-  if (!line?.[1]) throw new Error(`no RESULT in:\n${out}`);
-  return JSON.parse(line[1]);
-}
-
-/** What the analysis decides, whatever runs it. */
-const analysed = {
-  kinds: {
-    Counter: ['serial', 1],
-    Fetcher: ['async', 1],
-    Squarer: ['threaded', 2],
-    Delayer: ['async', 1],
-  },
-  results: { serial: [1, 3], async: ['a', 'B'], threaded: [4, 9], delayer: 7 },
-};
-
-/** Without the analysis: the kinds read at run time, and the class they cannot decide refused. */
-const unanalysed = {
-  kinds: { ...analysed.kinds, Delayer: ['threaded', 4] },
-  results: { ...analysed.results, delayer: 'ActorDefinitionError' },
-};
 
 describe('the same kinds on every toolchain', () => {
   let dir: string;
