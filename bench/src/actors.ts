@@ -64,7 +64,8 @@ export class Cpu {
  * Serial: `hold` keeps the actor busy without blocking its event loop until the gate opens, so
  * the calls sent meanwhile queue inside its worker (the cost-growth group).
  */
-@actor()
+// `hold` returns a promise without being async: without the analysis the kind must be declared.
+@actor({ kind: 'serial' })
 export class Gate {
   hold(gate: Int32Array): Promise<unknown> | undefined {
     Atomics.store(gate, 1, 1);
