@@ -3,10 +3,11 @@
  * sample's results are checked for correctness and each kind for the concurrency it reached.
  * Timings are never asserted: they belong to `npm start` and the benchmarks.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { shutdown } from '@troupe/runtime';
 import { parseCli } from '../samples/dist/common/cli.js';
@@ -163,6 +164,30 @@ describe('showcase report', () => {
     for (const report of reports) expect(svg).toContain(`>${report.sample}<`);
   });
 
+  test('npm start -- --dashboard serves the page while it runs, and the report gains a timeline picture', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'troupe-showcase-'));
+    try {
+      const script = join(process.cwd(), 'samples/dist/showcase.js');
+      const done = spawnSync(
+        process.execPath,
+        [script, '--quick', '--only', 'flags', '--no-progress', '--dashboard', '--latency', '20'],
+        { cwd, encoding: 'utf8', timeout: 120_000 },
+      );
+      expect(done.status).toBe(0);
+      expect(done.stdout).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\//);
+      const written = done.stdout.match(/timeline: (\S+timeline\.svg)/)?.[1];
+      expect(written).toBeDefined();
+      const svg = readFileSync(resolve(cwd, written as string), 'utf8');
+      expect(svg).toContain('<title>flags: every call per actor and track</title>');
+      // A row per actor track: the serial actor, the async actor's lanes, the threaded threads.
+      for (const actor of ['SyncFlagActor', 'AsyncFlagActor', 'ThreadedFlagActor']) {
+        expect(svg).toContain(actor);
+      }
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
   test('the command line passes --only, --latency and --quick through', () => {
     const samples = ['flags', 'sleep', 'sqlite', 'compute'];
     expect(parseCli(['--only', 'flags,sleep', '--latency', '100', '--quick'], samples)).toEqual({
@@ -170,7 +195,9 @@ describe('showcase report', () => {
       quick: true,
       latencyMs: 100,
       progress: true,
+      dashboard: false,
     });
+    expect(parseCli(['--dashboard'], samples).dashboard).toBe(true);
     expect(() => parseCli(['--only', 'nope'], samples)).toThrow(/unknown sample nope/);
     expect(() => parseCli(['--latency', 'soon'], samples)).toThrow(/--latency/);
   });

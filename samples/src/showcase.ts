@@ -1,9 +1,12 @@
 /**
  * `npm start`: runs the samples on serial, async and threaded actors, then prints one table and
- * writes out/report.json and out/report.svg. Flags: see `USAGE` (`npm start -- --help`).
+ * writes out/report.json, out/report.svg and out/timeline.svg (the first sample's calls, per actor
+ * and track). Flags: see `USAGE` (`npm start -- --help`); `--dashboard` serves the live page.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { configure, type Dashboard, serveDashboard, timelineSvg } from '@troupe/runtime';
 import { parseCli } from './common/cli.js';
 import { formatMs } from './common/measure.js';
 import { DEFAULT_OUT_DIR } from './common/options.js';
@@ -23,8 +26,16 @@ async function main(): Promise<void> {
   const progress = cli.progress ? progressFor() : new SilentProgress();
   const [loadAverage] = loadavg();
   const startedAt = performance.now();
+  let dashboard: Dashboard | undefined;
+  if (cli.dashboard) {
+    dashboard = await serveDashboard({ port: 0 });
+    console.log(`dashboard: ${dashboard.url} (open while the showcase runs)`);
+  }
   const reports: SampleReport[] = [];
-  for (const name of names) {
+  for (const [i, name] of names.entries()) {
+    // The first sample's calls are recorded for the timeline picture; the rest run unobserved,
+    // so that recording costs none of their figures.
+    configure({ timeline: i === 0 });
     reports.push(
       await SAMPLES[name]({
         quick: cli.quick,
@@ -34,6 +45,14 @@ async function main(): Promise<void> {
       }),
     );
   }
+  configure({ timeline: false });
+  mkdirSync(DEFAULT_OUT_DIR, { recursive: true });
+  const timelinePath = join(DEFAULT_OUT_DIR, 'timeline.svg');
+  writeFileSync(
+    timelinePath,
+    timelineSvg(undefined, { title: `${names[0]}: every call per actor and track` }),
+  );
+  await dashboard?.close();
   const written = writeReport(DEFAULT_OUT_DIR, reports, { ...cli, samples: names }, loadAverage);
   console.log(`\n${renderTable(reports)}\n`);
   const cpuBound = names.filter((name) => CPU_BOUND.includes(name));
@@ -45,7 +64,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(
-    `report: ${relative(process.cwd(), written.json)}, chart: ${relative(process.cwd(), written.svg)} (all samples in ${formatMs(performance.now() - startedAt)})`,
+    `report: ${relative(process.cwd(), written.json)}, chart: ${relative(process.cwd(), written.svg)}, timeline: ${relative(process.cwd(), timelinePath)} (all samples in ${formatMs(performance.now() - startedAt)})`,
   );
 }
 

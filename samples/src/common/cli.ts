@@ -9,13 +9,16 @@ export interface CliOptions {
   latencyMs?: number;
   /** Draw progress (a bar on a terminal, lines otherwise); off with `--no-progress`. */
   progress: boolean;
+  /** Serve the live dashboard while the showcase runs (`--dashboard`). */
+  dashboard: boolean;
 }
 
 export const USAGE = `options:
   --only <sample>    run one sample (repeat or comma-separate: flags,sleep,sqlite,compute)
   --latency <ms>     flag server delay per response (default 250)
   --quick            small sizes: the whole showcase in about ten seconds
-  --no-progress      print no progress, only the table`;
+  --no-progress      print no progress, only the table
+  --dashboard        serve the live dashboard (actors, latency, recent calls) while it runs`;
 
 /** Thrown for `--help`: the message is the usage text, and the exit is a success. */
 export class HelpRequested extends Error {
@@ -34,6 +37,7 @@ export function parseCli(argv: string[], samples: readonly string[]): CliOptions
       quick: { type: 'boolean', default: false },
       latency: { type: 'string' },
       'no-progress': { type: 'boolean', default: false },
+      dashboard: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -48,7 +52,13 @@ export function parseCli(argv: string[], samples: readonly string[]): CliOptions
   if (latencyMs !== undefined && !(Number.isFinite(latencyMs) && latencyMs >= 0)) {
     throw new Error(`--latency takes a number of milliseconds, got '${values.latency}'`);
   }
-  return { only, quick: values.quick, latencyMs, progress: !values['no-progress'] };
+  return {
+    only,
+    quick: values.quick,
+    latencyMs,
+    progress: !values['no-progress'],
+    dashboard: values.dashboard,
+  };
 }
 
 /** True when the module at `moduleUrl` is the script node was started with. */
