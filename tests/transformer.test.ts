@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPILED_INFO_VERSION } from '@troupe/contract';
 import ts from 'typescript';
+import { expectedMarkers, expectProgramRan } from './support/fixture-projects.js';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -150,25 +151,6 @@ function metaOf(js: string, exportName: string): Record<string, unknown> | undef
   // Every injected info carries the contract's version, which the runtime checks.
   if (version !== COMPILED_INFO_VERSION) throw new Error(`compiled info version ${version}`);
   return meta;
-}
-
-/**
- * `// expect TROUPE101` markers: the diagnostics a fixture must produce, by file and line. A marker
- * written `// ^ expect TROUPE101` (where the formatter moves it into a block) means the line above.
- */
-function expectedMarkers(project: string): string[] {
-  const base = path.join(projects, project);
-  const expected: string[] = [];
-  for (const file of fs.readdirSync(base).filter((f) => f.endsWith('.ts'))) {
-    fs.readFileSync(path.join(base, file), 'utf8')
-      .split('\n')
-      .forEach((text, i) => {
-        for (const m of text.matchAll(/(\^ )?expect (TROUPE\d{3})/g)) {
-          expected.push(`${file}:${m[1] ? i : i + 1} ${m[2]}`);
-        }
-      });
-  }
-  return expected.sort();
 }
 
 const codesAndLines = (c: Compiled) =>
@@ -683,15 +665,7 @@ describe('a one-file program under plain node', () => {
         timeout: 30000,
       });
       expect(run.stderr).not.toMatch(/FAILED/);
-      expect(run.stdout.match(/TOP-LEVEL.*/g)).toEqual(['TOP-LEVEL main=true']);
-      const result = JSON.parse((run.stdout.match(/RESULT (.*)/) as RegExpMatchArray)[1]);
-      expect(result).toMatchObject({
-        serial: [1, 3, 6],
-        counterInMain: false,
-        asyncResult: ['k', true],
-        met: [true, true],
-        threads: 2,
-      });
+      expectProgramRan(run.stdout);
       expect(run.status).toBe(0);
     });
   }

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expectedMarkers } from './support/fixture-projects.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const projects = path.join(root, 'tests/transformer/projects');
@@ -28,22 +29,6 @@ afterAll(() => {
 function node(args: string[], cwd = root) {
   const run = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 60000 });
   return { status: run.status, out: `${run.stdout}${run.stderr}` };
-}
-
-/** `file:line TROUPEnnn` of each `// expect TROUPEnnn` marker in a fixture project. */
-function expectedMarkers(project: string): string[] {
-  const base = path.join(projects, project);
-  const expected: string[] = [];
-  for (const file of fs.readdirSync(base).filter((f) => f.endsWith('.ts'))) {
-    fs.readFileSync(path.join(base, file), 'utf8')
-      .split('\n')
-      .forEach((text, i) => {
-        for (const m of text.matchAll(/(\^ )?expect (TROUPE\d{3})/g)) {
-          expected.push(`${file}:${m[1] ? i : i + 1} ${m[2]}`);
-        }
-      });
-  }
-  return expected.sort();
 }
 
 /** `file:line TROUPEnnn` of each diagnostic `troupe check` printed. */

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expectProgramRan } from './support/fixture-projects.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const projects = path.join(root, 'tests/transformer/projects');
@@ -102,15 +103,7 @@ describeWithRegistry('a TypeScript 7 project: troupe init, tsc && troupe build, 
     );
 
     const program = run(process.execPath, [path.join(dist, 'program.js')], app);
-    expect(program.out.match(/TOP-LEVEL.*/g)).toEqual(['TOP-LEVEL main=true']);
-    const result = JSON.parse((program.out.match(/RESULT (.*)/) as RegExpMatchArray)[1]);
-    expect(result).toMatchObject({
-      serial: [1, 3, 6],
-      counterInMain: false,
-      asyncResult: ['k', true],
-      met: [true, true],
-      threads: 2,
-    });
+    expectProgramRan(program.out);
     expect(program.status).toBe(0);
   });
 
