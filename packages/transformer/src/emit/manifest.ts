@@ -36,6 +36,8 @@ type Pending = Omit<ManifestActor, 'module' | 'bundle' | 'hash'>;
  */
 export class ManifestWriter {
   private readonly byModule = new Map<string, { actors: Pending[]; bundle?: string }>();
+  /** Every module this build emitted, with or without actors. */
+  private readonly emitted = new Set<string>();
   private touched = false;
 
   constructor(readonly dir: string) {}
@@ -43,6 +45,7 @@ export class ManifestWriter {
   /** Records the actors of one emitted module (none: the module has no actor any more). */
   set(jsPath: string, actors: Pending[], bundlePath?: string): void {
     this.touched = true;
+    this.emitted.add(path.resolve(jsPath));
     if (actors.length) this.byModule.set(jsPath, { actors, bundle: bundlePath });
     else this.byModule.delete(jsPath);
   }
@@ -53,7 +56,7 @@ export class ManifestWriter {
 
   manifest(): Manifest {
     const rel = (file: string) => path.relative(this.dir, file).split(path.sep).join('/');
-    const actors: ManifestActor[] = [];
+    const actors: ManifestActor[] = this.unchanged();
     for (const [jsPath, { actors: pending, bundle }] of this.byModule) {
       let hash = 'missing';
       try {
@@ -78,11 +81,34 @@ export class ManifestWriter {
     return { version: COMPILED_INFO_VERSION, actors };
   }
 
+  /**
+   * The entries of the manifest on disk for modules this build did not emit (an incremental
+   * build emits only what changed): kept while their module is there, hashed again.
+   */
+  private unchanged(): ManifestActor[] {
+    const file = path.join(this.dir, MANIFEST_FILE);
+    let previous: Manifest;
+    try {
+      previous = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+    } catch {
+      return [];
+    }
+    if (!Array.isArray(previous.actors)) return [];
+    const kept: ManifestActor[] = [];
+    for (const actor of previous.actors) {
+      const jsPath = path.resolve(this.dir, actor.module);
+      if (this.emitted.has(jsPath) || !fs.existsSync(jsPath)) continue;
+      const hash = `sha256-${createHash('sha256').update(fs.readFileSync(jsPath)).digest('hex')}`;
+      kept.push({ ...actor, hash });
+    }
+    return kept;
+  }
+
   /** Writes the manifest if it changed; removes one this build has nothing for. */
   write(): void {
     if (!this.touched) return;
     const file = path.join(this.dir, MANIFEST_FILE);
-    if (!this.byModule.size) {
+    if (!this.byModule.size && this.unchanged().length === 0) {
       fs.rmSync(file, { force: true });
       return;
     }

@@ -1,0 +1,224 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import {
+  type Authenticator,
+  credsAuthenticator,
+  type NatsConnection,
+  connect as natsConnect,
+  nkeyAuthenticator,
+  nuid,
+  usernamePasswordAuthenticator,
+} from '@nats-io/transport-node';
+import {
+  type ActorInfo,
+  type ActorRef,
+  type NameDirectory,
+  useNameDirectory,
+} from '@troupe/runtime/transport';
+import {
+  type ActorEntry,
+  Buckets,
+  bucketKey,
+  Mirror,
+  type NameEntry,
+  type NodeRecord,
+} from './directory.js';
+import { Peer } from './peer.js';
+
+/** How a process joins a cluster. */
+export interface ConnectOptions {
+  /** NATS server URLs (`nats://127.0.0.1:4222`). */
+  servers: string | string[];
+  /** This process's name in NATS and in `listNodes()`. @default the host name and pid */
+  name?: string;
+  /** Clusters sharing NATS servers are told apart by this (letters, digits, `_`, `-`). @default 'default' */
+  cluster?: string;
+  /**
+   * A credentials file (never credentials in code): a NATS `.creds` file (JWT and nkey seed), an
+   * nkey seed file, or a file holding `user:password` on one line.
+   */
+  creds?: string;
+  /** TLS to the NATS servers: file paths of the CA, and of this client's certificate and key. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  /**
+   * A subject token that starts this process's inboxes (`troupe.<c>.r.<prefix>.…` and NATS's
+   * `_INBOX_<prefix>.…`), so that a server's permissions can give each user its own: see the
+   * README's example server configuration. @default none
+   */
+  inboxPrefix?: string;
+  /** The largest message a call may send (bytes). @default 64 MB */
+  maxMessageBytes?: number;
+  /** How often nodes write their record (ms). @default 2000 */
+  heartbeatMs?: number;
+  /** A node not heard from for this long is not placed on (ms). @default 15000 */
+  suspectMs?: number;
+}
+
+const CLUSTER_NAME = /^[A-Za-z0-9_-]+$/;
+
+/** Reads the authenticator from a credentials file. */
+function authenticatorFrom(file: string): Authenticator {
+  const text = readFileSync(file, 'utf8');
+  if (text.includes('BEGIN NATS USER JWT'))
+    return credsAuthenticator(new TextEncoder().encode(text));
+  const line = text.trim().split(/\r?\n/)[0] ?? '';
+  if (/^SU[A-Z2-7]+$/.test(line)) return nkeyAuthenticator(new TextEncoder().encode(line));
+  const colon = line.indexOf(':');
+  if (colon > 0) return usernamePasswordAuthenticator(line.slice(0, colon), line.slice(colon + 1));
+  throw new TypeError(
+    `creds file ${file}: expected a NATS .creds file, an nkey seed (SU…), or user:password on ` +
+      'its first line.',
+  );
+}
+
+/** One process's membership of a cluster: its NATS connection, peer, buckets and mirrors. */
+export class Cluster {
+  readonly heartbeatMs: number;
+  readonly suspectMs: number;
+  /** Names registered by spawns this process placed (their ref is claimed already). */
+  readonly claimed = new WeakSet<ActorRef>();
+  /** Name keys a node was asked to register for an actor a driver already named. */
+  readonly preclaimed = new Set<string>();
+  private closed = false;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly peer: Peer,
+    readonly buckets: Buckets,
+    readonly names: Mirror<NameEntry>,
+    readonly nodes: Mirror<NodeRecord>,
+    readonly name: string,
+    options: ConnectOptions,
+  ) {
+    this.heartbeatMs = options.heartbeatMs ?? 2000;
+    this.suspectMs = options.suspectMs ?? 15000;
+  }
+
+  static async open(options: ConnectOptions): Promise<Cluster> {
+    const cluster = options.cluster ?? 'default';
+    if (!CLUSTER_NAME.test(cluster)) {
+      throw new TypeError(
+        `connect(): cluster must be letters, digits, '_' or '-', not ${JSON.stringify(cluster)}.`,
+      );
+    }
+    const name = options.name ?? `${hostname()}-${process.pid}`;
+    const tls = options.tls
+      ? {
+          ...(options.tls.caFile ? { caFile: options.tls.caFile } : {}),
+          ...(options.tls.certFile ? { certFile: options.tls.certFile } : {}),
+          ...(options.tls.keyFile ? { keyFile: options.tls.keyFile } : {}),
+        }
+      : undefined;
+    const prefix = options.inboxPrefix;
+    if (prefix !== undefined && !CLUSTER_NAME.test(prefix)) {
+      throw new TypeError(
+        `connect(): inboxPrefix must be letters, digits, '_' or '-', not ${JSON.stringify(prefix)}.`,
+      );
+    }
+    const nc = await natsConnect({
+      servers: options.servers,
+      name,
+      ...(prefix !== undefined ? { inboxPrefix: `_INBOX_${prefix}` } : {}),
+      ...(options.creds ? { authenticator: authenticatorFrom(options.creds) } : {}),
+      ...(tls ? { tls } : {}),
+    });
+    const id = prefix !== undefined ? `${prefix}.${nuid.next()}` : nuid.next();
+    const peer = new Peer(nc, cluster, id);
+    if (options.maxMessageBytes !== undefined) peer.maxMessageBytes = options.maxMessageBytes;
+    peer.start();
+    try {
+      const buckets = await Buckets.open(nc, cluster);
+      const [names, nodes] = await Promise.all([
+        Mirror.start<NameEntry>(buckets.names, id),
+        Mirror.start<NodeRecord>(buckets.nodes, id),
+      ]);
+      return new Cluster(nc, peer, buckets, names, nodes, name, options);
+    } catch (error) {
+      await nc.close();
+      throw error;
+    }
+  }
+
+  /** Nodes heard from within `suspectMs`, by this process's clock. */
+  liveNodes(): NodeRecord[] {
+    const now = performance.now();
+    const live: NodeRecord[] = [];
+    for (const { value, seenAt } of this.nodes.entries.values()) {
+      if (now - seenAt < this.suspectMs) live.push(value);
+    }
+    return live;
+  }
+
+  /** Names are looked up in the cluster's mirror and registered in its bucket. */
+  installNames(): void {
+    const directory: NameDirectory = {
+      lookup: (key) => {
+        // A name a driver claimed for the actor this node is starting: not taken by another.
+        if (this.preclaimed.has(key)) return undefined;
+        const entry = this.names.get(bucketKey(key));
+        if (entry === undefined) return undefined;
+        return this.peer.connection(infoFrom(entry.info), { subject: entry.subject });
+      },
+      register: (key, ref, exited) => {
+        if (this.claimed.has(ref) || this.preclaimed.delete(key)) return true;
+        if (this.names.get(bucketKey(key)) !== undefined) return false;
+        // An actor of this process, named while in a cluster: served from here, named there.
+        const subject = this.peer.subject('a', `${this.peer.id}-${ref.info.actorId}`, '1');
+        const service = this.peer.serve(ref, subject);
+        const bucket = this.buckets.names;
+        const entry = nameEntry(ref.info, subject);
+        let revision: number | undefined;
+        bucket.create(bucketKey(key), JSON.stringify(entry)).then(
+          (r) => {
+            revision = r;
+          },
+          () => {
+            process.emitWarning(
+              `actor ${ref.info.name}: another process took the name '${key}' at the same ` +
+                'time; this actor ends (its calls reject with ActorDiedError).',
+            );
+            void ref.kill();
+          },
+        );
+        exited.then(() => {
+          service.close();
+          if (revision !== undefined) {
+            bucket.delete(bucketKey(key), { previousSeq: revision }).catch(() => {});
+          }
+        });
+        return true;
+      },
+    };
+    useNameDirectory(directory);
+  }
+
+  /** Writes the directory entry of an actor placed here. */
+  async putActor(actorId: string, entry: ActorEntry): Promise<void> {
+    await this.buckets.actors.put(bucketKey(actorId), JSON.stringify(entry));
+  }
+
+  async deleteActor(actorId: string): Promise<void> {
+    await this.buckets.actors.delete(bucketKey(actorId)).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    useNameDirectory(undefined);
+    this.names.close();
+    this.nodes.close();
+    await this.peer.close();
+    await this.nc.drain().catch(() => {});
+  }
+}
+
+/** A name's entry: the actor's info travels as structured clone (it holds `undefined`s). */
+export function nameEntry(info: ActorInfo, subject: string): NameEntry {
+  return { actorId: info.actorId, subject, info: v8.serialize(info).toString('base64') };
+}
+
+export function infoFrom(encoded: unknown): ActorInfo {
+  return v8.deserialize(Buffer.from(String(encoded), 'base64')) as ActorInfo;
+}

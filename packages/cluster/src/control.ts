@@ -1,0 +1,36 @@
+import type { ActorInfo } from '@troupe/runtime/transport';
+
+/** The spawn options that travel to a node (plain data: the rest is the driver's). */
+export interface SentOptions {
+  maxConcurrency?: number;
+  maxPendingCalls?: number;
+  maxRestarts?: number;
+  maxTaskRetries?: number;
+  resourceLimits?: Record<string, number>;
+  name?: string;
+  namespace?: string;
+}
+
+/** A request on a node's control subject (`troupe.<c>.n.<node>.ctl`). */
+export type ControlRequest =
+  | {
+      op: 'spawn';
+      actorId: string;
+      /** `exportName@hash` of the class. */
+      classKey: string;
+      info: ActorInfo;
+      options: SentOptions;
+      /** Constructor arguments, encoded (handles as descriptors). */
+      args: unknown[];
+      /** The name's registry key, already claimed by the driver. */
+      nameKey?: string;
+      owner: string;
+    }
+  | { op: 'shutdown'; actorId: string; timeoutMs?: number };
+
+export type ControlReply =
+  | { ok: true; subject: string; incarnation: number }
+  | { ok: false; error: { name: string; message: string } };
+
+/** How long a driver waits for a node to answer a control request (ms). */
+export const CONTROL_TIMEOUT_MS = 30_000;

@@ -1,0 +1,151 @@
+import { performance } from 'node:perf_hooks';
+import { type KV, Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ClusterUnavailableError } from './errors.js';
+
+/** What a node publishes about itself in the nodes bucket, every heartbeat. */
+export interface NodeRecord {
+  id: string;
+  labels: Record<string, string>;
+  /** Worker threads it offers; `busy` of them are taken by its actors. */
+  threads: number;
+  busy: number;
+  /** `exportName@hash` of every class its manifest lists. */
+  classes: string[];
+  actors: RemoteActorStats[];
+  pid: number;
+  host: string;
+}
+
+/** One actor as its node reports it (the counts of `listActors()`). */
+export interface RemoteActorStats {
+  id: string;
+  name: string;
+  queued: number;
+  running: number;
+  done: number;
+  failed: number;
+  restarts: number;
+  threads: number;
+}
+
+/** An actor's entry in the directory. */
+export interface ActorEntry {
+  node: string;
+  incarnation: number;
+  owner: string;
+  subject: string;
+  className: string;
+  name: string;
+}
+
+/** A name's entry: the actor it names, and how to reach it. */
+export interface NameEntry {
+  actorId: string;
+  subject: string;
+  info: unknown;
+}
+
+/** The JetStream KV buckets of one cluster. */
+export class Buckets {
+  private constructor(
+    readonly nodes: KV,
+    readonly actors: KV,
+    readonly names: KV,
+  ) {}
+
+  static async open(nc: NatsConnection, cluster: string): Promise<Buckets> {
+    const kvm = new Kvm(nc);
+    try {
+      const [nodes, actors, names] = await Promise.all(
+        ['nodes', 'actors', 'names'].map((kind) =>
+          kvm.create(`troupe_${cluster}_${kind}`, { history: 1 }),
+        ),
+      );
+      return new Buckets(nodes as KV, actors as KV, names as KV);
+    } catch (error) {
+      throw new ClusterUnavailableError(
+        `cluster '${cluster}': its JetStream key-value buckets cannot be opened (${error}). ` +
+          'Start nats-server with JetStream enabled (nats-server -js, or jetstream {} in its ' +
+          'configuration), and give this user the $JS.API and $KV subjects.',
+      );
+    }
+  }
+}
+
+/** Bucket keys are subject tokens: a name key (`namespace/name`, any text) is base64url. */
+export function bucketKey(text: string): string {
+  return Buffer.from(text).toString('base64url') || '_';
+}
+
+/**
+ * A bucket kept in memory by a watch, so that nothing on the call path looks anything up. Each
+ * entry keeps its revision (for compare-and-set) and when this process last saw it written.
+ */
+export class Mirror<T> {
+  readonly entries = new Map<string, { value: T; revision: number; seenAt: number }>();
+  private readonly listeners = new Set<(key: string, value: T | undefined) => void>();
+  private stopped = false;
+  private stop: (() => void) | undefined;
+
+  private constructor(private readonly kv: KV) {}
+
+  /** Starts the watch; resolves once every entry written before it is mirrored. */
+  static async start<T>(kv: KV, sentinel: string): Promise<Mirror<T>> {
+    const mirror = new Mirror<T>(kv);
+    const watch = await kv.watch();
+    mirror.stop = () => watch.stop();
+    let synced: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      synced = resolve;
+    });
+    const sentinelKey = `sync.${sentinel}`;
+    void (async () => {
+      for await (const entry of watch) {
+        if (entry.key === sentinelKey) {
+          if (entry.operation === 'PUT') synced();
+          continue;
+        }
+        if (entry.key.startsWith('sync.')) continue;
+        if (entry.operation === 'PUT') {
+          let value: T;
+          try {
+            value = entry.json<T>();
+          } catch {
+            continue;
+          }
+          mirror.entries.set(entry.key, {
+            value,
+            revision: entry.revision,
+            seenAt: performance.now(),
+          });
+          for (const listener of mirror.listeners) listener(entry.key, value);
+        } else {
+          mirror.entries.delete(entry.key);
+          for (const listener of mirror.listeners) listener(entry.key, undefined);
+        }
+      }
+    })().catch(() => {});
+    // A write after the watch began arrives after every entry before it.
+    await kv.put(sentinelKey, '1');
+    await ready;
+    await kv.purge(sentinelKey).catch(() => {});
+    return mirror;
+  }
+
+  get(key: string): T | undefined {
+    return this.entries.get(key)?.value;
+  }
+
+  onChange(listener: (key: string, value: T | undefined) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stop?.();
+    void this.kv;
+  }
+}

@@ -1,0 +1,192 @@
+import { hostname } from 'node:os';
+import type { Msg, Subscription } from '@nats-io/transport-node';
+import { ActorDefinitionError, listActors, spawn } from '@troupe/runtime';
+import { decodeValue, ownedRecord, refOf } from '@troupe/runtime/transport';
+import type { Cluster } from './cluster.js';
+import type { ControlReply, ControlRequest } from './control.js';
+import { bucketKey, type NodeRecord } from './directory.js';
+import { type Manifest, refused } from './manifest.js';
+import type { Service } from './peer.js';
+
+export interface NodeOptions {
+  /** This node's id in the cluster (`--name`). */
+  id: string;
+  /** Worker threads it offers to actors. */
+  threads: number;
+  labels: Record<string, string>;
+}
+
+/**
+ * A process that hosts actors for a cluster (`troupe-node`): it spawns the classes its manifest
+ * lists on request, with today's supervisor, serves each on its own subject, and tells the
+ * cluster every heartbeat what it holds.
+ */
+export class NodeHost {
+  private ctl: Subscription | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private busy = 0;
+  private readonly served = new Map<
+    string,
+    { service: Service; threads: number; clusterId: string }
+  >();
+  private stopped = false;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly manifest: Manifest,
+    readonly options: NodeOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const { peer } = this.cluster;
+    this.ctl = peer.nc.subscribe(peer.subject('n', this.options.id, 'ctl'), {
+      callback: (error, msg) => {
+        if (!error) void this.control(msg);
+      },
+    });
+    await peer.nc.flush();
+    await this.beat();
+    this.heartbeat = setInterval(() => void this.beat(), this.cluster.heartbeatMs);
+  }
+
+  record(): NodeRecord {
+    return {
+      id: this.options.id,
+      labels: this.options.labels,
+      threads: this.options.threads,
+      busy: this.busy,
+      classes: this.manifest.keys(),
+      actors: listActors().flatMap(
+        ({ id, name, queued, running, done, failed, restarts, threads }) => {
+          const served = this.served.get(id);
+          if (served === undefined) return [];
+          return [
+            {
+              id: served.clusterId,
+              name,
+              queued,
+              running,
+              done,
+              failed,
+              restarts,
+              threads,
+            },
+          ];
+        },
+      ),
+      pid: process.pid,
+      host: hostname(),
+    };
+  }
+
+  private async beat(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.cluster.buckets.nodes.put(
+        bucketKey(this.options.id),
+        JSON.stringify(this.record()),
+      );
+    } catch {
+      // Missed: the next beat tries again (part 2 fences a node that misses too many).
+    }
+  }
+
+  private async control(msg: Msg): Promise<void> {
+    const { peer } = this.cluster;
+    let reply: ControlReply;
+    try {
+      const [, request] = peer.decode(msg.data) as unknown as [number, ControlRequest];
+      reply = await this.handle(request);
+    } catch (error) {
+      reply = { ok: false, error: describe(error) };
+    }
+    if (msg.reply) msg.respond(peer.encode([0, reply as never], undefined));
+  }
+
+  private async handle(request: ControlRequest): Promise<ControlReply> {
+    if (request.op === 'shutdown') {
+      const record = ownedRecord(this.localIds.get(request.actorId) ?? '');
+      await record?.shutdown(request.timeoutMs);
+      return { ok: true, subject: '', incarnation: 0 };
+    }
+    const { id } = this.options;
+    if (!this.manifest.has(request.classKey)) {
+      throw refused(request.classKey, id, this.manifest.file);
+    }
+    const threads = request.info.kind === 'threaded' ? (request.options.maxConcurrency ?? 1) : 1;
+    if (this.busy + threads > this.options.threads) {
+      throw new ActorDefinitionError(
+        `node ${id} has ${this.options.threads - this.busy} of its ${this.options.threads} ` +
+          `threads free, and ${request.info.name} needs ${threads}: place it on another node, or ` +
+          'start troupe-node with more --threads.',
+      );
+    }
+    const cls = (await this.manifest.load(request.classKey, id)) as Parameters<typeof spawn>[0];
+    const args = decodeValue(request.args) as unknown[];
+    if (request.nameKey !== undefined) this.cluster.preclaimed.add(request.nameKey);
+    let handle: object;
+    try {
+      handle = spawn(cls, {
+        ...request.options,
+        args,
+        placement: 'local',
+      } as never);
+    } finally {
+      if (request.nameKey !== undefined) this.cluster.preclaimed.delete(request.nameKey);
+    }
+    const ref = refOf(handle);
+    const record = ref && ownedRecord(ref.info.actorId);
+    if (ref === undefined || record === undefined) {
+      throw new Error(`node ${id}: the spawned actor has no record`);
+    }
+    const subject = this.cluster.peer.subject('a', request.actorId, '1');
+    const service = this.cluster.peer.serve(ref, subject);
+    this.busy += threads;
+    this.served.set(ref.info.actorId, { service, threads, clusterId: request.actorId });
+    this.localIds.set(request.actorId, ref.info.actorId);
+    await this.cluster.putActor(request.actorId, {
+      node: id,
+      incarnation: 1,
+      owner: request.owner,
+      subject,
+      className: request.classKey.split('@')[0] ?? '',
+      name: request.info.name,
+    });
+    void record.exited.then(async () => {
+      service.close();
+      this.busy -= threads;
+      this.served.delete(ref.info.actorId);
+      this.localIds.delete(request.actorId);
+      await this.cluster.deleteActor(request.actorId);
+      if (request.nameKey !== undefined) {
+        const key = bucketKey(request.nameKey);
+        const entry = this.cluster.names.entries.get(key);
+        if (entry?.value.actorId === request.actorId) {
+          await this.cluster.buckets.names
+            .delete(key, { previousSeq: entry.revision })
+            .catch(() => {});
+        }
+      }
+      void this.beat();
+    });
+    void this.beat();
+    return { ok: true, subject, incarnation: 1 };
+  }
+
+  /** Cluster actor id → the id of the local actor that serves it. */
+  private readonly localIds = new Map<string, string>();
+
+  /** Ends every actor and leaves the cluster's node list. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    this.ctl?.unsubscribe();
+    await this.cluster.buckets.nodes.delete(bucketKey(this.options.id)).catch(() => {});
+  }
+}
+
+function describe(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}

@@ -1,0 +1,530 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import {
+  type ActorInfo,
+  type ActorRef,
+  Connection,
+  Endpoint,
+  ForwardingTarget,
+  type HandleDescriptor,
+  type Message,
+  reviveRef,
+  type Transport,
+} from '@troupe/runtime/transport';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  deserialize,
+  type Envelope,
+  Flags,
+  serialize,
+  UnsendableError,
+} from './codec.js';
+
+/** Where an actor is served: the subject its callers publish to. */
+export interface Address {
+  readonly subject: string;
+}
+
+interface AddressedHandle {
+  $troupe: 'handle';
+  info: ActorInfo;
+  port: MessagePort | Address;
+}
+
+/**
+ * One process in a cluster: its NATS connection, its results inbox (`troupe.<c>.r.<peer>`), the
+ * links it calls actors through and the actors it serves. Every link of the process shares the
+ * inbox, told apart by a link id in each message.
+ */
+export class Peer {
+  readonly inbox: string;
+  private readonly links = new Map<number, ClientLink>();
+  private nextLink = 1;
+  private readonly services = new Map<string, Service>();
+  /** Handles of actors this process reached by address, by actor id (one connection each). */
+  private readonly remotes = new Map<string, { address: Address; conn: Connection }>();
+  private inboxSub: Subscription | undefined;
+  maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+
+  constructor(
+    readonly nc: NatsConnection,
+    readonly cluster: string,
+    readonly id: string,
+  ) {
+    this.inbox = `troupe.${cluster}.r.${id}`;
+  }
+
+  start(): void {
+    this.inboxSub = this.nc.subscribe(this.inbox, {
+      callback: (error, msg) => {
+        if (error) return;
+        this.receive(msg);
+      },
+    });
+  }
+
+  subject(kind: string, ...parts: string[]): string {
+    return [`troupe.${this.cluster}.${kind}`, ...parts].join('.');
+  }
+
+  /** A new link to the actor served at `address` (later: `setAddress`). */
+  link(address?: Address): ClientLink {
+    const link = new ClientLink(this, this.nextLink++, address);
+    this.links.set(link.id, link);
+    return link;
+  }
+
+  /** A connection to the actor at `address`, one per actor for the whole process. */
+  connection(info: ActorInfo, address: Address): Connection {
+    const known = this.remotes.get(info.actorId);
+    if (known !== undefined && !known.conn.isDead && known.address.subject === address.subject) {
+      return known.conn;
+    }
+    const conn = new RemoteConnection(this.link(address), info);
+    this.remotes.set(info.actorId, { address, conn });
+    conn.onDeath = () => {
+      if (this.remotes.get(info.actorId)?.conn === conn) this.remotes.delete(info.actorId);
+    };
+    return conn;
+  }
+
+  /** Serves `ref` on `subject`: each calling link gets its own endpoint, forwarding to `ref`. */
+  serve(ref: ActorRef, subject: string): Service {
+    const existing = this.services.get(subject);
+    if (existing) return existing;
+    const service = new Service(this, ref, subject);
+    this.services.set(subject, service);
+    return service;
+  }
+
+  unserve(service: Service): void {
+    if (this.services.get(service.subject) === service) this.services.delete(service.subject);
+  }
+
+  forget(link: ClientLink): void {
+    this.links.delete(link.id);
+  }
+
+  /**
+   * The frame of `envelope`. Handle descriptors in it are given addresses: an actor this process
+   * reaches by address keeps its own; any other is served from here (its port stays here).
+   */
+  encode(envelope: Envelope, transfers: readonly unknown[] | undefined): Buffer {
+    let flags = Flags.None;
+    if (transfers !== undefined && transfers.some(isPort)) {
+      if (addressHandles(envelope, (handle) => this.addressOf(handle))) flags |= Flags.Handles;
+    }
+    let frame: Buffer;
+    try {
+      frame = serialize(flags, envelope);
+    } catch (error) {
+      throw locate(error, envelope);
+    }
+    const serverLimit = this.nc.info?.max_payload ?? Number.POSITIVE_INFINITY;
+    if (frame.length > Math.min(this.maxMessageBytes, serverLimit)) {
+      const limit =
+        serverLimit < this.maxMessageBytes
+          ? `the NATS server's max_payload (${serverLimit} bytes): raise max_payload in its configuration (up to maxMessageBytes, ${this.maxMessageBytes})`
+          : `maxMessageBytes (${this.maxMessageBytes}): raise it in connect() and the server's max_payload`;
+      const error = new UnsendableError(
+        `the message is ${frame.length} bytes, over ${limit}, or send large data in parts`,
+      );
+      throw locate(error, envelope, (value) => serialize(Flags.None, value).length);
+    }
+    return frame;
+  }
+
+  /** The envelope of `frame`, with handles that arrived by address made into ports here. */
+  decode(frame: Uint8Array): Envelope {
+    const { flags, value } = deserialize(frame);
+    if (!Array.isArray(value) || typeof value[0] !== 'number') {
+      throw new Error('not a Troupe envelope');
+    }
+    if (flags & Flags.Handles) {
+      reviveAddresses(value, (info, address) =>
+        new ForwardingTarget(this.connection(info, address)).connect(),
+      );
+    }
+    return value as unknown as Envelope;
+  }
+
+  private addressOf(handle: AddressedHandle): Address {
+    const port = handle.port as MessagePort;
+    const known = this.remotes.get(handle.info.actorId);
+    if (known !== undefined && !known.conn.isDead) {
+      // An actor reached by address: the receiver calls it there directly.
+      port.close();
+      return known.address;
+    }
+    // An actor of this process (or reached through one): served from here, over its own port.
+    const ref = reviveRef(handle as HandleDescriptor);
+    const service = this.serve(ref, this.subject('h', this.id, String(this.nextLink++)));
+    return { subject: service.subject };
+  }
+
+  private receive(msg: Msg): void {
+    let envelope: Envelope;
+    try {
+      envelope = this.decode(msg.data);
+    } catch {
+      return; // Not ours to read: dropped (the subject is this process's own inbox).
+    }
+    this.links.get(envelope[0])?.deliver(envelope[1]);
+  }
+
+  async close(): Promise<void> {
+    for (const service of [...this.services.values()]) service.close();
+    for (const link of [...this.links.values()]) link.ended();
+    this.inboxSub?.unsubscribe();
+  }
+}
+
+function isPort(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { constructor?: { name?: string } }).constructor?.name === 'MessagePort'
+  );
+}
+
+/** Visits every object and array of `root` once (not its class instances' insides). */
+function visit(root: unknown, fn: (value: Record<string, unknown>) => boolean | undefined): void {
+  const seen = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null || seen.has(value)) continue;
+    seen.add(value);
+    if (fn(value as Record<string, unknown>)) continue;
+    const proto = Object.getPrototypeOf(value);
+    if (!Array.isArray(value) && proto !== null && Object.getPrototypeOf(proto) !== null) continue;
+    for (const key of Object.keys(value)) stack.push((value as Record<string, unknown>)[key]);
+  }
+}
+
+function isHandle(
+  value: Record<string, unknown>,
+): value is AddressedHandle & Record<string, unknown> {
+  return value.$troupe === 'handle' && typeof value.info === 'object' && value.port !== undefined;
+}
+
+/** Puts an address in place of each handle's port; true if any. */
+function addressHandles(root: unknown, addressOf: (handle: AddressedHandle) => Address): boolean {
+  let any = false;
+  visit(root, (value) => {
+    if (!isHandle(value) || !isPort(value.port)) return false;
+    value.port = addressOf(value);
+    any = true;
+    return true;
+  });
+  return any;
+}
+
+function reviveAddresses(
+  root: unknown,
+  connect: (info: ActorInfo, address: Address) => MessagePort,
+): void {
+  visit(root, (value) => {
+    if (!isHandle(value)) return false;
+    const address = value.port as Partial<Address>;
+    if (typeof address?.subject !== 'string') return true;
+    value.port = connect(value.info, { subject: address.subject });
+    return true;
+  });
+}
+
+/**
+ * Names the argument a refusal is about, for a message of one call (a batch that failed is sent
+ * again call by call): each argument is tried alone.
+ */
+function locate(
+  error: unknown,
+  envelope: Envelope,
+  measure: (value: unknown) => number = (value) => serialize(Flags.None, value).length,
+): unknown {
+  const refusal = error instanceof UnsendableError ? error : new UnsendableError(String(error));
+  const message = envelope[1] as unknown[] | null;
+  // A batch of one call: [Op.Calls, callId, target, args].
+  const args = message?.length === 4 ? (message[3] as { encoded?: unknown[] } | unknown[]) : null;
+  const list = Array.isArray(args) ? args : args?.encoded;
+  if (!Array.isArray(list)) return refusal;
+  let largest = -1;
+  let size = -1;
+  for (let i = 0; i < list.length; i++) {
+    try {
+      const n = measure(list[i]);
+      if (n > size) {
+        size = n;
+        largest = i;
+      }
+    } catch {
+      refusal.argumentIndex = i;
+      return refusal;
+    }
+  }
+  refusal.argumentIndex = largest;
+  return refusal;
+}
+
+/**
+ * A connection to an actor in another process. A handle of it passed to a thread of this process
+ * reaches it through this connection (a port served here); passed to another process, it
+ * travels as the actor's address.
+ */
+export class RemoteConnection extends Connection {
+  override connect(): MessagePort {
+    return new ForwardingTarget(this).connect();
+  }
+}
+
+/**
+ * The calling side's link to one actor over NATS: messages go to the actor's subject with this
+ * process's inbox as the reply subject; answers come back through the inbox. Until the actor is
+ * placed (its subject known), messages wait here in order.
+ */
+export class ClientLink implements Transport {
+  readonly sharesMemory = false;
+  private onMessage: ((message: Message) => void) | undefined;
+  private onClose: (() => void) | undefined;
+  private waiting: { frame: Buffer; message: Message }[] | undefined = [];
+  private closed = false;
+  private failure: Transport | undefined;
+  private holder: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly peer: Peer,
+    readonly id: number,
+    private address: Address | undefined,
+  ) {
+    if (address !== undefined) this.waiting = undefined;
+  }
+
+  setAddress(address: Address): void {
+    this.address = address;
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
+    if (this.closed) return;
+    for (const { frame } of waiting) this.publish(frame);
+  }
+
+  /** The actor could not be placed: every call, sent or to come, fails with `error`. */
+  fail(error: Error): void {
+    const [near, far] = memoryPair();
+    new Endpoint(
+      far,
+      {
+        submit: (endpoint, callId) => endpoint.fail(callId, error),
+        control: () => {},
+      },
+      false,
+    );
+    near.listen((message) => this.onMessage?.(message));
+    this.failure = near;
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
+    for (const { message } of waiting) near.post(message);
+  }
+
+  post(message: Message, transfers?: readonly unknown[]): void {
+    if (this.closed) return;
+    if (this.failure) {
+      this.failure.post(message);
+      return;
+    }
+    const frame = this.peer.encode([this.id, message], transfers);
+    if (this.waiting !== undefined) this.waiting.push({ frame, message });
+    else this.publish(frame);
+  }
+
+  private publish(frame: Buffer): void {
+    const address = this.address;
+    if (address === undefined) return;
+    try {
+      this.peer.nc.publish(address.subject, frame, { reply: this.peer.inbox });
+    } catch {
+      // The connection is closed: the link ends, and its calls with it.
+      this.ended();
+    }
+  }
+
+  listen(onMessage: (message: Message) => void, onClose?: () => void): void {
+    this.onMessage = onMessage;
+    this.onClose = onClose;
+  }
+
+  hold(on: boolean): void {
+    if (on && this.holder === undefined) this.holder = setInterval(() => {}, 1 << 30);
+    else if (!on && this.holder !== undefined) {
+      clearInterval(this.holder);
+      this.holder = undefined;
+    }
+  }
+
+  deliver(message: Message | null): void {
+    if (this.closed) return;
+    if (message === null) this.ended();
+    else this.onMessage?.(message);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    if (this.address !== undefined && this.failure === undefined) {
+      try {
+        this.publish(this.peer.encode([this.id, null], undefined));
+      } catch {}
+    }
+    this.ended();
+  }
+
+  /** The other side is gone (or this side closed): `onClose` runs once. */
+  ended(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.hold(false);
+    this.peer.forget(this);
+    const onClose = this.onClose;
+    if (onClose) setImmediate(onClose);
+  }
+}
+
+/**
+ * An actor served on a subject: each calling link (its inbox and link id) gets an endpoint of its
+ * own, forwarding its calls to the actor's ref in this process.
+ */
+export class Service {
+  private readonly target: ForwardingTarget;
+  private readonly links = new Map<string, ServerLink>();
+  private readonly sub: Subscription;
+  private closed = false;
+
+  constructor(
+    private readonly peer: Peer,
+    readonly ref: ActorRef,
+    readonly subject: string,
+    /** Checked before each message runs (a node that lost its lease serves nothing). */
+    readonly admit: () => boolean = () => true,
+  ) {
+    this.target = new ForwardingTarget(ref);
+    this.sub = peer.nc.subscribe(subject, {
+      callback: (error, msg) => {
+        if (!error) this.receive(msg);
+      },
+    });
+  }
+
+  private receive(msg: Msg): void {
+    if (this.closed || !msg.reply || !this.admit()) return;
+    let envelope: Envelope;
+    try {
+      envelope = this.peer.decode(msg.data);
+    } catch {
+      return;
+    }
+    const [linkId, message] = envelope;
+    const key = `${msg.reply} ${linkId}`;
+    let link = this.links.get(key);
+    if (message === null) {
+      link?.ended();
+      this.links.delete(key);
+      return;
+    }
+    if (link === undefined) {
+      link = new ServerLink(this.peer, msg.reply, linkId, () => this.links.delete(key));
+      this.links.set(key, link);
+      new Endpoint(link, this.target, false);
+    }
+    link.deliver(message);
+  }
+
+  /** Stops serving: every calling link hears that the actor is gone. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sub.unsubscribe();
+    for (const link of [...this.links.values()]) link.close();
+    this.links.clear();
+    this.peer.unserve(this);
+  }
+}
+
+/** The serving side of one calling link: answers go to the caller's inbox. */
+class ServerLink implements Transport {
+  readonly sharesMemory = false;
+  private onMessage: ((message: Message) => void) | undefined;
+  private onClose: (() => void) | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly peer: Peer,
+    private readonly inbox: string,
+    private readonly id: number,
+    private readonly forget: () => void,
+  ) {}
+
+  post(message: Message, transfers?: readonly unknown[]): void {
+    if (this.closed) return;
+    const frame = this.peer.encode([this.id, message], transfers);
+    try {
+      this.peer.nc.publish(this.inbox, frame);
+    } catch {
+      this.ended();
+    }
+  }
+
+  listen(onMessage: (message: Message) => void, onClose?: () => void): void {
+    this.onMessage = onMessage;
+    this.onClose = onClose;
+  }
+
+  hold(): void {}
+
+  deliver(message: Message): void {
+    if (!this.closed) this.onMessage?.(message);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.peer.nc.publish(this.inbox, this.peer.encode([this.id, null], undefined));
+    } catch {}
+    this.ended();
+  }
+
+  ended(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.forget();
+    const onClose = this.onClose;
+    if (onClose) setImmediate(onClose);
+  }
+}
+
+/** Two ends of an in-memory link (a spawn that failed answers its calls through one). */
+function memoryPair(): [Transport, Transport] {
+  const make = () => {
+    let listener: ((message: Message) => void) | undefined;
+    let peer: { deliver(message: Message): void } | undefined;
+    const end = {
+      deliver(message: Message) {
+        queueMicrotask(() => listener?.(message));
+      },
+      transport: {
+        post: (message: Message) => peer?.deliver(message),
+        listen: (onMessage: (message: Message) => void) => {
+          listener = onMessage;
+        },
+        hold: () => {},
+        close: () => {},
+      } satisfies Transport,
+      link(other: { deliver(message: Message): void }) {
+        peer = other;
+      },
+    };
+    return end;
+  };
+  const a = make();
+  const b = make();
+  a.link(b);
+  b.link(a);
+  return [a.transport, b.transport];
+}
