@@ -41,6 +41,7 @@ export type {
   CallOptions,
   CompiledActorInfo,
   MethodOptions,
+  Placement,
   SpawnArguments,
   SpawnOptions,
 } from './options.js';

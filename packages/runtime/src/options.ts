@@ -173,7 +173,22 @@ export type SpawnOptions<C extends ActorClass> = {
   maxRestarts?: number;
   /** Overrides the class's `maxTaskRetries` (methods that set their own keep it). */
   maxTaskRetries?: number;
+  /**
+   * Where the actor is hosted once this process has joined a cluster (`connect()` from
+   * `@troupe/cluster`): `'any'` live node that has the class (the least loaded of two picked at
+   * random), `'local'` (worker threads of this process, as without a cluster), a node by id, or
+   * a node whose labels match. Without a cluster every actor is local, and only `'any'` and
+   * `'local'` are accepted. @default 'any'
+   */
+  placement?: Placement;
 };
+
+/** Where a spawned actor is hosted in a cluster (`SpawnOptions.placement`). */
+export type Placement =
+  | 'any'
+  | 'local'
+  | { readonly node: string }
+  | { readonly labels: Readonly<Record<string, string>> };
 
 /** The largest delay a Node timer keeps (ms): longer ones fire after 1 ms. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;

@@ -12,8 +12,16 @@
  */
 export type { Call, CallExtras, RetryBudget } from './caller/call.js';
 export { Connection } from './caller/connection.js';
-export type { ActorRef } from './caller/ref.js';
+export {
+  createHandle as handleFor,
+  describeRef,
+  refOf,
+  reviveRef,
+} from './caller/handle.js';
+export { type ActorRef, CancelOutcome } from './caller/ref.js';
+export { definitionOf } from './decorators/definition.js';
 export { type HostHooks, type HostPhase, serveActor } from './host/serve.js';
+export { ForwardingTarget } from './supervisor/forward.js';
 export {
   type ActorHost,
   type HostLaunch,
@@ -21,7 +29,16 @@ export {
   useHostLauncher,
   workerLauncher,
 } from './supervisor/host-worker.js';
-export { type NameDirectory, useNameDirectory } from './supervisor/names.js';
+export { type NameDirectory, nameKey, useNameDirectory } from './supervisor/names.js';
+export { ownedRecord } from './supervisor/owned.js';
+export {
+  type PlacementRequest,
+  type SpawnPlacer,
+  useSpawnPlacer,
+} from './supervisor/placement.js';
+export type { ActorRecord, ActorSummary } from './supervisor/record.js';
+export { decodeDeep as decodeValue, encodeDeep as encodeValue } from './wire/codec.js';
+export { Endpoint } from './wire/endpoint.js';
 export type {
   ActorInfo,
   CallMeta,

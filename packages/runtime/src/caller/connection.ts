@@ -74,6 +74,12 @@ export class Connection implements ActorRef {
   /** Why the actor is ending, where it said so before its link closed (`Op.Exiting`). */
   private endingReason: string | undefined;
   private readyPromise: Promise<void> | undefined;
+  /**
+   * The host shares this side's memory (threads of one process): call-state cells decide
+   * cancels. Over a transport that does not (another process), a cancel is a message, and the
+   * call waits for the host's answer.
+   */
+  private readonly sharesMemory: boolean;
 
   constructor(
     readonly transport: Transport,
@@ -81,6 +87,7 @@ export class Connection implements ActorRef {
     /** The owner learns of the end from the worker's exit, which says why; others from the link. */
     owner = false,
   ) {
+    this.sharesMemory = transport.sharesMemory !== false;
     transport.listen(
       (message) => this.receive(message),
       owner ? undefined : () => this.die(this.endingReason ?? "the actor's thread ended"),
@@ -96,7 +103,9 @@ export class Connection implements ActorRef {
     if (this.pending.size === 0) this.transport.hold(true);
     const callId = this.pending.add(call);
     // Ids only grow: a new chunk of cells goes to the host before the first call that uses it.
-    if (callId >> CELL_SHIFT !== this.openChunk) this.openCells(callId >> CELL_SHIFT);
+    if (callId >> CELL_SHIFT !== this.openChunk && this.sharesMemory) {
+      this.openCells(callId >> CELL_SHIFT);
+    }
     call.conn = this;
     call.wireId = callId;
     appendCall(this.outbox, callId, targetOf(call.methodId, call.group, call.meta), call.args);
@@ -130,6 +139,12 @@ export class Connection implements ActorRef {
     }
     if (call.conn !== this) return CancelOutcome.NotStarted;
     const callId = call.wireId;
+    if (!this.sharesMemory) {
+      // The host decides whether it had started, and answers (a call it skips rejects with
+      // CancelledError, one running sees its signal abort).
+      this.abort(recursive ? callId : -callId);
+      return CancelOutcome.Aborting;
+    }
     const cells = this.cells.cellsOf(callId);
     if (cells === undefined) return CancelOutcome.NotStarted;
     const cell = callId & CELL_MASK;
@@ -315,7 +330,10 @@ export class Connection implements ActorRef {
         this.transport.post(oneCall(callId, target, { encoded }), transfers);
       } catch (error) {
         closePorts(transfers);
-        this.failArgument(callId, findUncloneable(args) ?? { index: -1, reason: reasonOf(error) });
+        this.failArgument(
+          callId,
+          findUncloneable(args) ?? { index: argumentIndexOf(error), reason: reasonOf(error) },
+        );
       }
     });
   }
@@ -330,10 +348,11 @@ export class Connection implements ActorRef {
     // The call never reached the actor: a thread pool frees the thread it had chosen.
     this.onAnswered?.(call);
     const which = bad.index >= 0 ? `argument ${bad.index}` : 'an argument';
+    const where = this.sharesMemory ? "the actor's thread" : "the actor's process";
     call.reject(
       new SerializationError(
-        `Actor ${this.info.name}, method '${call.method}': ${which} cannot be sent to the ` +
-          `actor's thread (${bad.reason}). Pass data that structured clone accepts: functions, ` +
+        `Actor ${this.info.name}, method '${call.method}': ${which} cannot be sent to ` +
+          `${where} (${bad.reason}). Pass data that structured clone accepts: functions, ` +
           'symbols, Proxies, objects whose getters throw and objects nested thousands deep ' +
           'cannot cross threads (handles and shared primitives can).',
         this.info.name,
@@ -382,4 +401,14 @@ export class Connection implements ActorRef {
     this.onAnswered?.(call);
     call.answer(status, value);
   };
+}
+
+/** The argument a transport's refusal names (`argumentIndex` on its error), else -1. */
+function argumentIndexOf(error: unknown): number {
+  try {
+    const index = (error as { argumentIndex?: unknown } | null)?.argumentIndex;
+    return typeof index === 'number' && Number.isInteger(index) ? index : -1;
+  } catch {
+    return -1;
+  }
 }

@@ -18,6 +18,10 @@ export interface ActorSummary {
   failed: number;
   /** Times it was rebuilt after a crash (a threaded actor: threads replaced). */
   restarts: number;
+  /** The cluster node hosting it, for an actor placed on one (`@troupe/cluster`). */
+  node?: string;
+  /** Which start of the actor on the cluster this is (1 for the first). */
+  incarnation?: number;
 }
 
 /** An actor this thread owns: it started its workers and ends them. */

@@ -7,6 +7,7 @@ import type { SpawnArguments, SpawnOptions } from '../options.js';
 import type { ActorClass, ActorHandle } from '../types.js';
 import { lookupName, nameKey, registerName } from './names.js';
 import { register } from './owned.js';
+import { placeElsewhere } from './placement.js';
 import { planSpawn } from './plan.js';
 import { SingleWorkerActor } from './single-worker-actor.js';
 import { recordLoadViolation, spawnRefusal } from './spawn-guard.js';
@@ -53,7 +54,17 @@ export function spawn<C extends ActorClass>(
     if (existing) throw nameTaken(def.className, options);
   }
   const plan = planSpawn(def, options);
-  const record = def.kind === 'threaded' ? new ThreadPoolActor(plan) : new SingleWorkerActor(plan);
+  const record =
+    placeElsewhere({
+      info: plan.info,
+      className: def.className,
+      exportName: def.exportName,
+      moduleUrl: def.module ?? (def.workerModule as string),
+      kind: def.kind,
+      threads: def.kind === 'threaded' ? plan.groupLimits.reduce((a, b) => a + b, 0) : 1,
+      options: options as SpawnOptions<ActorClass>,
+      key,
+    }) ?? (def.kind === 'threaded' ? new ThreadPoolActor(plan) : new SingleWorkerActor(plan));
   register(record);
   if (key !== undefined && !registerName(key, record.ref, record.exited)) {
     // Another thread took the name between the lookup and now (the registration decides, in one

@@ -12,6 +12,11 @@ import type { Message, Transferable } from './protocol.js';
  * nothing of it; `onClose` runs once when the other side is gone.
  */
 export interface Transport {
+  /**
+   * False where the other side is in another process: no shared memory crosses the link (call
+   * state cells, shared primitives), and cancels travel as messages. @default true
+   */
+  readonly sharesMemory?: boolean;
   /** Sends one message after every message posted before it; `transfers` are moved, not copied. */
   post(message: Message, transfers?: readonly Transferable[]): void;
   /**
