@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { systemBinary } from './system-binary.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const TROUPE_NODE = path.join(root, 'packages/cluster/bin/troupe-node.js');
+export const TROUPE_NODE = path.join(root, 'packages/cluster/dist/troupe-node.js');
 export const CLUSTER_MANIFEST = path.join(root, 'tests/cluster/app/dist/troupe-manifest.json');
 
 export function natsServerBinary(suite: string): string | undefined {

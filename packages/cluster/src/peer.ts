@@ -111,7 +111,7 @@ export class Peer {
    */
   encode(envelope: Envelope, transfers: readonly unknown[] | undefined): Buffer {
     let flags = Flags.None;
-    if (transfers !== undefined && transfers.some(isPort)) {
+    if (transfers?.some(isPort)) {
       if (addressHandles(envelope, (handle) => this.addressOf(handle))) flags |= Flags.Handles;
     }
     let frame: Buffer;
