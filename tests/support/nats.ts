@@ -14,6 +14,8 @@ export const TROUPE_NODE = path.join(root, 'packages/cluster/dist/troupe-node.js
 export const CLUSTER_MANIFEST = path.join(root, 'tests/cluster/app/dist/troupe-manifest.json');
 
 export function natsServerBinary(suite: string): string | undefined {
+  // Debian installs it in /usr/sbin, which a user's PATH may lack.
+  if (fs.existsSync('/usr/sbin/nats-server')) return '/usr/sbin/nats-server';
   return systemBinary('nats-server', 'nats-server', suite);
 }
 
