@@ -33,8 +33,12 @@ function start(
   args: string[],
   ready: RegExp,
   what: string,
+  env: Record<string, string> = {},
 ): Promise<Running & { match: RegExpMatchArray }> {
-  const child = spawnProcess(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnProcess(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let text = '';
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -72,8 +76,15 @@ export interface NatsServer extends Running {
   readonly port: number;
 }
 
-/** A nats-server with JetStream on a free port; `config` is the text of a configuration file. */
-export async function startNats(binary: string, config = ''): Promise<NatsServer> {
+/**
+ * A nats-server with JetStream on a free port; `config` is the text of a configuration file
+ * (its `$VARIABLES` read from `env`).
+ */
+export async function startNats(
+  binary: string,
+  config = '',
+  env: Record<string, string> = {},
+): Promise<NatsServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-nats-'));
   const file = path.join(dir, 'nats.conf');
   fs.writeFileSync(
@@ -85,6 +96,7 @@ export async function startNats(binary: string, config = ''): Promise<NatsServer
     ['-c', file],
     /Listening for client connections on [^:\s]+:(\d+)/,
     'nats-server',
+    env,
   );
   const port = Number(server.match[1]);
   return {

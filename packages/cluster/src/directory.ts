@@ -56,12 +56,21 @@ export class Buckets {
 
   static async open(nc: NatsConnection, cluster: string): Promise<Buckets> {
     const kvm = new Kvm(nc);
+    // Made by whoever comes first, where the user may; a driver whose permissions only let it use
+    // the buckets (see nats-server.example.conf) opens what a node made.
+    const bucket = async (kind: string): Promise<KV> => {
+      const name = `troupe_${cluster}_${kind}`;
+      try {
+        return await kvm.create(name, { history: 1 });
+      } catch (error) {
+        if (!/permission/i.test(String(error))) throw error;
+        const kv = await kvm.open(name);
+        await kv.status();
+        return kv;
+      }
+    };
     try {
-      const [nodes, actors, names] = await Promise.all(
-        ['nodes', 'actors', 'names'].map((kind) =>
-          kvm.create(`troupe_${cluster}_${kind}`, { history: 1 }),
-        ),
-      );
+      const [nodes, actors, names] = await Promise.all(['nodes', 'actors', 'names'].map(bucket));
       return new Buckets(nodes as KV, actors as KV, names as KV);
     } catch (error) {
       throw new ClusterUnavailableError(

@@ -7,7 +7,7 @@ import { NodeHost } from './node.js';
 
 const USAGE =
   'usage: troupe-node --nats <url>[,<url>…] --manifest <troupe-manifest.json> [--threads N] ' +
-  '[--labels k=v,k=v] [--creds <file>] [--name <id>] [--cluster <name>] ' +
+  '[--labels k=v,k=v] [--creds <file>] [--name <id>] [--cluster <name>] [--inbox-prefix <token>] ' +
   '[--tls-ca <file>] [--tls-cert <file>] [--tls-key <file>] [--heartbeat-ms N] [--suspect-ms N]';
 
 function labelsFrom(text: string | undefined): Record<string, string> {
@@ -41,6 +41,7 @@ export async function main(argv: string[]): Promise<void> {
         labels: { type: 'string' },
         creds: { type: 'string' },
         name: { type: 'string' },
+        'inbox-prefix': { type: 'string' },
         cluster: { type: 'string' },
         'tls-ca': { type: 'string' },
         'tls-cert': { type: 'string' },
@@ -71,6 +72,7 @@ export async function main(argv: string[]): Promise<void> {
       name: id,
       ...(values.cluster ? { cluster: values.cluster } : {}),
       ...(values.creds ? { creds: values.creds } : {}),
+      ...(values['inbox-prefix'] ? { inboxPrefix: values['inbox-prefix'] } : {}),
       ...(tls ? { tls } : {}),
       heartbeatMs: positive(values['heartbeat-ms'], '--heartbeat-ms', 2000),
       suspectMs: positive(values['suspect-ms'], '--suspect-ms', 15000),

@@ -1,0 +1,173 @@
+/**
+ * The cluster's security (issue 15) under packages/cluster/nats-server.example.conf: users from
+ * creds files, nodes and drivers in two roles, each driver with its own inbox prefix. A driver
+ * works; it cannot read another driver's results, receive calls meant for nodes or write node
+ * records; a wrong password is refused; the decoder survives any bytes (fast-check).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { connect as natsConnect, usernamePasswordAuthenticator } from '@nats-io/transport-node';
+import { connect, disconnect } from '@troupe/cluster';
+import { kill, spawn } from '@troupe/runtime';
+import fc from 'fast-check';
+import { Counter } from './cluster/app/dist/actors.js';
+import {
+  type NatsServer,
+  natsServerBinary,
+  type Running,
+  startNats,
+  startNode,
+} from './support/nats.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const binary = natsServerBinary('tests/cluster-security.test.ts');
+const suite = binary ? describe : describe.skip;
+const PASS = { NODE_PASS: 'node-secret-1', ALICE_PASS: 'alice-secret-2', BOB_PASS: 'bob-secret-3' };
+
+let nats: NatsServer;
+const nodes: Running[] = [];
+let dir: string;
+
+function creds(user: string, password: string): string {
+  const file = path.join(dir, `${user}.creds`);
+  fs.writeFileSync(file, `${user}:${password}\n`, { mode: 0o600 });
+  return file;
+}
+
+/** A raw NATS client as `user`; its asynchronous permission errors are collected. */
+async function raw(user: string, password: string) {
+  const nc = await natsConnect({
+    servers: nats.url,
+    authenticator: usernamePasswordAuthenticator(user, password),
+    inboxPrefix: `_INBOX_${user}`,
+  });
+  const errors: string[] = [];
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'error') errors.push(String((status as { error?: unknown }).error));
+    }
+  })();
+  return { nc, errors };
+}
+
+suite('a cluster under the example server configuration', () => {
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-creds-'));
+    const example = fs.readFileSync(
+      path.join(here, '../packages/cluster/nats-server.example.conf'),
+      'utf8',
+    );
+    // startNats gives JetStream its own store folder.
+    nats = await startNats(binary as string, example.replace(/^jetstream \{\}$/m, ''), PASS);
+    const nodeCreds = creds('node', PASS.NODE_PASS);
+    nodes.push(
+      ...(await Promise.all(
+        ['s1', 's2'].map((id) =>
+          startNode(nats.url, id, [
+            '--cluster',
+            'demo',
+            '--creds',
+            nodeCreds,
+            '--inbox-prefix',
+            'nodes',
+          ]),
+        ),
+      )),
+    );
+    await connect({
+      servers: nats.url,
+      cluster: 'demo',
+      creds: creds('alice', PASS.ALICE_PASS),
+      inboxPrefix: 'alice',
+      heartbeatMs: 200,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await disconnect();
+    await Promise.all(nodes.map((node) => node.stop()));
+    await nats?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  test('a driver with its own user spawns on a node, calls it and names it', async () => {
+    const counter = spawn(Counter, { args: [1], name: 'alices-counter' });
+    expect(await counter.incr(2)).toBe(3);
+    expect(nodes.map((node) => node.pid)).toContain((await counter.where()).pid);
+    await kill(counter);
+  });
+
+  test("a driver cannot read another driver's results inbox", async () => {
+    const alice = await raw('alice', PASS.ALICE_PASS);
+    const sub = alice.nc.subscribe('troupe.demo.r.bob.>');
+    const closed = sub.closed.then(
+      (why: unknown) => String(why),
+      (error: unknown) => String(error),
+    );
+    await alice.nc.flush();
+    expect(await closed).toMatch(/permission/i);
+    await alice.nc.close();
+  });
+
+  test('a driver cannot receive calls meant for nodes, nor write node records', async () => {
+    const bob = await raw('bob', PASS.BOB_PASS);
+    const calls = bob.nc.subscribe('troupe.demo.a.>');
+    const refused = calls.closed.then(
+      (why: unknown) => String(why),
+      (error: unknown) => String(error),
+    );
+    await bob.nc.flush();
+    expect(await refused).toMatch(/permission/i);
+    bob.nc.publish('$KV.troupe_demo_nodes.czE', '{"id":"s1"}');
+    await bob.nc.flush();
+    // The server answers the refused publish with an error, in order after it.
+    await bob.nc.flush();
+    expect(bob.errors.join('\n')).toMatch(/permission.*publish.*troupe_demo_nodes\.czE/i);
+    await bob.nc.close();
+  });
+
+  test('a wrong password is refused', async () => {
+    await expect(
+      natsConnect({
+        servers: nats.url,
+        authenticator: usernamePasswordAuthenticator('alice', 'wrong'),
+        reconnect: false,
+      }),
+    ).rejects.toThrow(/authoriz/i);
+  });
+});
+
+describe('the cluster decoder', () => {
+  test('any bytes decode to an envelope or throw, and never take the process down', async () => {
+    const { Peer } = await import('../packages/cluster/dist/peer.js');
+    const peer = new Peer({} as never, 'fuzz', 'p');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+        try {
+          const envelope = peer.decode(bytes);
+          expect(Array.isArray(envelope)).toBe(true);
+        } catch (error) {
+          // An error from this realm or Node's (jest runs tests in a vm context).
+          expect(typeof (error as Error).message).toBe('string');
+        }
+      }),
+      { numRuns: 5000 },
+    );
+    // Frames that start right: a valid header, then random bytes.
+    const header = peer.encode([1, null], undefined).subarray(0, 3);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 256 }), (tail) => {
+        try {
+          peer.decode(Buffer.concat([header, tail]));
+        } catch (error) {
+          // An error from this realm or Node's (jest runs tests in a vm context).
+          expect(typeof (error as Error).message).toBe('string');
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
