@@ -97,6 +97,9 @@ suite('a cluster under the example server configuration', () => {
     const counter = spawn(Counter, { args: [1], name: 'alices-counter' });
     expect(await counter.incr(2)).toBe(3);
     expect(nodes.map((node) => node.pid)).toContain((await counter.where()).pid);
+    // A value larger than one NATS message, through the blob store both ways.
+    const bytes = new Uint8Array(2 * 1024 * 1024).fill(7);
+    expect(((await counter.echo(bytes)) as Uint8Array).length).toBe(bytes.length);
     await kill(counter);
   });
 

@@ -51,7 +51,7 @@ suite('actors across three troupe-node processes', () => {
   beforeAll(async () => {
     nats = await startNats(binary as string);
     nodes.push(...(await Promise.all(NODE_IDS.map((id) => startNode(nats.url, id)))));
-    await connect({ servers: nats.url, heartbeatMs: 200 });
+    await connect({ servers: nats.url, heartbeatMs: 200, maxMessageBytes: 8 * 1024 * 1024 });
     // The nodes' first records reach this process's mirror.
     await eventually(
       async () => listNodes().length,
@@ -218,14 +218,30 @@ suite('actors across three troupe-node processes', () => {
     expect(() => spawn(Counter, { placement: { node: 'nowhere' } })).toThrow(ActorDefinitionError);
   });
 
-  test('an oversized argument fails its call alone with SerializationError naming it', async () => {
+  test('values larger than one NATS message go through the object store, in order', async () => {
+    const counter = spawn(Counter);
+    const small = counter.echo('before');
+    const bytes = new Uint8Array(3 * 1024 * 1024).map((_, i) => i % 251);
+    const big = counter.echo(bytes);
+    const after = counter.incr(1);
+    const back = (await big) as Uint8Array;
+    expect(back.length).toBe(bytes.length);
+    expect(back[12345]).toBe(12345 % 251);
+    // A large result too.
+    expect((await counter.big(2 * 1024 * 1024)).length).toBe(2 * 1024 * 1024);
+    expect(await small).toBe('before');
+    expect(await after).toBe(1);
+    await kill(counter);
+  });
+
+  test('an argument over maxMessageBytes fails its call alone with SerializationError naming it', async () => {
     const counter = spawn(Counter);
     const small = counter.echo('fine');
-    const big = counter.echo(new Uint8Array(2 * 1024 * 1024));
+    const big = counter.echo('x', new Uint8Array(9 * 1024 * 1024));
     const after = counter.incr(1);
     const error = await big.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SerializationError);
-    expect(String((error as Error).message)).toMatch(/argument 0 .*max_payload/s);
+    expect(String((error as Error).message)).toMatch(/argument 1 .*maxMessageBytes/s);
     expect(await small).toBe('fine');
     expect(await after).toBe(1);
     await kill(counter);

@@ -130,6 +130,7 @@ export class Cluster {
     peer.start();
     try {
       const buckets = await Buckets.open(nc, cluster);
+      peer.blobs = await Buckets.blobs(nc, cluster);
       const [names, nodes] = await Promise.all([
         Mirror.start<NameEntry>(buckets.names, id),
         Mirror.start<NodeRecord>(buckets.nodes, id),

@@ -14,6 +14,8 @@ import type { Message } from '@troupe/runtime/transport';
 export enum Flags {
   None = 0,
   Handles = 1,
+  /** The frame is `[link, name]`: the message itself is an object in the blob store. */
+  Blob = 2,
 }
 
 /** The default largest message (64 MB), past which a call fails at once with a named error. */

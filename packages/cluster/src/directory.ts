@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { type KV, Kvm } from '@nats-io/kv';
+import { type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ClusterUnavailableError } from './errors.js';
 
@@ -53,6 +54,26 @@ export class Buckets {
     readonly actors: KV,
     readonly names: KV,
   ) {}
+
+  /**
+   * The object store that carries messages larger than one NATS message, or undefined where
+   * there is none (such messages are then refused by name). Objects nobody took expire in an hour.
+   */
+  static async blobs(nc: NatsConnection, cluster: string): Promise<ObjectStore | undefined> {
+    const objm = new Objm(nc);
+    const name = `troupe_${cluster}_blobs`;
+    try {
+      return await objm.create(name, { ttl: 3600 * 1e9 });
+    } catch {
+      try {
+        const store = await objm.open(name);
+        await store.status();
+        return store;
+      } catch {
+        return undefined;
+      }
+    }
+  }
 
   static async open(nc: NatsConnection, cluster: string): Promise<Buckets> {
     const kvm = new Kvm(nc);

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { ObjectStore } from '@nats-io/obj';
+import { type Msg, type NatsConnection, nuid, type Subscription } from '@nats-io/transport-node';
 import {
   type ActorInfo,
   type ActorRef,
@@ -45,6 +46,8 @@ export class Peer {
   private readonly remotes = new Map<string, { address: Address; conn: Connection }>();
   private inboxSub: Subscription | undefined;
   maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+  /** Where a message too large for one NATS message goes (JetStream's object store). */
+  blobs: ObjectStore | undefined;
 
   constructor(
     readonly nc: NatsConnection,
@@ -120,7 +123,10 @@ export class Peer {
     } catch (error) {
       throw locate(error, envelope);
     }
-    const serverLimit = this.nc.info?.max_payload ?? Number.POSITIVE_INFINITY;
+    const serverLimit =
+      this.blobs === undefined
+        ? (this.nc.info?.max_payload ?? Number.POSITIVE_INFINITY)
+        : Number.POSITIVE_INFINITY;
     if (frame.length > Math.min(this.maxMessageBytes, serverLimit)) {
       const limit =
         serverLimit < this.maxMessageBytes
@@ -134,8 +140,37 @@ export class Peer {
     return frame;
   }
 
+  /** The largest frame sent as one NATS message; a larger one goes through the blob store. */
+  get inlineLimit(): number {
+    return (this.nc.info?.max_payload ?? 1024 * 1024) - 1024;
+  }
+
+  /** Stores a large frame; the small frame that names it, for link `link`. */
+  async upload(frame: Buffer, link: number): Promise<Buffer> {
+    const blobs = this.blobs;
+    if (blobs === undefined) throw new UnsendableError('no blob store for a large message');
+    const name = nuid.next();
+    await blobs.putBlob({ name }, frame);
+    return serialize(Flags.Blob, [link, name]);
+  }
+
+  /** The frame a blob frame names, taken out of the store. */
+  async download(name: unknown): Promise<Uint8Array> {
+    const blobs = this.blobs;
+    if (blobs === undefined || typeof name !== 'string') throw new Error('no such blob');
+    const frame = await blobs.getBlob(name);
+    void blobs.delete(name).catch(() => {});
+    if (frame === null) throw new Error(`blob ${name} is gone`);
+    return frame;
+  }
+
   /** The envelope of `frame`, with handles that arrived by address made into ports here. */
   decode(frame: Uint8Array): Envelope {
+    return this.decodeFrame(frame).envelope;
+  }
+
+  /** Like `decode`, with the frame's flags (a `Blob` frame's envelope is `[link, name]`). */
+  decodeFrame(frame: Uint8Array): { flags: Flags; envelope: Envelope } {
     const { flags, value } = deserialize(frame);
     if (!Array.isArray(value) || typeof value[0] !== 'number') {
       throw new Error('not a Troupe envelope');
@@ -145,7 +180,7 @@ export class Peer {
         new ForwardingTarget(this.connection(info, address)).connect(),
       );
     }
-    return value as unknown as Envelope;
+    return { flags, envelope: value as unknown as Envelope };
   }
 
   private addressOf(handle: AddressedHandle): Address {
@@ -163,13 +198,20 @@ export class Peer {
   }
 
   private receive(msg: Msg): void {
-    let envelope: Envelope;
+    let frame: { flags: Flags; envelope: Envelope };
     try {
-      envelope = this.decode(msg.data);
+      frame = this.decodeFrame(msg.data);
     } catch {
       return; // Not ours to read: dropped (the subject is this process's own inbox).
     }
-    this.links.get(envelope[0])?.deliver(envelope[1]);
+    const link = this.links.get(frame.envelope[0]);
+    if (link === undefined) return;
+    link.inbound.take(
+      this,
+      frame,
+      (envelope) => link.deliver(envelope[1]),
+      () => link.ended(),
+    );
   }
 
   async close(): Promise<void> {
@@ -267,6 +309,68 @@ function locate(
 }
 
 /**
+ * Sends a link's frames in order: a frame too large for one NATS message goes to the blob store
+ * first, and the frames after it wait for it.
+ */
+class Outbound {
+  private chain: Promise<void> | undefined;
+
+  send(
+    peer: Peer,
+    link: number,
+    frame: Buffer,
+    publish: (frame: Uint8Array) => void,
+    lost: (error: unknown) => void,
+  ): void {
+    const large = frame.length > peer.inlineLimit;
+    if (!large && this.chain === undefined) {
+      publish(frame);
+      return;
+    }
+    const next = (this.chain ?? Promise.resolve()).then(async () => {
+      try {
+        publish(large ? await peer.upload(frame, link) : frame);
+      } catch (error) {
+        lost(error);
+      }
+    });
+    this.chain = next;
+    void next.then(() => {
+      if (this.chain === next) this.chain = undefined;
+    });
+  }
+}
+
+/** Delivers a link's messages in order: those after a blob wait until it is read. */
+class Inbound {
+  private chain: Promise<void> | undefined;
+
+  take(
+    peer: Peer,
+    frame: { flags: Flags; envelope: Envelope },
+    deliver: (envelope: Envelope) => void,
+    lost: () => void,
+  ): void {
+    const blob = (frame.flags & Flags.Blob) !== 0;
+    if (!blob && this.chain === undefined) {
+      deliver(frame.envelope);
+      return;
+    }
+    const next = (this.chain ?? Promise.resolve()).then(async () => {
+      try {
+        deliver(blob ? peer.decode(await peer.download(frame.envelope[1])) : frame.envelope);
+      } catch {
+        lost();
+      }
+    });
+    this.chain = next;
+    void next.then(() => {
+      if (this.chain === next) this.chain = undefined;
+    });
+  }
+}
+
+/**
  * A connection to an actor in another process. A handle of it passed to a thread of this process
  * reaches it through this connection (a port served here); passed to another process, it
  * travels as the actor's address.
@@ -284,6 +388,8 @@ export class RemoteConnection extends Connection {
  */
 export class ClientLink implements Transport {
   readonly sharesMemory = false;
+  readonly inbound = new Inbound();
+  private readonly outbound = new Outbound();
   private onMessage: ((message: Message) => void) | undefined;
   private onClose: (() => void) | undefined;
   private waiting: { frame: Buffer; message: Message }[] | undefined = [];
@@ -304,7 +410,7 @@ export class ClientLink implements Transport {
     const waiting = this.waiting ?? [];
     this.waiting = undefined;
     if (this.closed) return;
-    for (const { frame } of waiting) this.publish(frame);
+    for (const { frame, message } of waiting) this.publish(frame, message);
   }
 
   /** The actor could not be placed: every call, sent or to come, fails with `error`. */
@@ -333,18 +439,45 @@ export class ClientLink implements Transport {
     }
     const frame = this.peer.encode([this.id, message], transfers);
     if (this.waiting !== undefined) this.waiting.push({ frame, message });
-    else this.publish(frame);
+    else this.publish(frame, message);
   }
 
-  private publish(frame: Buffer): void {
+  private publish(frame: Buffer, message?: Message): void {
     const address = this.address;
     if (address === undefined) return;
-    try {
-      this.peer.nc.publish(address.subject, frame, { reply: this.peer.inbox });
-    } catch {
-      // The connection is closed: the link ends, and its calls with it.
-      this.ended();
-    }
+    this.outbound.send(
+      this.peer,
+      this.id,
+      frame,
+      (bytes) => {
+        try {
+          this.peer.nc.publish(address.subject, bytes, { reply: this.peer.inbox });
+        } catch {
+          // The connection is closed: the link ends, and its calls with it.
+          this.ended();
+        }
+      },
+      (error) => {
+        // A large message the blob store did not take: its calls fail alone.
+        if (message !== undefined && !this.closed) this.failOne(message, error);
+      },
+    );
+  }
+
+  /** Answers the calls of one message that could not be sent with `error`. */
+  private failOne(message: Message, error: unknown): void {
+    const [near, far] = memoryPair();
+    const reason = new UnsendableError(`the blob store did not take a large message (${error})`);
+    new Endpoint(
+      far,
+      {
+        submit: (endpoint, callId) => endpoint.fail(callId, reason),
+        control: () => {},
+      },
+      false,
+    );
+    near.listen((answer) => this.onMessage?.(answer));
+    near.post(message);
   }
 
   listen(onMessage: (message: Message) => void, onClose?: () => void): void {
@@ -414,26 +547,35 @@ export class Service {
 
   private receive(msg: Msg): void {
     if (this.closed || !msg.reply || !this.admit()) return;
-    let envelope: Envelope;
+    let frame: { flags: Flags; envelope: Envelope };
     try {
-      envelope = this.peer.decode(msg.data);
+      frame = this.peer.decodeFrame(msg.data);
     } catch {
       return;
     }
-    const [linkId, message] = envelope;
+    const linkId = frame.envelope[0];
     const key = `${msg.reply} ${linkId}`;
     let link = this.links.get(key);
-    if (message === null) {
-      link?.ended();
-      this.links.delete(key);
-      return;
-    }
     if (link === undefined) {
+      if (frame.envelope[1] === null) return;
       link = new ServerLink(this.peer, msg.reply, linkId, () => this.links.delete(key));
       this.links.set(key, link);
       new Endpoint(link, this.target, false);
     }
-    link.deliver(message);
+    const served = link;
+    served.inbound.take(
+      this.peer,
+      frame,
+      ([, message]) => {
+        if (message !== null) {
+          served.deliver(message);
+          return;
+        }
+        served.ended();
+        this.links.delete(key);
+      },
+      () => served.close(),
+    );
   }
 
   /** Stops serving: every calling link hears that the actor is gone. */
@@ -450,6 +592,8 @@ export class Service {
 /** The serving side of one calling link: answers go to the caller's inbox. */
 class ServerLink implements Transport {
   readonly sharesMemory = false;
+  readonly inbound = new Inbound();
+  private readonly outbound = new Outbound();
   private onMessage: ((message: Message) => void) | undefined;
   private onClose: (() => void) | undefined;
   private closed = false;
@@ -464,11 +608,21 @@ class ServerLink implements Transport {
   post(message: Message, transfers?: readonly unknown[]): void {
     if (this.closed) return;
     const frame = this.peer.encode([this.id, message], transfers);
-    try {
-      this.peer.nc.publish(this.inbox, frame);
-    } catch {
-      this.ended();
-    }
+    this.outbound.send(
+      this.peer,
+      this.id,
+      frame,
+      (bytes) => {
+        try {
+          this.peer.nc.publish(this.inbox, bytes);
+        } catch {
+          this.ended();
+        }
+      },
+      // Results the blob store did not take: the caller hears the link end (its calls reject
+      // with ActorDiedError, as having maybe run), rather than wait for them.
+      () => this.close(),
+    );
   }
 
   listen(onMessage: (message: Message) => void, onClose?: () => void): void {
@@ -484,9 +638,18 @@ class ServerLink implements Transport {
 
   close(): void {
     if (this.closed) return;
-    try {
-      this.peer.nc.publish(this.inbox, this.peer.encode([this.id, null], undefined));
-    } catch {}
+    // After the answers still on their way (a large one goes through the blob store first).
+    this.outbound.send(
+      this.peer,
+      this.id,
+      this.peer.encode([this.id, null], undefined),
+      (bytes) => {
+        try {
+          this.peer.nc.publish(this.inbox, bytes);
+        } catch {}
+      },
+      () => {},
+    );
     this.ended();
   }
 
