@@ -289,6 +289,55 @@ suite('actors across three troupe-node processes', () => {
     await Promise.all(racers.map((r) => new Promise((resolve) => r.child.once('exit', resolve))));
   }, 60_000);
 
+  test("an owner's death ends its actors on the nodes, and frees their names (fate sharing)", async () => {
+    const owner = spawnProcess(
+      process.execPath,
+      [path.join(here, 'cluster/app/dist/owner.js'), nats.url, 'orphan'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((resolve) => {
+      owner.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('spawned')) resolve();
+      });
+    });
+    const orphan = await getActorAsync<Counter>('orphan');
+    expect(await orphan.incr(1)).toBe(2);
+    const ended = orphan.incr(1).then(
+      () => 'answered',
+      (error: unknown) => (error as Error).name,
+    );
+    owner.kill('SIGKILL');
+    // Its node notices (no process listens on the owner's inbox) and ends the actor: calls
+    // through any handle reject, and the name can be taken again.
+    await expect(
+      (async () => {
+        for (;;) {
+          try {
+            await orphan.incr(1);
+          } catch (error) {
+            return (error as Error).name;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })(),
+    ).resolves.toBe('ActorDiedError');
+    // The call in flight when the owner died settled too.
+    expect(['answered', 'ActorDiedError']).toContain(await ended);
+    const again = await (async () => {
+      for (;;) {
+        try {
+          const next = spawn(Counter, { name: 'orphan' });
+          await next.ready();
+          return next;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    })();
+    expect(await again.incr(1)).toBe(1);
+    await kill(again);
+  }, 60_000);
+
   test('a named actor is found from this process by getActor', async () => {
     const named = spawn(Counter, { name: 'shared-tally' });
     expect(await named.incr(3)).toBe(3);

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Msg, Subscription } from '@nats-io/transport-node';
+import { type Msg, RequestError, type Subscription } from '@nats-io/transport-node';
 import { ActorDefinitionError, listActors, spawn } from '@troupe/runtime';
 import { decodeValue, ownedRecord, refOf } from '@troupe/runtime/transport';
 import type { Cluster } from './cluster.js';
@@ -27,7 +27,7 @@ export class NodeHost {
   private busy = 0;
   private readonly served = new Map<
     string,
-    { service: Service; threads: number; clusterId: string }
+    { service: Service; threads: number; clusterId: string; owner: string }
   >();
   private stopped = false;
 
@@ -46,7 +46,41 @@ export class NodeHost {
     });
     await peer.nc.flush();
     await this.beat();
-    this.heartbeat = setInterval(() => void this.beat(), this.cluster.heartbeatMs);
+    this.heartbeat = setInterval(() => {
+      void this.beat();
+      void this.checkOwners();
+    }, this.cluster.heartbeatMs);
+  }
+
+  private checking = false;
+
+  /**
+   * Ends the actors whose owner is gone (Ray's fate sharing): a request to the owner's inbox
+   * answered "no responders" means no process listens there any more. A live owner never answers
+   * (the request times out), a frozen one still listens: neither is ended.
+   */
+  private async checkOwners(): Promise<void> {
+    if (this.checking || this.stopped) return;
+    this.checking = true;
+    try {
+      const owners = new Set([...this.served.values()].map((served) => served.owner));
+      await Promise.all(
+        [...owners].map(async (owner) => {
+          try {
+            await this.cluster.peer.nc.request(this.cluster.peer.subject('r', owner), undefined, {
+              timeout: this.cluster.heartbeatMs,
+            });
+          } catch (error) {
+            if (!(error instanceof RequestError) || !error.isNoResponders()) return;
+            for (const [localId, served] of this.served) {
+              if (served.owner === owner) void ownedRecord(localId)?.kill();
+            }
+          }
+        }),
+      );
+    } finally {
+      this.checking = false;
+    }
   }
 
   record(): NodeRecord {
@@ -142,7 +176,12 @@ export class NodeHost {
     const subject = this.cluster.peer.subject('a', request.actorId, '1');
     const service = this.cluster.peer.serve(ref, subject);
     this.busy += threads;
-    this.served.set(ref.info.actorId, { service, threads, clusterId: request.actorId });
+    this.served.set(ref.info.actorId, {
+      service,
+      threads,
+      clusterId: request.actorId,
+      owner: request.owner,
+    });
     this.localIds.set(request.actorId, ref.info.actorId);
     await this.cluster.putActor(request.actorId, {
       node: id,
