@@ -16,6 +16,7 @@ import {
 } from '@troupe/cluster';
 import {
   ActorDefinitionError,
+  ActorDiedError,
   ActorPool,
   CancelledError,
   cancel,
@@ -336,6 +337,33 @@ suite('actors across three troupe-node processes', () => {
     })();
     expect(await again.incr(1)).toBe(1);
     await kill(again);
+  }, 60_000);
+
+  test('a node killed with calls in flight: every call settles with ActorDiedError', async () => {
+    const victim = await startNode(nats.url, 'n4');
+    await eventually(
+      async () => listNodes().length,
+      (n) => n === 4,
+    );
+    const gate = spawn(Gate, { placement: { node: 'n4' } });
+    const held = [gate.hold(), gate.hold()];
+    await eventually(
+      () => gate.stats(),
+      (s) => s.inFlight === 2,
+    );
+    const queued = Array.from({ length: 4 }, () => gate.hold());
+    await victim.stop('SIGKILL');
+    const errors = await Promise.all([...held, ...queued].map((call) => call.catch((e) => e)));
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(ActorDiedError);
+      expect((error as ActorDiedError).mayHaveRun).toBe(true);
+      expect((error as Error).message).toMatch(/node or process ended/);
+    }
+    // Later calls fail at once; new spawns go to the live nodes.
+    await expect(gate.stats()).rejects.toBeInstanceOf(ActorDiedError);
+    const counter = spawn(Counter, { placement: { node: 'n1' } });
+    expect(await counter.incr(1)).toBe(1);
+    await kill(counter);
   }, 60_000);
 
   test('a named actor is found from this process by getActor', async () => {

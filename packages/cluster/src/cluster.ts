@@ -127,7 +127,7 @@ export class Cluster {
     const id = prefix !== undefined ? `${prefix}.${nuid.next()}` : nuid.next();
     const peer = new Peer(nc, cluster, id);
     if (options.maxMessageBytes !== undefined) peer.maxMessageBytes = options.maxMessageBytes;
-    peer.start();
+    peer.start(options.heartbeatMs ?? 2000);
     try {
       const buckets = await Buckets.open(nc, cluster);
       peer.blobs = await Buckets.blobs(nc, cluster);
@@ -146,10 +146,23 @@ export class Cluster {
   liveNodes(): NodeRecord[] {
     const now = performance.now();
     const live: NodeRecord[] = [];
-    for (const { value, seenAt } of this.nodes.entries.values()) {
-      if (now - seenAt < this.suspectMs) live.push(value);
+    for (const [key, { value, seenAt, revision }] of this.nodes.entries) {
+      if (now - seenAt < this.suspectMs && this.gone.get(key) !== revision) live.push(value);
     }
     return live;
+  }
+
+  /** Nodes whose control subject had no listener, by key: revision of their last record. */
+  private readonly gone = new Map<string, number>();
+
+  /**
+   * Node `id` is certainly gone (nothing listens on its control subject): not placed on until it
+   * writes a new record.
+   */
+  nodeGone(id: string): void {
+    const key = bucketKey(id);
+    const entry = this.nodes.entries.get(key);
+    if (entry !== undefined) this.gone.set(key, entry.revision);
   }
 
   /** Names are looked up in the cluster's mirror and registered in its bucket. */

@@ -140,8 +140,13 @@ function place(cluster: Cluster, request: PlacementRequest): RemoteActor | undef
   const placement = request.options.placement ?? 'any';
   if (placement === 'local') return undefined;
   const key = classKey(request.exportName, moduleHash(request.moduleUrl));
-  const node = pickNode(cluster, request, key);
-  const actor = new RemoteActor(cluster, request, `${cluster.peer.id}-${++sequence}`, node, key);
+  const actor = new RemoteActor(
+    cluster,
+    request,
+    `${cluster.peer.id}-${++sequence}`,
+    () => pickNode(cluster, request, key),
+    key,
+  );
   placed.add(actor);
   void actor.exited.then(() => placed.delete(actor));
   return actor;

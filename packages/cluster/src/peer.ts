@@ -1,6 +1,12 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ObjectStore } from '@nats-io/obj';
-import { type Msg, type NatsConnection, nuid, type Subscription } from '@nats-io/transport-node';
+import {
+  type Msg,
+  type NatsConnection,
+  nuid,
+  RequestError,
+  type Subscription,
+} from '@nats-io/transport-node';
 import {
   type ActorInfo,
   type ActorRef,
@@ -9,6 +15,7 @@ import {
   ForwardingTarget,
   type HandleDescriptor,
   type Message,
+  Op,
   reviveRef,
   type Transport,
 } from '@troupe/runtime/transport';
@@ -57,13 +64,44 @@ export class Peer {
     this.inbox = `troupe.${cluster}.r.${id}`;
   }
 
-  start(): void {
+  start(probeMs: number): void {
     this.inboxSub = this.nc.subscribe(this.inbox, {
       callback: (error, msg) => {
         if (error) return;
         this.receive(msg);
       },
     });
+    this.prober = setInterval(() => this.probe(probeMs), probeMs);
+    this.prober.unref();
+  }
+
+  private prober: NodeJS.Timeout | undefined;
+
+  /**
+   * Asks, for each link with calls pending, whether anything still serves its actor's subject:
+   * "no responders" means the process that served it is gone (its node was killed, or it ended
+   * without a word), so its calls reject now instead of waiting forever. A live server ignores
+   * the probe (it carries no frame).
+   */
+  private probe(timeoutMs: number): void {
+    for (const link of this.links.values()) {
+      const subject = link.pendingSubject();
+      if (subject === undefined || link.probing) continue;
+      link.probing = true;
+      this.nc
+        .request(subject, undefined, { timeout: timeoutMs })
+        .then(
+          () => {},
+          (error: unknown) => {
+            if (error instanceof RequestError && error.isNoResponders()) {
+              link.lost('no process serves it any more: its node or process ended');
+            }
+          },
+        )
+        .finally(() => {
+          link.probing = false;
+        });
+    }
   }
 
   subject(kind: string, ...parts: string[]): string {
@@ -215,6 +253,7 @@ export class Peer {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.prober);
     for (const service of [...this.services.values()]) service.close();
     for (const link of [...this.links.values()]) link.ended();
     this.inboxSub?.unsubscribe();
@@ -396,6 +435,8 @@ export class ClientLink implements Transport {
   private closed = false;
   private failure: Transport | undefined;
   private holder: NodeJS.Timeout | undefined;
+  /** A liveness probe of its subject is on its way. */
+  probing = false;
 
   constructor(
     private readonly peer: Peer,
@@ -497,6 +538,19 @@ export class ClientLink implements Transport {
     if (this.closed) return;
     if (message === null) this.ended();
     else this.onMessage?.(message);
+  }
+
+  /** The subject to probe: set while calls are pending on a placed actor. */
+  pendingSubject(): string | undefined {
+    if (this.closed || this.holder === undefined || this.failure !== undefined) return undefined;
+    return this.address?.subject;
+  }
+
+  /** The actor's server is gone: its calls reject with `ActorDiedError` saying `reason`. */
+  lost(reason: string): void {
+    if (this.closed) return;
+    this.onMessage?.([Op.Exiting, reason, 0] as unknown as Message);
+    this.ended();
   }
 
   close(): void {

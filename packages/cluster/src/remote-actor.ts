@@ -1,3 +1,4 @@
+import { RequestError } from '@nats-io/transport-node';
 import { ActorDefinitionError } from '@troupe/runtime';
 import {
   type ActorRecord,
@@ -26,14 +27,18 @@ export class RemoteActor implements ActorRecord {
   readonly exited: Promise<void>;
   private readonly link: ClientLink;
   private incarnation = 0;
+  /** The node it runs on (or is being started on). */
+  node: string;
 
   constructor(
     private readonly cluster: Cluster,
     request: PlacementRequest,
     actorId: string,
-    readonly node: string,
+    /** Picks a node for it (throws when none fits); asked again if the first one is gone. */
+    private readonly pick: () => string,
     classKey: string,
   ) {
+    this.node = pick();
     this.link = cluster.peer.link();
     const info = { ...request.info, actorId };
     this.ref = new RemoteConnection(this.link, info);
@@ -81,7 +86,7 @@ export class RemoteActor implements ActorRecord {
         ...(request.key !== undefined ? { nameKey: request.key } : {}),
         owner: cluster.peer.id,
       };
-      const reply = await this.ask(message, transfers);
+      const reply = await this.spawnOnNode(message, transfers);
       if (!reply.ok) {
         throw new ActorDefinitionError(reply.error.message);
       }
@@ -99,22 +104,34 @@ export class RemoteActor implements ActorRecord {
     }
   }
 
-  private async ask(message: ControlRequest, transfers: unknown[] = []): Promise<ControlReply> {
+  /**
+   * Asks the chosen node to start it. A node that is certainly gone ("no responders": the request
+   * reached no one, so nothing started) is passed over and another is picked.
+   */
+  private async spawnOnNode(message: ControlRequest, transfers: unknown[]): Promise<ControlReply> {
     const { peer } = this.cluster;
     const frame = peer.encode([0, message as never], transfers);
-    let answer: Uint8Array;
-    try {
-      answer = (
-        await peer.nc.request(peer.subject('n', this.node, 'ctl'), frame, {
-          timeout: CONTROL_TIMEOUT_MS,
-        })
-      ).data;
-    } catch (error) {
-      throw new ClusterUnavailableError(
-        `node ${this.node} did not answer (${error}); it may have just left the cluster.`,
-      );
+    for (;;) {
+      try {
+        return await this.ask(frame);
+      } catch (error) {
+        if (!(error instanceof RequestError) || !error.isNoResponders()) {
+          throw new ClusterUnavailableError(
+            `node ${this.node} did not answer the spawn of ${this.ref.info.name} (${error}).`,
+          );
+        }
+        this.cluster.nodeGone(this.node);
+        this.node = this.pick();
+      }
     }
-    return (peer.decode(answer) as unknown as [number, ControlReply])[1];
+  }
+
+  private async ask(frame: Uint8Array): Promise<ControlReply> {
+    const { peer } = this.cluster;
+    const answer = await peer.nc.request(peer.subject('n', this.node, 'ctl'), frame, {
+      timeout: CONTROL_TIMEOUT_MS,
+    });
+    return (peer.decode(answer.data) as unknown as [number, ControlReply])[1];
   }
 
   summary(): ActorSummary {
@@ -143,11 +160,12 @@ export class RemoteActor implements ActorRecord {
   async shutdown(timeoutMs?: number): Promise<void> {
     if (this.ref.isDead) return;
     try {
-      await this.ask({
+      const request: ControlRequest = {
         op: 'shutdown',
         actorId: this.ref.info.actorId,
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      });
+      };
+      await this.ask(this.cluster.peer.encode([0, request as never], undefined));
     } catch {
       await this.ref.kill();
     }
