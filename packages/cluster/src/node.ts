@@ -3,6 +3,7 @@ import { type Msg, RequestError, type Subscription } from '@nats-io/transport-no
 import { ActorDefinitionError, listActors, spawn } from '@troupe/runtime';
 import { decodeValue, ownedRecord, refOf } from '@troupe/runtime/transport';
 import type { Cluster } from './cluster.js';
+import { ClusterUnavailableError } from './errors.js';
 import type { ControlReply, ControlRequest } from './control.js';
 import { bucketKey, type NodeRecord } from './directory.js';
 import { type Manifest, refused } from './manifest.js';
@@ -157,6 +158,23 @@ export class NodeHost {
     }
     const cls = (await this.manifest.load(request.classKey, id)) as Parameters<typeof spawn>[0];
     const args = decodeValue(request.args) as unknown[];
+    const subject = this.cluster.peer.subject('a', request.actorId, '1');
+    // In the directory before it starts: a registry that cannot be written starts nothing.
+    try {
+      await this.cluster.putActor(request.actorId, {
+        node: id,
+        incarnation: 1,
+        owner: request.owner,
+        subject,
+        className: request.classKey.split('@')[0] ?? '',
+        name: request.info.name,
+      });
+    } catch (error) {
+      throw new ClusterUnavailableError(
+        `node ${id}: the actor directory cannot be written (${error}); is JetStream up, with a ` +
+          'quorum of NATS servers?',
+      );
+    }
     if (request.nameKey !== undefined) this.cluster.preclaimed.add(request.nameKey);
     let handle: object;
     try {
@@ -165,6 +183,9 @@ export class NodeHost {
         args,
         placement: 'local',
       } as never);
+    } catch (error) {
+      await this.cluster.deleteActor(request.actorId);
+      throw error;
     } finally {
       if (request.nameKey !== undefined) this.cluster.preclaimed.delete(request.nameKey);
     }
@@ -173,7 +194,6 @@ export class NodeHost {
     if (ref === undefined || record === undefined) {
       throw new Error(`node ${id}: the spawned actor has no record`);
     }
-    const subject = this.cluster.peer.subject('a', request.actorId, '1');
     const service = this.cluster.peer.serve(ref, subject);
     this.busy += threads;
     this.served.set(ref.info.actorId, {
@@ -183,14 +203,6 @@ export class NodeHost {
       owner: request.owner,
     });
     this.localIds.set(request.actorId, ref.info.actorId);
-    await this.cluster.putActor(request.actorId, {
-      node: id,
-      incarnation: 1,
-      owner: request.owner,
-      subject,
-      className: request.classKey.split('@')[0] ?? '',
-      name: request.info.name,
-    });
     void record.exited.then(async () => {
       service.close();
       this.busy -= threads;

@@ -88,7 +88,9 @@ export class RemoteActor implements ActorRecord {
       };
       const reply = await this.spawnOnNode(message, transfers);
       if (!reply.ok) {
-        throw new ActorDefinitionError(reply.error.message);
+        throw reply.error.name === 'ClusterUnavailableError'
+          ? new ClusterUnavailableError(reply.error.message)
+          : new ActorDefinitionError(reply.error.message);
       }
       this.incarnation = reply.incarnation;
       this.link.setAddress({ subject: reply.subject });
