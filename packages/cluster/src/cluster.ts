@@ -52,6 +52,11 @@ export interface ConnectOptions {
   maxMessageBytes?: number;
   /** How often nodes write their record (ms). @default 2000 */
   heartbeatMs?: number;
+  /**
+   * How long a node serves after its last successful heartbeat began (ms); shorter than
+   * `suspectMs`, so that a node others take for dead has stopped serving. @default 10000
+   */
+  leaseMs?: number;
   /** A node not heard from for this long is not placed on (ms). @default 15000 */
   suspectMs?: number;
 }
@@ -77,6 +82,7 @@ function authenticatorFrom(file: string): Authenticator {
 export class Cluster {
   readonly heartbeatMs: number;
   readonly suspectMs: number;
+  readonly leaseMs: number;
   /** Names registered by spawns this process placed (their ref is claimed already). */
   readonly claimed = new WeakSet<ActorRef>();
   /** Name keys a node was asked to register for an actor a driver already named. */
@@ -89,14 +95,16 @@ export class Cluster {
     readonly buckets: Buckets,
     readonly names: Mirror<NameEntry>,
     readonly nodes: Mirror<NodeRecord>,
+    readonly actors: Mirror<ActorEntry>,
     readonly name: string,
     options: ConnectOptions,
   ) {
-    this.heartbeatMs = options.heartbeatMs ?? 2000;
-    this.suspectMs = options.suspectMs ?? 15000;
+    ({ heartbeatMs: this.heartbeatMs, leaseMs: this.leaseMs, suspectMs: this.suspectMs } =
+      timings(options));
   }
 
   static async open(options: ConnectOptions): Promise<Cluster> {
+    timings(options);
     const cluster = options.cluster ?? 'default';
     if (!CLUSTER_NAME.test(cluster)) {
       throw new TypeError(
@@ -131,11 +139,14 @@ export class Cluster {
     try {
       const buckets = await Buckets.open(nc, cluster);
       peer.blobs = await Buckets.blobs(nc, cluster);
-      const [names, nodes] = await Promise.all([
+      const [names, nodes, actors] = await Promise.all([
         Mirror.start<NameEntry>(buckets.names, id),
         Mirror.start<NodeRecord>(buckets.nodes, id),
+        Mirror.start<ActorEntry>(buckets.actors, id),
       ]);
-      return new Cluster(nc, peer, buckets, names, nodes, name, options);
+      const joined = new Cluster(nc, peer, buckets, names, nodes, actors, name, options);
+      peer.hostOf = (subject) => joined.hostOf(subject);
+      return joined;
     } catch (error) {
       await nc.close();
       throw error;
@@ -150,6 +161,40 @@ export class Cluster {
       if (now - seenAt < this.suspectMs && this.gone.get(key) !== revision) live.push(value);
     }
     return live;
+  }
+
+  /** Whether node `id` has heartbeated within `suspectMs` (by this process's clock). */
+  isLive(id: string): boolean {
+    const key = bucketKey(id);
+    const entry = this.nodes.entries.get(key);
+    return (
+      entry !== undefined &&
+      performance.now() - entry.seenAt < this.suspectMs &&
+      this.gone.get(key) !== entry.revision
+    );
+  }
+
+  /** The node hosting the actor at `subject` (`troupe.<c>.a.<actorId>.<incarnation>`). */
+  hostOf(subject: string): { node: string; alive: boolean } | undefined {
+    const prefix = `troupe.${this.peer.cluster}.a.`;
+    if (!subject.startsWith(prefix)) return undefined;
+    const actorId = subject.slice(prefix.length, subject.lastIndexOf('.'));
+    const entry = this.actors.get(bucketKey(actorId));
+    if (entry === undefined) return undefined;
+    return { node: entry.node, alive: this.isLive(entry.node) };
+  }
+
+  /**
+   * The owner gives up actor `actorId` (its node stopped heartbeating): its directory entry says
+   * so, by compare-and-set, and its node ends it if it ever serves again.
+   */
+  async markLost(actorId: string): Promise<void> {
+    const key = bucketKey(actorId);
+    const entry = this.actors.entries.get(key);
+    if (entry === undefined || entry.value.state === 'lost') return;
+    await this.buckets.actors
+      .update(key, JSON.stringify({ ...entry.value, state: 'lost' }), entry.revision)
+      .catch(() => {});
   }
 
   /** Nodes whose control subject had no listener, by key: revision of their last record. */
@@ -223,9 +268,29 @@ export class Cluster {
     useNameDirectory(undefined);
     this.names.close();
     this.nodes.close();
+    this.actors.close();
     await this.peer.close();
     await this.nc.drain().catch(() => {});
   }
+}
+
+/** The liveness settings, checked: heartbeatMs < leaseMs < suspectMs. */
+function timings(options: ConnectOptions): {
+  heartbeatMs: number;
+  leaseMs: number;
+  suspectMs: number;
+} {
+  const heartbeatMs = options.heartbeatMs ?? 2000;
+  const suspectMs = options.suspectMs ?? 15000;
+  const leaseMs = options.leaseMs ?? Math.min(10000, Math.floor((suspectMs * 2) / 3));
+  if (!(heartbeatMs > 0 && heartbeatMs < leaseMs && leaseMs < suspectMs)) {
+    throw new TypeError(
+      `connect(): 0 < heartbeatMs (${heartbeatMs}) < leaseMs (${leaseMs}) < suspectMs ` +
+        `(${suspectMs}) must hold: a node renews its lease before it lapses, and stops serving ` +
+        'before others take it for dead.',
+    );
+  }
+  return { heartbeatMs, leaseMs, suspectMs };
 }
 
 /** A name's entry: the actor's info travels as structured clone (it holds `undefined`s). */

@@ -40,6 +40,10 @@ export async function connect(options: ConnectOptions): Promise<void> {
   // A node's new record counts every actor it had started when it wrote it.
   cluster.nodes.onChange((key) => promised.delete(Buffer.from(key, 'base64url').toString()));
   useSpawnPlacer({ place: (request) => place(cluster, request) });
+  cluster.peer.onNodeDead = async (node) => {
+    const mine = [...placed].filter((actor) => actor.node === node);
+    await Promise.all(mine.map((actor) => cluster.markLost(actor.ref.info.actorId)));
+  };
 }
 
 /**

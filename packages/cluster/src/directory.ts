@@ -38,6 +38,8 @@ export interface ActorEntry {
   subject: string;
   className: string;
   name: string;
+  /** `'lost'`: its owner gave it up (its node stopped heartbeating); the node must end it. */
+  state?: 'lost';
 }
 
 /** A name's entry: the actor it names, and how to reach it. */

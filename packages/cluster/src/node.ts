@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import { type Msg, RequestError, type Subscription } from '@nats-io/transport-node';
 import { ActorDefinitionError, listActors, spawn } from '@troupe/runtime';
-import { decodeValue, ownedRecord, refOf } from '@troupe/runtime/transport';
+import { decodeValue, ownedRecord, refOf, useFence } from '@troupe/runtime/transport';
 import type { Cluster } from './cluster.js';
 import { ClusterUnavailableError } from './errors.js';
 import type { ControlReply, ControlRequest } from './control.js';
-import { bucketKey, type NodeRecord } from './directory.js';
+import { type ActorEntry, bucketKey, type NodeRecord } from './directory.js';
 import { type Manifest, refused } from './manifest.js';
 import type { Service } from './peer.js';
 
@@ -38,8 +38,19 @@ export class NodeHost {
     readonly options: NodeOptions,
   ) {}
 
+  /** The lease: until when (process.hrtime.bigint()) this node may serve; shared with workers. */
+  private readonly fence = new BigInt64Array(new SharedArrayBuffer(8));
+  /** It went past its lease since it last renewed it. */
+  private lapsed = false;
+
+  private leaseHolds(): boolean {
+    return process.hrtime.bigint() < Atomics.load(this.fence, 0);
+  }
+
   async start(): Promise<void> {
     const { peer } = this.cluster;
+    useFence(this.fence);
+    peer.admit = () => this.leaseHolds();
     this.ctl = peer.nc.subscribe(peer.subject('n', this.options.id, 'ctl'), {
       callback: (error, msg) => {
         if (!error) void this.control(msg);
@@ -114,16 +125,50 @@ export class NodeHost {
     };
   }
 
+  /**
+   * Renews this node's record, and with it its lease: from the moment the write began (monotonic
+   * time), for `leaseMs`. A node whose lease lapsed (frozen, cut off, or without a JetStream
+   * quorum) first ends every actor whose directory entry says it was given up.
+   */
   private async beat(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.beating) return;
+    this.beating = true;
+    const began = process.hrtime.bigint();
+    if (!this.leaseHolds()) this.lapsed = true;
     try {
       await this.cluster.buckets.nodes.put(
         bucketKey(this.options.id),
         JSON.stringify(this.record()),
       );
+      if (this.lapsed) await this.reconcile();
+      this.lapsed = false;
+      Atomics.store(this.fence, 0, began + BigInt(this.cluster.leaseMs) * 1_000_000n);
+      Atomics.notify(this.fence, 0);
     } catch {
-      // Missed: the next beat tries again (part 2 fences a node that misses too many).
+      // Missed: the lease runs on from the last beat that succeeded, and may lapse.
+    } finally {
+      this.beating = false;
     }
+  }
+
+  private beating = false;
+
+  /** After a lapse: ends the actors whose owner gave them up (their entry moved or was lost). */
+  private async reconcile(): Promise<void> {
+    const given: string[] = [];
+    for (const [localId, served] of this.served) {
+      const entry = await this.cluster.buckets.actors.get(bucketKey(served.clusterId));
+      let value: ActorEntry | undefined;
+      try {
+        value = entry?.operation === 'PUT' ? entry.json<ActorEntry>() : undefined;
+      } catch {
+        value = undefined;
+      }
+      if (value === undefined || value.node !== this.options.id || value.state === 'lost') {
+        given.push(localId);
+      }
+    }
+    await Promise.all(given.map((localId) => ownedRecord(localId)?.kill()));
   }
 
   private async control(msg: Msg): Promise<void> {
@@ -139,6 +184,12 @@ export class NodeHost {
   }
 
   private async handle(request: ControlRequest): Promise<ControlReply> {
+    if (!this.leaseHolds()) {
+      throw new ClusterUnavailableError(
+        `node ${this.options.id} is past its lease (it could not renew its heartbeat): it ` +
+          'serves nothing until it can.',
+      );
+    }
     if (request.op === 'shutdown') {
       const record = ownedRecord(this.localIds.get(request.actorId) ?? '');
       await record?.shutdown(request.timeoutMs);

@@ -78,15 +78,38 @@ export class Peer {
   private prober: NodeJS.Timeout | undefined;
 
   /**
+   * Whether a message may run now: a node serves only while its lease holds (a message that
+   * arrives past it is dropped, never run). Anything else always serves.
+   */
+  admit: () => boolean = () => true;
+
+  /** The node hosting the actor a subject reaches, and whether it is alive, where known. */
+  hostOf: (subject: string) => { node: string; alive: boolean } | undefined = () => undefined;
+
+  /**
+   * A node was found dead (it stopped heartbeating): the owner of its actors gives them up in
+   * the directory (so that the node ends them if it wakes), before their calls reject.
+   */
+  onNodeDead: (node: string) => Promise<void> = async () => {};
+
+  /**
    * Asks, for each link with calls pending, whether anything still serves its actor's subject:
    * "no responders" means the process that served it is gone (its node was killed, or it ended
    * without a word), so its calls reject now instead of waiting forever. A live server ignores
    * the probe (it carries no frame).
    */
   private probe(timeoutMs: number): void {
+    const dead = new Map<string, ClientLink[]>();
     for (const link of this.links.values()) {
       const subject = link.pendingSubject();
       if (subject === undefined || link.probing) continue;
+      const host = this.hostOf(subject);
+      if (host !== undefined && !host.alive) {
+        const links = dead.get(host.node) ?? [];
+        links.push(link);
+        dead.set(host.node, links);
+        continue;
+      }
       link.probing = true;
       this.nc
         .request(subject, undefined, { timeout: timeoutMs })
@@ -100,6 +123,17 @@ export class Peer {
         )
         .finally(() => {
           link.probing = false;
+        });
+    }
+    for (const [node, links] of dead) {
+      for (const link of links) link.probing = true;
+      // Its node stopped heartbeating: it fences itself (its lease is shorter than the
+      // suspicion), and ends the actors given up here if it wakes: their calls will not run
+      // later, and reject now.
+      void this.onNodeDead(node)
+        .catch(() => {})
+        .then(() => {
+          for (const link of links) link.lost(`its node ${node} stopped heartbeating`);
         });
     }
   }
@@ -133,7 +167,7 @@ export class Peer {
   serve(ref: ActorRef, subject: string): Service {
     const existing = this.services.get(subject);
     if (existing) return existing;
-    const service = new Service(this, ref, subject);
+    const service = new Service(this, ref, subject, this.admit);
     this.services.set(subject, service);
     return service;
   }

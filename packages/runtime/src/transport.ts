@@ -36,6 +36,7 @@ export {
   type SpawnPlacer,
   useSpawnPlacer,
 } from './supervisor/placement.js';
+export { useFence } from './supervisor/plan.js';
 export type { ActorRecord, ActorSummary } from './supervisor/record.js';
 export { decodeDeep as decodeValue, encodeDeep as encodeValue } from './wire/codec.js';
 export { Endpoint } from './wire/endpoint.js';

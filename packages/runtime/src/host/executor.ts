@@ -74,7 +74,13 @@ interface Group {
 export interface ExecutorInit
   extends Pick<
     HostInit,
-    'name' | 'methods' | 'groupLimits' | 'methodGroups' | 'streamMethods' | 'refuseThenables'
+    | 'name'
+    | 'methods'
+    | 'groupLimits'
+    | 'methodGroups'
+    | 'streamMethods'
+    | 'refuseThenables'
+    | 'fence'
   > {
   stats: Int32Array;
   /** Ends the actor's host at once (`Op.Kill`). */
@@ -447,6 +453,8 @@ export class Executor implements Served, CallRunner {
       );
       return;
     }
+    // A fenced host (a cluster node past its lease) starts nothing until the lease is renewed.
+    if (this.init.fence !== undefined) awaitLease(this.init.fence);
     // Started or cancelled is decided here, once: a call its caller cancelled first never starts.
     if (!endpoint.begin(callId)) {
       this.watch?.ended(methodId, callId, 0, CallOutcome.Cancelled);
@@ -693,5 +701,17 @@ export class Executor implements Served, CallRunner {
         flushReplies();
         this.init.exit();
       });
+  }
+}
+
+/**
+ * Blocks this thread while the lease in `fence` has lapsed (see `HostInit.fence`): the node
+ * renews it (and wakes this thread), or ends the actor.
+ */
+function awaitLease(fence: BigInt64Array): void {
+  for (;;) {
+    const until = Atomics.load(fence, 0);
+    if (until === 0n || process.hrtime.bigint() < until) return;
+    Atomics.wait(fence, 0, until, 100);
   }
 }

@@ -51,6 +51,16 @@ export function setHostPreparation(prepare: (host: PlannedHost) => HostPreparati
   prepareHost = prepare;
 }
 
+let fence: BigInt64Array | undefined;
+
+/**
+ * The lease every host started from now on checks before it starts a call (a cluster node's):
+ * see `HostInit.fence`. `undefined`: none.
+ */
+export function useFence(next: BigInt64Array | undefined): void {
+  fence = next;
+}
+
 const DEFAULT_MAX_CONCURRENCY = { serial: 1, async: 1000, threaded: 1 } as const;
 
 /** One actor about to be started: its identity, limits and what each of its workers needs. */
@@ -197,6 +207,7 @@ export function planSpawn<C extends ActorClass>(
         refuseThenables: !def.compiled && !def.options.kind && def.kind !== 'async',
         replica,
         awaitUnify,
+        ...(fence !== undefined ? { fence } : {}),
         ...prepareHost({ info, className: def.className, label: base, replica }),
       };
       try {

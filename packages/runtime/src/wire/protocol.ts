@@ -310,6 +310,12 @@ export interface HostInit {
   registryPort?: MessagePort;
   /** URL of a module the worker imports before the actor's (`configure({ workerSetup })`). */
   workerSetup?: string | undefined;
+  /**
+   * A cluster node's lease, over shared memory: the `process.hrtime.bigint()` until which the
+   * node may serve (0: no lease). Past it, no call starts until the lease is renewed or the
+   * actor is ended: a node frozen past its lease never runs a stale call when it wakes.
+   */
+  fence?: BigInt64Array | undefined;
 }
 
 /** Slots of the per-actor counters the host keeps for `listActors()`. */

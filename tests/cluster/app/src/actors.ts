@@ -2,6 +2,7 @@
  * Actors the cluster suites place on `troupe-node` processes. Built with the transformer, so
  * `dist/troupe-manifest.json` lists them with their module's hash.
  */
+import { appendFileSync } from 'node:fs';
 import {
   type ActorHandle,
   actor,
@@ -150,5 +151,19 @@ export class Relay {
   }
   async pid(): Promise<number> {
     return process.pid;
+  }
+}
+
+/** Writes a line to its log when each call starts: the fault suites count executions by it. */
+@actor()
+export class Journal {
+  constructor(private readonly log: string) {}
+  work(id: number, busyMs: number): number {
+    appendFileSync(this.log, `${id}\n`);
+    const end = performance.now() + busyMs;
+    while (performance.now() < end) {
+      // Busy: the calls after it wait in the actor's queue.
+    }
+    return id;
   }
 }
