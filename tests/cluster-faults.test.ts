@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { connect, disconnect, listNodes } from '@troupe/cluster';
+import { connect, disconnect, getActorAsync, listNodes } from '@troupe/cluster';
 import { ActorDiedError, spawn } from '@troupe/runtime';
 import { Journal } from './cluster/app/dist/actors.js';
 import {
@@ -95,5 +95,25 @@ suite('failures: heartbeats, leases and fencing', () => {
       return f1 !== undefined && f1.actors.length === 0;
     });
     expect(lines(log).length).toBe(ranBeforeFreeze);
+  }, 120_000);
+
+  test('nats-server killed and restarted: calls in flight settle as may-have-run, later calls and names work', async () => {
+    const log = path.join(dir, 'restart.log');
+    const journal = spawn(Journal, { args: [log], name: 'kept', placement: { node: 'f2' } });
+    expect(await journal.work(0, 0)).toBe(0);
+    const calls = Array.from({ length: 10 }, (_, i) => journal.work(i + 1, 20));
+    await until(() => lines(log).length >= 2);
+    await nats.restart();
+    const settled = await Promise.allSettled(calls);
+    for (const outcome of settled) {
+      if (outcome.status === 'fulfilled') continue;
+      expect(outcome.reason).toBeInstanceOf(ActorDiedError);
+      expect((outcome.reason as ActorDiedError).mayHaveRun).toBe(true);
+    }
+    // Later calls go through, to the same actor (its state kept), and its name survived.
+    expect(await journal.work(100, 0)).toBe(100);
+    const again = await getActorAsync<Journal>('kept');
+    expect(await again.work(101, 0)).toBe(101);
+    expect(lines(log)).toContain('101');
   }, 120_000);
 });

@@ -74,6 +74,8 @@ function start(
 export interface NatsServer extends Running {
   readonly url: string;
   readonly port: number;
+  /** Kills the server (SIGKILL) and starts it again on the same port and store. */
+  restart(): Promise<void>;
 }
 
 /**
@@ -87,27 +89,41 @@ export async function startNats(
 ): Promise<NatsServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-nats-'));
   const file = path.join(dir, 'nats.conf');
-  fs.writeFileSync(
-    file,
-    `listen: "127.0.0.1:-1"\njetstream { store_dir: "${dir}/js" }\n${config}\n`,
-  );
-  const server = await start(
-    binary,
-    ['-c', file],
-    /Listening for client connections on [^:\s]+:(\d+)/,
-    'nats-server',
-    env,
-  );
+  const launch = async (listen: string) => {
+    fs.writeFileSync(
+      file,
+      `listen: "${listen}"\njetstream { store_dir: "${dir}/js" }\n${config}\n`,
+    );
+    return start(
+      binary,
+      ['-c', file],
+      /Listening for client connections on [^:\s]+:(\d+)/,
+      'nats-server',
+      env,
+    );
+  };
+  let server = await launch('127.0.0.1:-1');
   const port = Number(server.match[1]);
-  return {
-    ...server,
+  const running: NatsServer = {
     url: `nats://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return server.pid;
+    },
+    get process() {
+      return server.process;
+    },
+    output: () => server.output(),
+    restart: async () => {
+      await server.stop('SIGKILL');
+      server = await launch(`127.0.0.1:${port}`);
+    },
     stop: async (signal) => {
       await server.stop(signal);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+  return running;
 }
 
 /** Starts a `troupe-node` for the cluster suites' build; resolves once it is ready. */

@@ -99,8 +99,11 @@ export class Cluster {
     readonly name: string,
     options: ConnectOptions,
   ) {
-    ({ heartbeatMs: this.heartbeatMs, leaseMs: this.leaseMs, suspectMs: this.suspectMs } =
-      timings(options));
+    ({
+      heartbeatMs: this.heartbeatMs,
+      leaseMs: this.leaseMs,
+      suspectMs: this.suspectMs,
+    } = timings(options));
   }
 
   static async open(options: ConnectOptions): Promise<Cluster> {
@@ -129,6 +132,11 @@ export class Cluster {
       servers: options.servers,
       name,
       ...(prefix !== undefined ? { inboxPrefix: `_INBOX_${prefix}` } : {}),
+      // A NATS outage is waited out (the calls in flight then reject as having maybe run).
+      maxReconnectAttempts: -1,
+      // Back within a heartbeat or so: a node must renew its lease before others suspect it.
+      reconnectTimeWait: Math.min(2000, timings(options).heartbeatMs),
+      reconnectJitter: Math.min(100, timings(options).heartbeatMs),
       ...(options.creds ? { authenticator: authenticatorFrom(options.creds) } : {}),
       ...(tls ? { tls } : {}),
     });
@@ -146,6 +154,8 @@ export class Cluster {
       ]);
       const joined = new Cluster(nc, peer, buckets, names, nodes, actors, name, options);
       peer.hostOf = (subject) => joined.hostOf(subject);
+      peer.gate = (subject) => joined.gateOf(subject);
+      joined.watchConnection();
       return joined;
     } catch (error) {
       await nc.close();
@@ -163,8 +173,70 @@ export class Cluster {
     return live;
   }
 
+  /** This process is cut off from NATS: it judges no node meanwhile. */
+  private disconnected = false;
+
+  private watchConnection(): void {
+    void (async () => {
+      for await (const status of this.nc.status()) {
+        if (status.type === 'disconnect') this.disconnected = true;
+        else if (status.type === 'reconnect') {
+          this.disconnected = false;
+          this.awaitNodes();
+          // Nodes were not heard while this process was cut off: their suspicion starts anew.
+          const now = performance.now();
+          for (const entry of this.nodes.entries.values()) entry.seenAt = now;
+          this.peer.resetPending('the connection to NATS was lost, then restored');
+          // The watches may have gone with the server: the mirrors catch up.
+          for (const mirror of [this.names, this.nodes, this.actors]) {
+            void mirror.resync().catch(() => {});
+          }
+        }
+      }
+    })().catch(() => {});
+    void this.nc.closed().then(() => {
+      if (!this.closed) this.peer.lost('the connection to NATS closed');
+    });
+  }
+
+  /** After a NATS outage, the nodes not heard from since, each with its wait. */
+  private unheard = new Map<string, Promise<void>>();
+
+  /**
+   * Messages to a node's actors wait until it is heard again after an outage (or is taken for
+   * dead, `suspectMs` later): before, it may not have subscribed anew, and they would be lost.
+   */
+  private awaitNodes(): void {
+    const unheard = new Map<string, Promise<void>>();
+    for (const { value } of this.nodes.entries.values()) {
+      const id = value.id;
+      const wait: Promise<void> = new Promise<void>((resolve) => {
+        const done = () => {
+          stop();
+          clearTimeout(timer);
+          if (this.unheard.get(id) === wait) this.unheard.delete(id);
+          resolve();
+        };
+        const stop = this.nodes.onChange((key) => {
+          if (key === bucketKey(id)) done();
+        });
+        const timer = setTimeout(done, this.suspectMs);
+        timer.unref();
+      });
+      unheard.set(id, wait);
+    }
+    this.unheard = unheard;
+  }
+
+  gateOf(subject: string): Promise<void> | undefined {
+    if (this.unheard.size === 0) return undefined;
+    const host = this.hostOf(subject);
+    return host === undefined ? undefined : this.unheard.get(host.node);
+  }
+
   /** Whether node `id` has heartbeated within `suspectMs` (by this process's clock). */
   isLive(id: string): boolean {
+    if (this.disconnected) return true;
     const key = bucketKey(id);
     const entry = this.nodes.entries.get(key);
     return (

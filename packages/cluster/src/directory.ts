@@ -119,26 +119,55 @@ export class Mirror<T> {
   private readonly listeners = new Set<(key: string, value: T | undefined) => void>();
   private stopped = false;
   private stop: (() => void) | undefined;
+  private syncing: Promise<void> | undefined;
 
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly sentinel: string,
+  ) {}
 
   /** Starts the watch; resolves once every entry written before it is mirrored. */
   static async start<T>(kv: KV, sentinel: string): Promise<Mirror<T>> {
-    const mirror = new Mirror<T>(kv);
-    const watch = await kv.watch();
-    mirror.stop = () => watch.stop();
+    const mirror = new Mirror<T>(kv, sentinel);
+    await mirror.sync();
+    return mirror;
+  }
+
+  /**
+   * Watches the bucket anew and resolves once every entry written before is mirrored; entries
+   * gone meanwhile are dropped. After a NATS outage the old watch may be gone with the server.
+   */
+  resync(): Promise<void> {
+    this.syncing ??= this.sync().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
+  }
+
+  private async sync(): Promise<void> {
+    this.stop?.();
+    const watch = await this.kv.watch();
+    this.stop = () => watch.stop();
     let synced: () => void = () => {};
     const ready = new Promise<void>((resolve) => {
       synced = resolve;
     });
-    const sentinelKey = `sync.${sentinel}`;
+    const sentinelKey = `sync.${this.sentinel}`;
+    /** Keys seen before the sentinel: after it, the others are gone. */
+    let fresh: Set<string> | undefined = new Set();
     void (async () => {
       for await (const entry of watch) {
         if (entry.key === sentinelKey) {
-          if (entry.operation === 'PUT') synced();
+          if (entry.operation === 'PUT' && fresh !== undefined) {
+            for (const key of [...this.entries.keys()])
+              if (!fresh.has(key)) this.set(key, undefined);
+            fresh = undefined;
+            synced();
+          }
           continue;
         }
         if (entry.key.startsWith('sync.')) continue;
+        fresh?.add(entry.key);
         if (entry.operation === 'PUT') {
           let value: T;
           try {
@@ -146,23 +175,23 @@ export class Mirror<T> {
           } catch {
             continue;
           }
-          mirror.entries.set(entry.key, {
-            value,
-            revision: entry.revision,
-            seenAt: performance.now(),
-          });
-          for (const listener of mirror.listeners) listener(entry.key, value);
+          this.set(entry.key, value, entry.revision);
         } else {
-          mirror.entries.delete(entry.key);
-          for (const listener of mirror.listeners) listener(entry.key, undefined);
+          fresh?.delete(entry.key);
+          this.set(entry.key, undefined);
         }
       }
     })().catch(() => {});
     // A write after the watch began arrives after every entry before it.
-    await kv.put(sentinelKey, '1');
+    await this.kv.put(sentinelKey, '1');
     await ready;
-    await kv.purge(sentinelKey).catch(() => {});
-    return mirror;
+    await this.kv.purge(sentinelKey).catch(() => {});
+  }
+
+  private set(key: string, value: T | undefined, revision = 0): void {
+    if (value === undefined) this.entries.delete(key);
+    else this.entries.set(key, { value, revision, seenAt: performance.now() });
+    for (const listener of this.listeners) listener(key, value);
   }
 
   get(key: string): T | undefined {
@@ -178,6 +207,5 @@ export class Mirror<T> {
     if (this.stopped) return;
     this.stopped = true;
     this.stop?.();
-    void this.kv;
   }
 }

@@ -3,9 +3,9 @@ import { type Msg, RequestError, type Subscription } from '@nats-io/transport-no
 import { ActorDefinitionError, listActors, spawn } from '@troupe/runtime';
 import { decodeValue, ownedRecord, refOf, useFence } from '@troupe/runtime/transport';
 import type { Cluster } from './cluster.js';
-import { ClusterUnavailableError } from './errors.js';
 import type { ControlReply, ControlRequest } from './control.js';
 import { type ActorEntry, bucketKey, type NodeRecord } from './directory.js';
+import { ClusterUnavailableError } from './errors.js';
 import { type Manifest, refused } from './manifest.js';
 import type { Service } from './peer.js';
 

@@ -7,6 +7,7 @@ import {
   RequestError,
   type Subscription,
 } from '@nats-io/transport-node';
+import { ActorDiedError } from '@troupe/runtime';
 import {
   type ActorInfo,
   type ActorRef,
@@ -83,6 +84,13 @@ export class Peer {
    */
   admit: () => boolean = () => true;
 
+  /**
+   * Where messages to `subject` must wait before they go: after a NATS outage, until the node
+   * hosting its actor is heard again (it has subscribed anew by then; a message sent before
+   * would reach no one and be lost).
+   */
+  gate: (subject: string) => Promise<void> | undefined = () => undefined;
+
   /** The node hosting the actor a subject reaches, and whether it is alive, where known. */
   hostOf: (subject: string) => { node: string; alive: boolean } | undefined = () => undefined;
 
@@ -102,7 +110,7 @@ export class Peer {
     const dead = new Map<string, ClientLink[]>();
     for (const link of this.links.values()) {
       const subject = link.pendingSubject();
-      if (subject === undefined || link.probing) continue;
+      if (subject === undefined || link.probing || this.gate(subject) !== undefined) continue;
       const host = this.hostOf(subject);
       if (host !== undefined && !host.alive) {
         const links = dead.get(host.node) ?? [];
@@ -155,7 +163,9 @@ export class Peer {
     if (known !== undefined && !known.conn.isDead && known.address.subject === address.subject) {
       return known.conn;
     }
-    const conn = new RemoteConnection(this.link(address), info);
+    const link = this.link(address);
+    const conn = new RemoteConnection(link, info);
+    link.conn = conn;
     this.remotes.set(info.actorId, { address, conn });
     conn.onDeath = () => {
       if (this.remotes.get(info.actorId)?.conn === conn) this.remotes.delete(info.actorId);
@@ -286,6 +296,33 @@ export class Peer {
     );
   }
 
+  /**
+   * The connection to NATS was lost and is back: what was in flight may have been lost with it
+   * (core NATS delivers at most once), so every call pending then rejects with `ActorDiedError`
+   * (`mayHaveRun`: it may have run, or not at all). The links stay: later calls go through.
+   */
+  resetPending(reason: string): void {
+    for (const link of this.links.values()) {
+      const conn = link.conn;
+      if (conn === undefined || conn.pendingCalls === 0) continue;
+      for (const call of conn.takePending()) {
+        call.reject(
+          new ActorDiedError(
+            `Actor ${conn.info.name}: call '${call.method}' did not complete (${reason}): it may ` +
+              'have run in part, or not at all.',
+            conn.info.name,
+            true,
+          ),
+        );
+      }
+    }
+  }
+
+  /** The connection to NATS is gone for good: every link ends, and its calls reject. */
+  lost(reason: string): void {
+    for (const link of [...this.links.values()]) link.lost(reason);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.prober);
     for (const service of [...this.services.values()]) service.close();
@@ -394,13 +431,15 @@ class Outbound {
     frame: Buffer,
     publish: (frame: Uint8Array) => void,
     lost: (error: unknown) => void,
+    gate?: Promise<void>,
   ): void {
     const large = frame.length > peer.inlineLimit;
-    if (!large && this.chain === undefined) {
+    if (!large && gate === undefined && this.chain === undefined) {
       publish(frame);
       return;
     }
     const next = (this.chain ?? Promise.resolve()).then(async () => {
+      await gate;
       try {
         publish(large ? await peer.upload(frame, link) : frame);
       } catch (error) {
@@ -471,6 +510,8 @@ export class ClientLink implements Transport {
   private holder: NodeJS.Timeout | undefined;
   /** A liveness probe of its subject is on its way. */
   probing = false;
+  /** The connection calling through it, whose pending calls a lost NATS connection rejects. */
+  conn: Connection | undefined;
 
   constructor(
     private readonly peer: Peer,
@@ -536,6 +577,7 @@ export class ClientLink implements Transport {
         // A large message the blob store did not take: its calls fail alone.
         if (message !== undefined && !this.closed) this.failOne(message, error);
       },
+      this.peer.gate(address.subject),
     );
   }
 

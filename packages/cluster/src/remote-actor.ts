@@ -42,6 +42,7 @@ export class RemoteActor implements ActorRecord {
     this.link = cluster.peer.link();
     const info = { ...request.info, actorId };
     this.ref = new RemoteConnection(this.link, info);
+    this.link.conn = this.ref;
     cluster.claimed.add(this.ref);
     this.exited = new Promise((resolve) => {
       this.ref.onDeath = () => resolve();
