@@ -1,38 +1,19 @@
 /**
  * The packages as they would be published: every workspace package packed, each tarball's
  * contents checked (README, LICENSE, declared peers, source maps and links that resolve, no
- * stray files), then the runtime's tarballs installed from disk, offline, into a fresh project
- * outside the workspace, where plain JavaScript (ES modules and CommonJS) runs actors.
+ * stray files). tests/examples.test.ts installs the tarballs into a copy of every example.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const workspaces: string[] = JSON.parse(
-  fs.readFileSync(path.join(root, 'package.json'), 'utf8'),
-).workspaces;
-
-interface Packed {
-  name: string;
-  filename: string;
-  files: { path: string }[];
-}
+import { type Packed, packWorkspaces, root, workspaces } from './support/examples.js';
 
 describe('the packages as published', () => {
   let dir: string;
   let packed: Packed[];
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-packs-'));
-    const out = execFileSync(
-      npm,
-      ['pack', '--json', '--pack-destination', dir, ...workspaces.flatMap((w) => ['-w', w])],
-      { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    packed = JSON.parse(out);
+    packed = packWorkspaces(dir);
   }, 60000);
   afterAll(() => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -101,35 +82,5 @@ describe('the packages as published', () => {
     for (const optional of ['ts-patch', 'esbuild', 'vite', 'ts-jest']) {
       expect(transformer.peerDependenciesMeta[optional]).toEqual({ optional: true });
     }
-  });
-
-  test('installed offline from the tarballs into a fresh project, plain JavaScript runs actors as ES modules and as CommonJS', () => {
-    const app = path.join(dir, 'app');
-    fs.cpSync(path.join(root, 'tests/toolchains/plain'), app, { recursive: true });
-    fs.writeFileSync(path.join(app, 'package.json'), '{ "name": "plain-app", "private": true }');
-    const tarballs = packed
-      .filter((p) => ['@troupe/contract', '@troupe/runtime'].includes(p.name))
-      .map((p) => path.join(dir, p.filename));
-    execFileSync(
-      npm,
-      ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs],
-      { cwd: app, stdio: 'pipe', timeout: 60000 },
-    );
-    const run = (file: string) => {
-      const done = spawnSync(process.execPath, [file], {
-        cwd: app,
-        encoding: 'utf8',
-        env: { ...process.env, TROUPE_SILENCE_TRANSFORMER_WARNING: '1' },
-      });
-      const line = `${done.stdout}${done.stderr}`.match(/RESULT (.*)/);
-      if (!line?.[1]) throw new Error(`${file}: ${done.stdout}${done.stderr}`);
-      return JSON.parse(line[1]);
-    };
-    expect(run('main.mjs')).toEqual({
-      serial: [1, 3],
-      delayer: 'ActorDefinitionError',
-      kinds: ['serial', 'threaded'],
-    });
-    expect(run('main.cjs')).toEqual({ serial: [1, 3] });
   });
 });

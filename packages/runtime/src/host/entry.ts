@@ -16,6 +16,7 @@ import { PortTransport } from '../wire/transport.js';
 import { currentChildren, isActorExit, setThreadRunner, trackCalls } from './call-context.js';
 import { prefixOutput } from './console.js';
 import { flushOutput } from './drain.js';
+import { useParentLoader } from './parent-loader.js';
 import { type HostPhase, serveActor } from './serve.js';
 
 const init = workerData as HostInit;
@@ -53,6 +54,7 @@ const executor = serveActor(init, new PortTransport(init.port as NonNullable<Hos
   exit: () => process.exit(0),
   beforeDrained: flushOutput,
   watch: recorderFor(init),
+  beforeImports: useParentLoader,
   phase: (next) => {
     phase = next;
   },

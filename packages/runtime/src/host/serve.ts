@@ -15,6 +15,8 @@ export type HostPhase = 'loading' | 'constructing' | 'serving';
 export interface HostHooks extends Pick<ExecutorInit, 'exit' | 'beforeDrained' | 'watch'> {
   /** The host moved on to `phase`. */
   phase?(phase: HostPhase): void;
+  /** Runs before the host imports anything (a worker registers its parent's loader). */
+  beforeImports?(): Promise<void>;
   /** The actor's module loaded: throw to fail the actor (a spawn its top-level code made). */
   loaded?(): void;
 }
@@ -42,6 +44,7 @@ export function serveActor(
 
 async function boot(init: Omit<HostInit, 'port'>, executor: Executor, hooks: HostHooks) {
   hooks.phase?.('loading');
+  await hooks.beforeImports?.();
   // The worker setup hook (`configure({ workerSetup })`) runs before the actor's own module.
   if (init.workerSetup !== undefined) await importModule(init.workerSetup);
   const ns = await importModule(init.moduleUrl);
@@ -64,10 +67,11 @@ function importModule(url: string): Promise<Record<string, unknown>> {
     .catch((error: unknown) => {
       if (!isUnknownExtension(error)) throw error;
       throw new ActorDefinitionError(
-        `The worker cannot import ${url}: loader hooks such as tsx's or ts-node's do not reach ` +
-          "worker threads on this Node, so a worker cannot load TypeScript. Run the build's " +
-          'JavaScript (tspc, or tsc && troupe build, then node), bundle with the ' +
-          '@troupe/transformer/esbuild plugin, or test with vitest and the ' +
+        `The worker cannot import ${url}: loader hooks do not reach worker threads on this ` +
+          "Node, and a worker registers only tsx's, when the process preloads it (the tsx " +
+          'command, or node --import tsx), so it cannot load TypeScript. Run under tsx that ' +
+          "way, run the build's JavaScript (tspc, or tsc && troupe build, then node), bundle " +
+          'with the @troupe/transformer/esbuild plugin, or test with vitest and the ' +
           '@troupe/transformer/vite plugin.',
       );
     });

@@ -1,0 +1,3 @@
+import { runActors } from './run.js';
+
+console.log(`RESULT ${JSON.stringify(await runActors())}`);

@@ -1,3 +1,0 @@
-import { runAll } from './run.js';
-
-console.log(`RESULT ${JSON.stringify(await runAll())}`);

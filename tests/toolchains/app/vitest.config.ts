@@ -1,4 +1,0 @@
-import troupe from '@troupe/transformer/vite';
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({ plugins: [troupe()], test: { include: ['test/**/*.vitest.ts'] } });
