@@ -27,7 +27,7 @@ describe('the packages as published', () => {
     );
   });
 
-  test('each tarball ships its README and LICENSE, and nothing outside dist/, src/ and its root files', () => {
+  test('each tarball ships its README and LICENSE, and nothing outside dist/, src/ and its root files (documents, manifests, example configurations)', () => {
     for (const pkg of packed) {
       const files = pkg.files.map((f) => f.path);
       expect([pkg.name, files.includes('README.md'), files.includes('LICENSE')]).toEqual([
@@ -36,7 +36,9 @@ describe('the packages as published', () => {
         true,
       ]);
       const stray = files.filter(
-        (f) => !/^(dist|src|language-service)\//.test(f) && !/^[^/]+\.(md|json)$|^LICENSE$/.test(f),
+        (f) =>
+          !/^(dist|src|language-service)\//.test(f) &&
+          !/^[^/]+\.(md|json|example\.conf)$|^LICENSE$/.test(f),
       );
       expect([pkg.name, stray]).toEqual([pkg.name, []]);
     }
