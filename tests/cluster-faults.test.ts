@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { connect, disconnect, getActorAsync, listNodes } from '@troupe/cluster';
-import { ActorDiedError, spawn } from '@troupe/runtime';
+import { ActorDiedError, kill, listActors, spawn } from '@troupe/runtime';
 import { Journal } from './cluster/app/dist/actors.js';
 import {
   type NatsServer,
@@ -21,7 +21,7 @@ import {
 const binary = natsServerBinary('tests/cluster-faults.test.ts');
 const suite = binary ? describe : describe.skip;
 /** Test settings: heartbeat, lease, suspicion (ms). */
-const TIMINGS = { heartbeatMs: 100, leaseMs: 800, suspectMs: 1600 };
+const TIMINGS = { heartbeatMs: 200, leaseMs: 2000, suspectMs: 4000 };
 const nodeFlags = [
   '--heartbeat-ms',
   String(TIMINGS.heartbeatMs),
@@ -115,5 +115,42 @@ suite('failures: heartbeats, leases and fencing', () => {
     const again = await getActorAsync<Journal>('kept');
     expect(await again.work(101, 0)).toBe(101);
     expect(lines(log)).toContain('101');
+  }, 120_000);
+
+  test('kill -9 of a node with calls in flight: the actor moves, retried calls are exact, the others may have run', async () => {
+    const mover = await startNode(nats.url, 'mv', nodeFlags);
+    nodes.push(mover);
+    await until(() => listNodes().some((node) => node.id === 'mv'));
+    const log = path.join(dir, 'moves.log');
+    const journal = spawn(Journal, {
+      args: [log],
+      placement: { node: 'mv' },
+      maxRestarts: 1,
+    });
+    expect(await journal.work(0, 0)).toBe(0);
+    const retried = Array.from({ length: 5 }, (_, i) =>
+      journal.work.options({ maxTaskRetries: 1 })(i + 1, 30),
+    );
+    const once = Array.from({ length: 5 }, (_, i) => journal.work(i + 11, 30));
+    await until(() => lines(log).length >= 2);
+    await mover.stop('SIGKILL');
+    // Every call settles once: those whose retries allow, exactly, on the next node.
+    expect(await Promise.all(retried)).toEqual([1, 2, 3, 4, 5]);
+    const outcomes = await Promise.allSettled(once);
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') expect(outcome.value).toBe(i + 11);
+      else {
+        expect(outcome.reason).toBeInstanceOf(ActorDiedError);
+        expect((outcome.reason as ActorDiedError).mayHaveRun).toBe(true);
+      }
+    });
+    // It serves from another node now, as its second incarnation.
+    expect(await journal.work(100, 0)).toBe(100);
+    const listed = listActors().find(
+      (actor) => actor.node !== undefined && actor.incarnation === 2,
+    );
+    expect(listed).toBeDefined();
+    expect(listed?.node).not.toBe('mv');
+    await kill(journal);
   }, 120_000);
 });

@@ -155,6 +155,7 @@ export class Cluster {
       const joined = new Cluster(nc, peer, buckets, names, nodes, actors, name, options);
       peer.hostOf = (subject) => joined.hostOf(subject);
       peer.gate = (subject) => joined.gateOf(subject);
+      peer.movedFrom = (subject) => joined.movedFrom(subject);
       joined.watchConnection();
       return joined;
     } catch (error) {
@@ -234,6 +235,26 @@ export class Cluster {
     return host === undefined ? undefined : this.unheard.get(host.node);
   }
 
+  /** Where a named actor is served now: its directory entry's subject, once it is up there. */
+  subjectOf(entry: NameEntry): string {
+    const now = this.actors.get(bucketKey(entry.actorId));
+    return now !== undefined && now.state === undefined ? now.subject : entry.subject;
+  }
+
+  /**
+   * The subject an actor moved to, for a link to `subject` (an earlier incarnation), once the
+   * new one serves; undefined if it has not moved.
+   */
+  movedFrom(subject: string): string | undefined {
+    const prefix = `troupe.${this.peer.cluster}.a.`;
+    if (!subject.startsWith(prefix)) return undefined;
+    const actorId = subject.slice(prefix.length, subject.lastIndexOf('.'));
+    const entry = this.actors.get(bucketKey(actorId));
+    if (entry === undefined || entry.state !== undefined || entry.subject === subject)
+      return undefined;
+    return entry.subject;
+  }
+
   /** Whether node `id` has heartbeated within `suspectMs` (by this process's clock). */
   isLive(id: string): boolean {
     if (this.disconnected) return true;
@@ -290,7 +311,7 @@ export class Cluster {
         if (this.preclaimed.has(key)) return undefined;
         const entry = this.names.get(bucketKey(key));
         if (entry === undefined) return undefined;
-        return this.peer.connection(infoFrom(entry.info), { subject: entry.subject });
+        return this.peer.connection(infoFrom(entry.info), { subject: this.subjectOf(entry) });
       },
       register: (key, ref, exited) => {
         if (this.claimed.has(ref) || this.preclaimed.delete(key)) return true;

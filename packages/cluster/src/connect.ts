@@ -148,7 +148,7 @@ function place(cluster: Cluster, request: PlacementRequest): RemoteActor | undef
     cluster,
     request,
     `${cluster.peer.id}-${++sequence}`,
-    () => pickNode(cluster, request, key),
+    (moving) => pickNode(cluster, request, key, moving),
     key,
   );
   placed.add(actor);
@@ -159,8 +159,15 @@ function place(cluster: Cluster, request: PlacementRequest): RemoteActor | undef
 /** Threads a spawn from this process asked of each node and the node has not yet reported. */
 const promised = new Map<string, number>();
 
-function pickNode(cluster: Cluster, request: PlacementRequest, key: string): string {
-  const placement = request.options.placement ?? 'any';
+function pickNode(
+  cluster: Cluster,
+  request: PlacementRequest,
+  key: string,
+  moving = false,
+): string {
+  const asked = request.options.placement ?? 'any';
+  // An actor placed on one node moves to any other when that node dies.
+  const placement = moving && typeof asked === 'object' && 'node' in asked ? 'any' : asked;
   const live = cluster.liveNodes();
   const where = `spawn(${request.className}, { placement: ${JSON.stringify(placement)} })`;
   if (live.length === 0) {

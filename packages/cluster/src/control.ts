@@ -16,6 +16,8 @@ export type ControlRequest =
   | {
       op: 'spawn';
       actorId: string;
+      /** Which start of the actor this is (1 for the first; more after moves). */
+      incarnation: number;
       /** `exportName@hash` of the class. */
       classKey: string;
       info: ActorInfo;

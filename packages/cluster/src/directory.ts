@@ -38,8 +38,11 @@ export interface ActorEntry {
   subject: string;
   className: string;
   name: string;
-  /** `'lost'`: its owner gave it up (its node stopped heartbeating); the node must end it. */
-  state?: 'lost';
+  /**
+   * `'lost'`: its owner gave it up (its node stopped heartbeating); the node must end it.
+   * `'starting'`: this incarnation is being started on `node`, not yet served. Absent: served.
+   */
+  state?: 'lost' | 'starting';
 }
 
 /** A name's entry: the actor it names, and how to reach it. */

@@ -28,7 +28,7 @@ export class NodeHost {
   private busy = 0;
   private readonly served = new Map<
     string,
-    { service: Service; threads: number; clusterId: string; owner: string }
+    { service: Service; threads: number; clusterId: string; owner: string; incarnation: number }
   >();
   private stopped = false;
 
@@ -164,7 +164,12 @@ export class NodeHost {
       } catch {
         value = undefined;
       }
-      if (value === undefined || value.node !== this.options.id || value.state === 'lost') {
+      if (
+        value === undefined ||
+        value.node !== this.options.id ||
+        value.incarnation !== served.incarnation ||
+        value.state === 'lost'
+      ) {
         given.push(localId);
       }
     }
@@ -209,17 +214,19 @@ export class NodeHost {
     }
     const cls = (await this.manifest.load(request.classKey, id)) as Parameters<typeof spawn>[0];
     const args = decodeValue(request.args) as unknown[];
-    const subject = this.cluster.peer.subject('a', request.actorId, '1');
+    const incarnation = request.incarnation ?? 1;
+    const subject = this.cluster.peer.subject('a', request.actorId, String(incarnation));
+    const entry: ActorEntry = {
+      node: id,
+      incarnation,
+      owner: request.owner,
+      subject,
+      className: request.classKey.split('@')[0] ?? '',
+      name: request.info.name,
+    };
     // In the directory before it starts: a registry that cannot be written starts nothing.
     try {
-      await this.cluster.putActor(request.actorId, {
-        node: id,
-        incarnation: 1,
-        owner: request.owner,
-        subject,
-        className: request.classKey.split('@')[0] ?? '',
-        name: request.info.name,
-      });
+      await this.cluster.putActor(request.actorId, { ...entry, state: 'starting' });
     } catch (error) {
       throw new ClusterUnavailableError(
         `node ${id}: the actor directory cannot be written (${error}); is JetStream up, with a ` +
@@ -246,12 +253,16 @@ export class NodeHost {
       throw new Error(`node ${id}: the spawned actor has no record`);
     }
     const service = this.cluster.peer.serve(ref, subject);
+    // Serving (the server has its subscription) before others are told to call it there.
+    await this.cluster.peer.nc.flush();
+    await this.cluster.putActor(request.actorId, entry).catch(() => {});
     this.busy += threads;
     this.served.set(ref.info.actorId, {
       service,
       threads,
       clusterId: request.actorId,
       owner: request.owner,
+      incarnation,
     });
     this.localIds.set(request.actorId, ref.info.actorId);
     void record.exited.then(async () => {
@@ -259,7 +270,11 @@ export class NodeHost {
       this.busy -= threads;
       this.served.delete(ref.info.actorId);
       this.localIds.delete(request.actorId);
-      await this.cluster.deleteActor(request.actorId);
+      // Its entry goes, unless it moved on (a later incarnation elsewhere owns it now).
+      const now = this.cluster.actors.get(bucketKey(request.actorId));
+      if (now === undefined || (now.node === id && now.incarnation === incarnation)) {
+        await this.cluster.deleteActor(request.actorId);
+      }
       if (request.nameKey !== undefined) {
         const key = bucketKey(request.nameKey);
         const entry = this.cluster.names.entries.get(key);
@@ -272,7 +287,7 @@ export class NodeHost {
       void this.beat();
     });
     void this.beat();
-    return { ok: true, subject, incarnation: 1 };
+    return { ok: true, subject, incarnation };
   }
 
   /** Cluster actor id → the id of the local actor that serves it. */

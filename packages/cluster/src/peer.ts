@@ -91,6 +91,9 @@ export class Peer {
    */
   gate: (subject: string) => Promise<void> | undefined = () => undefined;
 
+  /** The subject an actor reached at `subject` moved to, once it serves there. */
+  movedFrom: (subject: string) => string | undefined = () => undefined;
+
   /** The node hosting the actor a subject reaches, and whether it is alive, where known. */
   hostOf: (subject: string) => { node: string; alive: boolean } | undefined = () => undefined;
 
@@ -111,6 +114,13 @@ export class Peer {
     for (const link of this.links.values()) {
       const subject = link.pendingSubject();
       if (subject === undefined || link.probing || this.gate(subject) !== undefined) continue;
+      const moved = link.owned ? undefined : this.movedFrom(subject);
+      if (moved !== undefined) {
+        // Its owner moved it: what this link sent the old one may have run; later calls go on.
+        this.interrupt(link, `it moved to another node`);
+        link.moveTo({ subject: moved });
+        continue;
+      }
       const host = this.hostOf(subject);
       if (host !== undefined && !host.alive) {
         const links = dead.get(host.node) ?? [];
@@ -302,19 +312,22 @@ export class Peer {
    * (`mayHaveRun`: it may have run, or not at all). The links stay: later calls go through.
    */
   resetPending(reason: string): void {
-    for (const link of this.links.values()) {
-      const conn = link.conn;
-      if (conn === undefined || conn.pendingCalls === 0) continue;
-      for (const call of conn.takePending()) {
-        call.reject(
-          new ActorDiedError(
-            `Actor ${conn.info.name}: call '${call.method}' did not complete (${reason}): it may ` +
-              'have run in part, or not at all.',
-            conn.info.name,
-            true,
-          ),
-        );
-      }
+    for (const link of this.links.values()) this.interrupt(link, reason);
+  }
+
+  /** Rejects the calls pending on `link` as having maybe run; the link goes on. */
+  private interrupt(link: ClientLink, reason: string): void {
+    const conn = link.conn;
+    if (conn === undefined || conn.pendingCalls === 0) return;
+    for (const call of conn.takePending()) {
+      call.reject(
+        new ActorDiedError(
+          `Actor ${conn.info.name}: call '${call.method}' did not complete (${reason}): it may ` +
+            'have run in part, or not at all.',
+          conn.info.name,
+          true,
+        ),
+      );
     }
   }
 
@@ -512,6 +525,10 @@ export class ClientLink implements Transport {
   probing = false;
   /** The connection calling through it, whose pending calls a lost NATS connection rejects. */
   conn: Connection | undefined;
+  /** Its owner follows the actor from node to node (others follow the directory). */
+  owned = false;
+  /** Why its server was found gone, where it was (`lost`). */
+  lostReason: string | undefined;
 
   constructor(
     private readonly peer: Peer,
@@ -616,6 +633,11 @@ export class ClientLink implements Transport {
     else this.onMessage?.(message);
   }
 
+  /** Sends to `address` from now on (the actor moved there). */
+  moveTo(address: Address): void {
+    this.address = address;
+  }
+
   /** The subject to probe: set while calls are pending on a placed actor. */
   pendingSubject(): string | undefined {
     if (this.closed || this.holder === undefined || this.failure !== undefined) return undefined;
@@ -625,6 +647,7 @@ export class ClientLink implements Transport {
   /** The actor's server is gone: its calls reject with `ActorDiedError` saying `reason`. */
   lost(reason: string): void {
     if (this.closed) return;
+    this.lostReason = reason;
     this.onMessage?.([Op.Exiting, reason, 0] as unknown as Message);
     this.ended();
   }

@@ -1,9 +1,13 @@
 import { RequestError } from '@nats-io/transport-node';
-import { ActorDefinitionError } from '@troupe/runtime';
+import { ActorDefinitionError, ActorDiedError } from '@troupe/runtime';
 import {
+  type ActorInfo,
   type ActorRecord,
+  type ActorRef,
   type ActorSummary,
+  CancelOutcome,
   encodeValue,
+  ForwardingTarget,
   type PlacementRequest,
 } from '@troupe/runtime/transport';
 import type { Cluster } from './cluster.js';
@@ -14,96 +18,231 @@ import {
   type ControlRequest,
   type SentOptions,
 } from './control.js';
-import { bucketKey } from './directory.js';
+import { type ActorEntry, bucketKey } from './directory.js';
 import { ClusterUnavailableError } from './errors.js';
 import { type ClientLink, RemoteConnection } from './peer.js';
 
+/** `READY_METHOD`: the call behind `ready()`, which waits for whichever instance comes next. */
+const READY = -1;
+
+/** One start of the actor on a node: its link, the connection through it, where it runs. */
+interface Incarnation {
+  readonly number: number;
+  readonly link: ClientLink;
+  readonly conn: RemoteConnection;
+  node: string;
+}
+
 /**
- * An actor this process spawned on a cluster node, as its owner sees it: a connection whose link
- * waits until the node has started it, and the node's counts for `listActors()`.
+ * An actor this process spawned on a cluster node, as its owner sees it. Its handles hold `ref`,
+ * which follows the actor from one start to the next: when its node dies (no one serves it any
+ * more, or the node stopped heartbeating), the owner starts it on another node while
+ * `maxRestarts` allows, with a higher incarnation (decided by a compare-and-set on its directory
+ * entry), and sends its interrupted calls there in their order: those whose retries allow, and
+ * `ready()`; the others reject with `ActorDiedError` (they may have run).
  */
 export class RemoteActor implements ActorRecord {
-  readonly ref: RemoteConnection;
+  readonly ref: ActorRef;
   readonly exited: Promise<void>;
-  private readonly link: ClientLink;
-  private incarnation = 0;
-  /** The node it runs on (or is being started on). */
-  node: string;
+  readonly info: ActorInfo;
+  private current: Incarnation;
+  private restartsLeft: number;
+  private restarts = 0;
+  private ending = false;
+  private markExited: () => void = () => {};
+  private readonly forwarding: ForwardingTarget;
 
   constructor(
     private readonly cluster: Cluster,
-    request: PlacementRequest,
+    private readonly request: PlacementRequest,
     actorId: string,
-    /** Picks a node for it (throws when none fits); asked again if the first one is gone. */
-    private readonly pick: () => string,
-    classKey: string,
+    /**
+     * Picks a node for it (throws when none fits); asked again if the one picked is gone.
+     * `moving`: for a later incarnation, where a placement on one node no longer binds.
+     */
+    private readonly pick: (moving: boolean) => string,
+    private readonly classKey: string,
   ) {
-    this.node = pick();
-    this.link = cluster.peer.link();
-    const info = { ...request.info, actorId };
-    this.ref = new RemoteConnection(this.link, info);
-    this.link.conn = this.ref;
-    cluster.claimed.add(this.ref);
+    const node = pick(false);
+    this.info = { ...request.info, actorId };
+    this.restartsLeft = request.maxRestarts;
     this.exited = new Promise((resolve) => {
-      this.ref.onDeath = () => resolve();
+      this.markExited = resolve;
     });
-    void this.start(request, classKey);
+    this.current = this.incarnate(node, 1);
+    this.ref = {
+      info: this.info,
+      resends: request.maxRestarts > 0,
+      send: (call) => this.current.conn.send(call),
+      cancel: (call, force, recursive) =>
+        call.conn instanceof RemoteConnection
+          ? call.conn.cancel(call, force, recursive)
+          : CancelOutcome.NotStarted,
+      ready: () => this.current.conn.ready(),
+      connect: () => this.forwarding.connect(),
+      kill: () => this.kill(),
+      terminate: () => this.terminate(),
+    };
+    this.forwarding = new ForwardingTarget(this.ref);
+    cluster.claimed.add(this.ref);
+    void this.start(this.current);
   }
 
-  private async start(request: PlacementRequest, classKey: string): Promise<void> {
-    const { cluster } = this;
-    const { info } = this.ref;
+  /** The node it runs on (or is being started on). */
+  get node(): string {
+    return this.current.node;
+  }
+
+  private incarnate(node: string, number: number): Incarnation {
+    const link = this.cluster.peer.link();
+    link.owned = true;
+    const conn = new RemoteConnection(link, this.info);
+    link.conn = conn;
+    const incarnation: Incarnation = { number, link, conn, node };
+    conn.onDeath = () => this.died(incarnation);
+    return incarnation;
+  }
+
+  /**
+   * An incarnation's connection died. A kill or an end the actor chose ends it; its node's
+   * death moves it while restarts are left (the calls it held go on to the next incarnation).
+   */
+  private died(incarnation: Incarnation): void {
+    if (incarnation !== this.current) return;
+    const lost = incarnation.link.lostReason;
+    if (lost === undefined || this.ending || this.restartsLeft <= 0) {
+      this.markExited();
+      return;
+    }
+    this.restartsLeft--;
+    this.restarts++;
+    // Its pending calls are taken before the connection rejects them.
+    const interrupted = incarnation.conn.takePending();
+    this.cluster.nodeGone(incarnation.node);
+    let next: Incarnation;
+    try {
+      next = this.incarnate(this.pick(true), incarnation.number + 1);
+    } catch (error) {
+      for (const call of interrupted) call.reject(this.diedError(call.method, lost, error));
+      this.markExited();
+      return;
+    }
+    this.current = next;
+    for (const call of interrupted) {
+      if (call.methodId === READY) next.conn.send(call);
+      else call.interrupted(true, () => this.diedError(call.method, lost));
+    }
+    void this.start(next);
+  }
+
+  private diedError(method: string, reason: string, also?: unknown): ActorDiedError {
+    const more = also === undefined ? '' : `, and it could not be started elsewhere: ${also}`;
+    return new ActorDiedError(
+      `Actor ${this.info.name} is dead (${reason}${more}); call '${method}' did not complete: ` +
+        'it may have run in part, or not at all.',
+      this.info.name,
+      true,
+    );
+  }
+
+  /** Starts `incarnation` on its node (the first start claims the name first). */
+  private async start(incarnation: Incarnation): Promise<void> {
+    const { cluster, request, info } = this;
     let nameRevision: number | undefined;
     try {
-      if (request.key !== undefined) {
-        try {
-          nameRevision = await cluster.buckets.names.create(
-            bucketKey(request.key),
-            JSON.stringify(nameEntry(info, cluster.peer.subject('a', info.actorId, '1'))),
-          );
-        } catch (error) {
-          if (String(error).includes('wrong last sequence') || String(error).includes('exists')) {
-            throw new ActorDefinitionError(
-              `spawn(${request.className}, { name: '${request.options.name}' }): another process ` +
-                `took that name in namespace '${request.options.namespace ?? 'default'}' first. ` +
-                'Pass getIfExists: true to use it, or pick another name.',
-            );
-          }
-          throw new ClusterUnavailableError(
-            `spawn(${request.className}): the cluster's name registry cannot be written (${error}); ` +
-              'is JetStream up (with a quorum of NATS servers)?',
-          );
-        }
+      if (incarnation.number === 1 && request.key !== undefined) {
+        nameRevision = await this.claimName(request.key);
+      } else if (incarnation.number > 1) {
+        await this.claimMove(incarnation);
       }
       const transfers: unknown[] = [];
+      // Encoded anew for each start: handles among them give new ports.
       const args = encodeValue(request.options.args ?? [], transfers as never[]) as unknown[];
       const message: ControlRequest = {
         op: 'spawn',
         actorId: info.actorId,
-        classKey,
+        incarnation: incarnation.number,
+        classKey: this.classKey,
         info,
         options: sentOptions(request),
         args,
-        ...(request.key !== undefined ? { nameKey: request.key } : {}),
+        ...(request.key !== undefined && incarnation.number === 1 ? { nameKey: request.key } : {}),
         owner: cluster.peer.id,
       };
-      const reply = await this.spawnOnNode(message, transfers);
+      const reply = await this.spawnOnNode(incarnation, message, transfers);
       if (!reply.ok) {
         throw reply.error.name === 'ClusterUnavailableError'
           ? new ClusterUnavailableError(reply.error.message)
           : new ActorDefinitionError(reply.error.message);
       }
-      this.incarnation = reply.incarnation;
-      this.link.setAddress({ subject: reply.subject });
+      incarnation.link.setAddress({ subject: reply.subject });
     } catch (error) {
       if (nameRevision !== undefined && request.key !== undefined) {
         await cluster.buckets.names
           .delete(bucketKey(request.key), { previousSeq: nameRevision })
           .catch(() => {});
       }
-      this.link.fail(error instanceof Error ? error : new Error(String(error)));
-      // Its calls have failed; the actor never was.
-      setImmediate(() => this.link.ended());
+      incarnation.link.fail(error instanceof Error ? error : new Error(String(error)));
+      // Its calls have failed; the actor is no more.
+      this.ending = true;
+      setImmediate(() => incarnation.link.ended());
+    }
+  }
+
+  private async claimName(key: string): Promise<number> {
+    const { cluster, request, info } = this;
+    try {
+      return await cluster.buckets.names.create(
+        bucketKey(key),
+        JSON.stringify(nameEntry(info, cluster.peer.subject('a', info.actorId, '1'))),
+      );
+    } catch (error) {
+      if (String(error).includes('wrong last sequence') || String(error).includes('exists')) {
+        throw new ActorDefinitionError(
+          `spawn(${request.className}, { name: '${request.options.name}' }): another process ` +
+            `took that name in namespace '${request.options.namespace ?? 'default'}' first. ` +
+            'Pass getIfExists: true to use it, or pick another name.',
+        );
+      }
+      throw new ClusterUnavailableError(
+        `spawn(${request.className}): the cluster's name registry cannot be written (${error}); ` +
+          'is JetStream up (with a quorum of NATS servers)?',
+      );
+    }
+  }
+
+  /**
+   * Moves the directory entry to the next incarnation, by compare-and-set: if the entry changed
+   * meanwhile, another process decided, and this one stands down.
+   */
+  private async claimMove(incarnation: Incarnation): Promise<void> {
+    const key = bucketKey(this.info.actorId);
+    const entry = await this.cluster.buckets.actors.get(key);
+    let value: ActorEntry | undefined;
+    try {
+      value = entry?.operation === 'PUT' ? entry.json<ActorEntry>() : undefined;
+    } catch {
+      value = undefined;
+    }
+    if (entry === null || value === undefined || value.incarnation >= incarnation.number) {
+      throw new ClusterUnavailableError(
+        `actor ${this.info.name}: its directory entry changed while it was being moved.`,
+      );
+    }
+    const moved: ActorEntry = {
+      ...value,
+      node: incarnation.node,
+      incarnation: incarnation.number,
+      subject: this.cluster.peer.subject('a', this.info.actorId, String(incarnation.number)),
+      state: 'starting',
+    };
+    try {
+      await this.cluster.buckets.actors.update(key, JSON.stringify(moved), entry.revision);
+    } catch (error) {
+      throw new ClusterUnavailableError(
+        `actor ${this.info.name} could not be moved: its directory entry cannot be written ` +
+          `(${error}).`,
+      );
     }
   }
 
@@ -111,27 +250,31 @@ export class RemoteActor implements ActorRecord {
    * Asks the chosen node to start it. A node that is certainly gone ("no responders": the request
    * reached no one, so nothing started) is passed over and another is picked.
    */
-  private async spawnOnNode(message: ControlRequest, transfers: unknown[]): Promise<ControlReply> {
+  private async spawnOnNode(
+    incarnation: Incarnation,
+    message: ControlRequest,
+    transfers: unknown[],
+  ): Promise<ControlReply> {
     const { peer } = this.cluster;
     const frame = peer.encode([0, message as never], transfers);
     for (;;) {
       try {
-        return await this.ask(frame);
+        return await this.ask(incarnation.node, frame);
       } catch (error) {
         if (!(error instanceof RequestError) || !error.isNoResponders()) {
           throw new ClusterUnavailableError(
-            `node ${this.node} did not answer the spawn of ${this.ref.info.name} (${error}).`,
+            `node ${incarnation.node} did not answer the spawn of ${this.info.name} (${error}).`,
           );
         }
-        this.cluster.nodeGone(this.node);
-        this.node = this.pick();
+        this.cluster.nodeGone(incarnation.node);
+        incarnation.node = this.pick(incarnation.number > 1);
       }
     }
   }
 
-  private async ask(frame: Uint8Array): Promise<ControlReply> {
+  private async ask(node: string, frame: Uint8Array): Promise<ControlReply> {
     const { peer } = this.cluster;
-    const answer = await peer.nc.request(peer.subject('n', this.node, 'ctl'), frame, {
+    const answer = await peer.nc.request(peer.subject('n', node, 'ctl'), frame, {
       timeout: CONTROL_TIMEOUT_MS,
     });
     return (peer.decode(answer.data) as unknown as [number, ControlReply])[1];
@@ -139,44 +282,47 @@ export class RemoteActor implements ActorRecord {
 
   summary(): ActorSummary {
     const node = this.cluster.nodes.get(bucketKey(this.node));
-    const stats = node?.actors.find((actor) => actor.id === this.ref.info.actorId);
+    const stats = node?.actors.find((actor) => actor.id === this.info.actorId);
     return {
-      id: this.ref.info.actorId,
-      name: this.ref.info.name,
-      kind: this.ref.info.kind,
+      id: this.info.actorId,
+      name: this.info.name,
+      kind: this.info.kind,
       threads: stats?.threads ?? 0,
       queued: stats?.queued ?? 0,
       running: stats?.running ?? 0,
       done: stats?.done ?? 0,
       failed: stats?.failed ?? 0,
-      restarts: stats?.restarts ?? 0,
+      restarts: this.restarts + (stats?.restarts ?? 0),
       node: this.node,
-      incarnation: this.incarnation,
+      incarnation: this.current.number,
     };
   }
 
   async kill(): Promise<void> {
-    await this.ref.kill();
+    this.ending = true;
+    await this.current.conn.kill();
     await this.exited;
   }
 
   async shutdown(timeoutMs?: number): Promise<void> {
-    if (this.ref.isDead) return;
+    this.ending = true;
+    if (this.current.conn.isDead) return;
     try {
       const request: ControlRequest = {
         op: 'shutdown',
-        actorId: this.ref.info.actorId,
+        actorId: this.info.actorId,
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       };
-      await this.ask(this.cluster.peer.encode([0, request as never], undefined));
+      await this.ask(this.node, this.cluster.peer.encode([0, request as never], undefined));
     } catch {
-      await this.ref.kill();
+      await this.current.conn.kill();
     }
     await this.exited;
   }
 
   async terminate(): Promise<void> {
-    await this.ref.terminate();
+    this.ending = true;
+    await this.current.conn.terminate();
     await this.exited;
   }
 }

@@ -16,6 +16,8 @@ export interface PlacementRequest {
   /** Threads the actor needs where it runs (a threaded actor's pool; 1 otherwise). */
   readonly threads: number;
   readonly options: SpawnOptions<ActorClass>;
+  /** Restarts allowed after crashes, from the options and the class (Infinity for -1). */
+  readonly maxRestarts: number;
   /** The name's registry key (`namespace/name`), for a named spawn. */
   readonly key: string | undefined;
 }

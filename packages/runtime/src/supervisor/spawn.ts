@@ -63,6 +63,7 @@ export function spawn<C extends ActorClass>(
       kind: def.kind,
       threads: def.kind === 'threaded' ? plan.groupLimits.reduce((a, b) => a + b, 0) : 1,
       options: options as SpawnOptions<ActorClass>,
+      maxRestarts: plan.maxRestarts,
       key,
     }) ?? (def.kind === 'threaded' ? new ThreadPoolActor(plan) : new SingleWorkerActor(plan));
   register(record);
