@@ -53,7 +53,7 @@ suite('failures: heartbeats, leases and fencing', () => {
     );
     await connect({ servers: nats.url, ...TIMINGS });
     await until(() => listNodes().length === 2);
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await disconnect();

@@ -84,7 +84,7 @@ suite('a cluster under the example server configuration', () => {
       inboxPrefix: 'alice',
       heartbeatMs: 200,
     });
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await disconnect();

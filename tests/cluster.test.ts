@@ -41,6 +41,11 @@ import {
 } from './support/nats.js';
 
 const binary = natsServerBinary('tests/cluster.test.ts');
+
+/** Waits for `done()`, looking again at each of the nodes' heartbeats (200 ms here). */
+async function waitFor(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 100));
+}
 const suite = binary ? describe : describe.skip;
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -58,7 +63,7 @@ suite('actors across three troupe-node processes', () => {
       async () => listNodes().length,
       (n) => n === 3,
     );
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await disconnect();
@@ -71,6 +76,25 @@ suite('actors across three troupe-node processes', () => {
     expect(listed.map((node) => node.id).sort()).toEqual(NODE_IDS);
     for (const node of listed) expect(node.threads).toBe(8);
   });
+
+  test("a node counts a threaded actor's threads, and a killed actor's threads are free at once", async () => {
+    const cap = await startNode(nats.url, 'cap', ['--threads', '3']);
+    try {
+      await waitFor(() => listNodes().some((node) => node.id === 'cap'));
+      // The class says 3 threads (no maxConcurrency in the spawn): the node counts 3.
+      const first = spawn(Meeter, { placement: { node: 'cap' } });
+      await first.ready();
+      await waitFor(() => listNodes().find((node) => node.id === 'cap')?.busy === 3);
+      expect(() => spawn(Counter, { placement: { node: 'cap' } })).toThrow(/0 threads free/);
+      await kill(first);
+      // Before the node's next record: this process knows the threads are free.
+      const second = spawn(Meeter, { placement: { node: 'cap' } });
+      await second.ready();
+      await kill(second);
+    } finally {
+      await cap.stop();
+    }
+  }, 60_000);
 
   test('a serial actor on a node runs its calls one at a time, in submission order', async () => {
     const counter = spawn(Counter, { args: [0] });

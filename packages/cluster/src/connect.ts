@@ -38,7 +38,13 @@ export async function connect(options: ConnectOptions): Promise<void> {
   cluster.installNames();
   promised.clear();
   // A node's new record counts every actor it had started when it wrote it.
-  cluster.nodes.onChange((key) => promised.delete(Buffer.from(key, 'base64url').toString()));
+  cluster.nodes.onChange((key, record) => {
+    const node = Buffer.from(key, 'base64url').toString();
+    promised.delete(node);
+    // What its new record no longer lists is forgotten.
+    const listed = new Set(record?.actors.map((actor) => actor.id));
+    for (const [id, on] of ended) if (on === node && !listed.has(id)) ended.delete(id);
+  });
   useSpawnPlacer({ place: (request) => place(cluster, request) });
   cluster.peer.onNodeDead = async (node) => {
     const mine = [...placed].filter((actor) => actor.node === node);
@@ -152,8 +158,22 @@ function place(cluster: Cluster, request: PlacementRequest): RemoteActor | undef
     key,
   );
   placed.add(actor);
-  void actor.exited.then(() => placed.delete(actor));
+  void actor.exited.then(() => {
+    placed.delete(actor);
+    // Its threads are free, though its node's record says so only at its next heartbeat.
+    ended.set(actor.info.actorId, actor.node);
+  });
   return actor;
+}
+
+/** Actors this process placed that have ended (id → node), until their node's record drops them. */
+const ended = new Map<string, string>();
+
+/** Threads of `node`'s actors that this process knows have ended. */
+function freed(node: NodeRecord): number {
+  let threads = 0;
+  for (const actor of node.actors) if (ended.has(actor.id)) threads += actor.threads || 1;
+  return threads;
 }
 
 /** Threads a spawn from this process asked of each node and the node has not yet reported. */
@@ -190,7 +210,7 @@ function pickNode(
       reasons.push(`${node.id} does not list ${key}`);
       return false;
     }
-    const free = node.threads - node.busy - (promised.get(node.id) ?? 0);
+    const free = node.threads - node.busy + freed(node) - (promised.get(node.id) ?? 0);
     if (free < request.threads) {
       reasons.push(`${node.id} has ${free} threads free of ${node.threads}`);
       return false;
@@ -213,7 +233,7 @@ function pickNode(
 /** Power of two choices: the less loaded of two nodes picked at random. */
 function twoChoices(nodes: NodeRecord[]): NodeRecord {
   const load = (node: NodeRecord) =>
-    (node.busy + (promised.get(node.id) ?? 0)) / Math.max(1, node.threads);
+    (node.busy - freed(node) + (promised.get(node.id) ?? 0)) / Math.max(1, node.threads);
   const a = nodes[Math.floor(Math.random() * nodes.length)] as NodeRecord;
   const b = nodes[Math.floor(Math.random() * nodes.length)] as NodeRecord;
   return load(b) < load(a) ? b : a;

@@ -21,6 +21,8 @@ export type ControlRequest =
       /** `exportName@hash` of the class. */
       classKey: string;
       info: ActorInfo;
+      /** Threads its kind takes (a threaded actor's pool, groups included; 1 otherwise). */
+      threads: number;
       options: SentOptions;
       /** Constructor arguments, encoded (handles as descriptors). */
       args: unknown[];

@@ -204,7 +204,7 @@ export class NodeHost {
     if (!this.manifest.has(request.classKey)) {
       throw refused(request.classKey, id, this.manifest.file);
     }
-    const threads = request.info.kind === 'threaded' ? (request.options.maxConcurrency ?? 1) : 1;
+    const threads = Math.max(1, Math.floor(Number(request.threads) || 1));
     if (this.busy + threads > this.options.threads) {
       throw new ActorDefinitionError(
         `node ${id} has ${this.options.threads - this.busy} of its ${this.options.threads} ` +

@@ -164,6 +164,7 @@ export class RemoteActor implements ActorRecord {
         incarnation: incarnation.number,
         classKey: this.classKey,
         info,
+        threads: request.threads,
         options: sentOptions(request),
         args,
         ...(request.key !== undefined && incarnation.number === 1 ? { nameKey: request.key } : {}),
