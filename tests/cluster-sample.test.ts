@@ -11,10 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { shutdown } from '@troupe/runtime';
+import fc from 'fast-check';
 import { parseClusterCli } from '../samples/dist/cluster/cli.js';
 import type { ClusterReport, ClusterRun } from '../samples/dist/cluster/report.js';
 import { NODE_IDS } from '../samples/dist/cluster/run.js';
 import { nodeOf } from '../samples/dist/cluster/spread.js';
+import { renderClusterTables } from '../samples/dist/cluster/table.js';
 import { digestOf } from '../samples/dist/common/digest.js';
 import { SilentProgress } from '../samples/dist/common/progress.js';
 import { runCompute } from '../samples/dist/compute/run.js';
@@ -48,6 +50,27 @@ function stillRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The rows of node `id`'s table, as cells: node, sample (on a sample's first row only), kind,
+ * actor, incarnation, limit, calls, time, creation. Read from the end, the sample cell may be
+ * missing.
+ */
+function nodeRows(stdout: string, id: string) {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith(`${id}  `))
+    .map((line) => {
+      const cells = line.split(/\s{2,}/);
+      return {
+        node: cells[0],
+        kind: cells.at(-7),
+        actor: cells.at(-6),
+        incarnation: cells.at(-5),
+        calls: cells.at(-3),
+      };
+    });
 }
 
 function reportOf(outDir: string): ClusterReport {
@@ -95,6 +118,99 @@ describe('the cluster demo without nats-server', () => {
   });
 });
 
+describe('the cluster demo’s spreading and tables', () => {
+  test('calls in turn: each call on exactly one node, shares in call order, within one of each other', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 12 }), (calls, n) => {
+        const shares = Array.from({ length: n }, (_, node) =>
+          Array.from({ length: calls }, (_, i) => i).filter((i) => nodeOf(i, n) === node),
+        );
+        expect(shares.flat().sort((a, b) => a - b)).toEqual(
+          Array.from({ length: calls }, (_, i) => i),
+        );
+        const sizes = shares.map((share) => share.length);
+        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+        for (const share of shares) expect([...share].sort((a, b) => a - b)).toEqual(share);
+      }),
+    );
+  });
+
+  test('a table per node reads back to the report it was printed from, whatever the widths', () => {
+    const node = fc.record({
+      id: fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/),
+      pid: fc.integer({ min: 1, max: 4_000_000 }),
+      host: fc.stringMatching(/^[a-z][a-z0-9.-]{0,20}$/),
+      threads: fc.integer({ min: 1, max: 512 }),
+    });
+    const report = fc
+      .uniqueArray(node, { minLength: 1, maxLength: 5, selector: (n) => n.id })
+      .chain((nodes) =>
+        fc
+          .array(
+            fc.record({
+              sample: fc.constantFrom('flags', 'compute'),
+              kind: fc.constantFrom(...KINDS),
+              maxConcurrency: fc.integer({ min: 1, max: 64 }),
+              timeMs: fc.double({ min: 0, max: 1e6, noNaN: true }),
+              creationMs: fc.double({ min: 0, max: 1e6, noNaN: true }),
+              idealMs: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), {
+                nil: undefined,
+              }),
+              shares: fc.tuple(
+                ...nodes.map((n) =>
+                  fc.record({
+                    node: fc.constant(n.id),
+                    actor: fc.stringMatching(/^[A-Z][A-Za-z]{0,30}#[1-9][0-9]{0,4}$/),
+                    incarnation: fc.integer({ min: 1, max: 99 }),
+                    calls: fc.array(fc.nat(1000), { maxLength: 40 }),
+                    timeMs: fc.double({ min: 0, max: 1e6, noNaN: true }),
+                    creationMs: fc.double({ min: 0, max: 1e6, noNaN: true }),
+                  }),
+                ),
+              ),
+            }),
+            { maxLength: 8 },
+          )
+          .map((runs) => ({
+            generatedAt: '',
+            nats: { url: 'nats://127.0.0.1:1', startedHere: true },
+            started: [],
+            nodes,
+            runs: runs.map((run) => ({
+              ...run,
+              calls: run.shares.reduce((sum, share) => sum + share.calls.length, 0),
+              digest: '',
+            })),
+            notes: ['a note'],
+          })),
+      );
+    fc.assert(
+      fc.property(report, (report: ClusterReport) => {
+        const printed = renderClusterTables(report);
+        for (const node of report.nodes) {
+          expect(printed).toContain(
+            `node ${node.id}: pid ${node.pid} on ${node.host}, ${node.threads} threads`,
+          );
+          const rows = nodeRows(printed, node.id);
+          const shares = report.runs.map((run) => ({
+            run,
+            share: run.shares.find((s) => s.node === node.id),
+          }));
+          expect(rows).toEqual(
+            shares.map(({ run, share }) => ({
+              node: node.id,
+              kind: run.kind,
+              actor: share?.actor,
+              incarnation: String(share?.incarnation),
+              calls: String(share?.calls.length),
+            })),
+          );
+        }
+      }),
+    );
+  });
+});
+
 suite('npm run cluster-demo: three troupe-node processes on this machine', () => {
   let outDir: string;
   let done: SpawnSyncReturns<string>;
@@ -116,17 +232,18 @@ suite('npm run cluster-demo: three troupe-node processes on this machine', () =>
   test('it prints a table per node: each node hosted an actor of every kind of both samples', () => {
     for (const id of NODE_IDS) {
       expect(done.stdout).toMatch(new RegExp(`^node ${id}: pid \\d+ on \\S+, \\d+ threads$`, 'm'));
-      const rows = done.stdout
-        .split('\n')
-        .filter((line) => line.startsWith(`${id}  `))
-        .map((line) => line.split(/\s{2,}/));
-      // node, sample (on a sample's first row), kind, actor, incarnation, limit, calls, time, creation
-      expect(rows.map((row) => row.at(-7))).toEqual([...KINDS, ...KINDS]);
-      expect(rows.map((row) => row.at(-6)?.replace(/#\d+$/, ''))).toEqual([
+      const rows = nodeRows(done.stdout, id);
+      expect(rows.map((row) => row.kind)).toEqual([...KINDS, ...KINDS]);
+      expect(rows.map((row) => row.actor?.replace(/#\d+$/, ''))).toEqual([
         ...CLASSES.flags,
         ...CLASSES.compute,
       ]);
-      expect(rows.map((row) => row.at(-5))).toEqual(Array(6).fill('1'));
+      expect(rows.map((row) => row.incarnation)).toEqual(Array(6).fill('1'));
+      const share = (sample: string) =>
+        report.runs
+          .filter((run) => run.sample === sample)
+          .map((run) => String(run.shares.find((s) => s.node === id)?.calls.length));
+      expect(rows.map((row) => row.calls)).toEqual([...share('flags'), ...share('compute')]);
     }
     expect(done.stdout).toMatch(/^all 3 nodes: /m);
     expect(report.nodes.map((node) => node.id)).toEqual(NODE_IDS);

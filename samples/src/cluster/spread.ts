@@ -55,9 +55,11 @@ export async function measureSpread<A extends object, R>(
 ): Promise<SpreadMeasured<R>> {
   progress.start(plan.label, plan.calls);
   const spawnedAt = performance.now();
-  const actors = plan.nodes.map((node) => plan.spawn(node));
+  const actors: ActorHandle<A>[] = [];
   const placed: Placed[] = [];
   try {
+    // One by one, so that a spawn refused on one node still ends those started on the others.
+    for (const node of plan.nodes) actors.push(plan.spawn(node));
     const created = await Promise.all(
       actors.map(async (actor) => {
         await actor.ready();
