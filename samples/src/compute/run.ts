@@ -18,14 +18,20 @@ const MAX_ITERATIONS = 1000;
 export const IMAGE_SIZE = 2000;
 const QUICK_IMAGE_SIZE = 400;
 
-export async function runCompute(options: SampleOptions): Promise<SampleReport> {
-  const size = options.quick ? QUICK_IMAGE_SIZE : IMAGE_SIZE;
-  const jobs: BandJob[] = Array.from({ length: BANDS }, (_, index) => ({
+/** The sample's bands, in call order: the cluster demo computes the same ones. */
+export function bandJobs(quick: boolean): BandJob[] {
+  const size = quick ? QUICK_IMAGE_SIZE : IMAGE_SIZE;
+  return Array.from({ length: BANDS }, (_, index) => ({
     size,
     bands: BANDS,
     index,
     maxIterations: MAX_ITERATIONS,
   }));
+}
+
+export async function runCompute(options: SampleOptions): Promise<SampleReport> {
+  const size = options.quick ? QUICK_IMAGE_SIZE : IMAGE_SIZE;
+  const jobs = bandJobs(options.quick);
   const cores = availableParallelism();
   // One thread per core: more threads than cores only share them. Two at least, or it is serial.
   const threads = Math.max(2, cores);
