@@ -75,7 +75,9 @@ export class AsyncFlagActor {
     private readonly gauge: InFlightGauge,
   ) {
     const path = join(dir, WARM_UP_FILE);
-    this.warmedUp = fetchAsync(this.agent, `${baseUrl}/ping`, path).then(() => rm(path));
+    this.warmedUp = fetchAsync(this.agent, `${baseUrl}/ping`, path).then(() =>
+      rm(path, { force: true }),
+    );
     // A failure surfaces through connect(); until then it must not count as unhandled.
     this.warmedUp.catch(() => {});
   }
