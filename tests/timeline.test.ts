@@ -4,9 +4,17 @@
  * ran at once, a threaded actor's tracks as many as its threads in use.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { configure, shutdown, spawn, type TraceEvent, timeline } from '@troupe/runtime';
+import {
+  configure,
+  SharedCounter,
+  shutdown,
+  spawn,
+  type TraceEvent,
+  timeline,
+} from '@troupe/runtime';
 import fc from 'fast-check';
 import { lanesOf } from '../packages/runtime/src/observe/lanes.js';
+import { Flaky } from './fixtures/dist/faults.js';
 import { Holder, Steps, Trio } from './fixtures/dist/observed.js';
 
 beforeAll(() => configure({ timeline: true }));
@@ -105,6 +113,32 @@ describe('the timeline', () => {
     const events = callsOf('trio');
     expect(events).toHaveLength(3);
     expect(new Set(events.map((e) => e.tid))).toEqual(new Set([0, 1, 2]));
+  });
+
+  test('a call sent again (after crashes, or an error it retries on) counts its retries on each run', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 3 }), fc.boolean(), async (failures, crash) => {
+        const name = `flaky-${Math.random().toString(36).slice(2)}`;
+        // Each attempt counts itself; the first `failures` crash the worker or throw BusyError.
+        const attempts = new SharedCounter();
+        const flaky = spawn(Flaky, { args: [attempts], name });
+        expect(await (crash ? flaky.square(3, failures) : flaky.busy(9, failures))).toBe(9);
+        expect(attempts.get()).toBe(failures + 1);
+        const events = timeline();
+        const pid = pidOf(events, name);
+        const calls = events.filter((e) => e.pid === pid && e.ph === 'X');
+        const restarts = events.filter((e) => e.pid === pid && e.name === 'restart');
+        // A crashed run records nothing (its worker died in it); a run that threw records its error.
+        const runs = crash ? [failures] : Array.from({ length: failures + 1 }, (_, i) => i);
+        expect(calls.map((e) => e.args?.retries)).toEqual(runs);
+        expect(calls.map((e) => e.args?.outcome)).toEqual(
+          runs.map((n) => (n === failures ? 'ok' : 'error')),
+        );
+        expect(restarts).toHaveLength(crash ? failures : 0);
+        await shutdownOne(flaky);
+      }),
+      { numRuns: 6 },
+    );
   });
 
   test('names each actor and its tracks, and marks its spawn', async () => {

@@ -278,10 +278,11 @@ export class Call {
     );
   }
 
-  /** Sends the call again to its actor, using up one retry. */
+  /** Sends the call again to its actor, using up one retry (its metadata counts them). */
   resend(): void {
     const retry = this.retry as RetryBudget;
     if (retry.left > 0) retry.left--;
+    this.setMeta({ ...this.meta, retries: (this.meta?.retries ?? 0) + 1 });
     this.ref.send(this);
   }
 

@@ -29,6 +29,8 @@ const FIRST_BOUND_MS = (BUCKETS_S[0] as number) * 1000;
 interface Open {
   start: number;
   wait: number;
+  /** Times the call was sent again before this run. */
+  retries: number;
   span: ReturnType<ServerSpans['start']>;
 }
 
@@ -112,7 +114,7 @@ export class HostRecorder implements CallWatch {
       return now;
     }
     const slot = this.freeSlots.pop() ?? this.slots.length;
-    this.slots[slot] = { start: now, wait, span };
+    this.slots[slot] = { start: now, wait, retries: meta?.retries ?? 0, span };
     this.lastStamp = -(slot + 1);
     return this.lastStamp;
   }
@@ -149,6 +151,7 @@ export class HostRecorder implements CallWatch {
     if (this.chainMethods.length > 0) this.closeChain(now);
     let start = now;
     let wait = 0;
+    let retries = 0;
     if (stamp >= CHAINED) {
       start = this.lateStarts.get(stamp) ?? now;
       this.lateStarts.delete(stamp);
@@ -160,6 +163,7 @@ export class HostRecorder implements CallWatch {
       this.freeSlots.push(-stamp - 1);
       start = open.start;
       wait = open.wait;
+      retries = open.retries;
       if (open.span !== undefined) this.spans?.end(open.span, now, outcome === CallOutcome.Ok);
     }
     if (this.metrics) {
@@ -168,7 +172,7 @@ export class HostRecorder implements CallWatch {
       counters[at + outcome] = (counters[at + outcome] as number) + 1;
       if (stamp !== 0) this.countRun(at, now - start);
     }
-    if (this.timeline) this.record(methodId, callId, start, now, wait, outcome);
+    if (this.timeline) this.record(methodId, callId, start, now, wait, outcome, retries);
   }
 
   /** A sync call ended: its outcome counts now, its run time with its chain's. */
@@ -214,6 +218,7 @@ export class HostRecorder implements CallWatch {
     end: number,
     wait: number,
     outcome: CallOutcome,
+    retries: number,
   ): void {
     const room = this.room;
     const ring = room.ring;
@@ -224,6 +229,7 @@ export class HostRecorder implements CallWatch {
     ring[at + RecordSlot.End] = epochMicros(end);
     ring[at + RecordSlot.WaitUs] = wait * 1000;
     ring[at + RecordSlot.Outcome] = outcome;
+    ring[at + RecordSlot.Retries] = retries;
     room.publish();
   }
 }

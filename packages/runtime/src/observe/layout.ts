@@ -46,8 +46,10 @@ export enum RecordSlot {
   End = 3,
   WaitUs = 4,
   Outcome = 5,
+  /** Times the call was sent again under its retries before this run (`CallMeta.retries`). */
+  Retries = 6,
 }
-export const RECORD_STRIDE = 6;
+export const RECORD_STRIDE = 7;
 
 /** Header slots (Int32). */
 enum Head {

@@ -25,8 +25,8 @@ export interface TraceEvent {
   args?: Record<string, unknown>;
 }
 
-/** Numbers per call read from a ring: replica, method, call id, start, end, wait, outcome. */
-const CALL_FIELDS = 7;
+/** Numbers per call read from a ring: replica, method, call id, start, end, wait, outcome, retries. */
+const CALL_FIELDS = 8;
 /** Calls kept per actor in this thread; the oldest go first (and count as lost). */
 const KEPT_CALLS = 200_000;
 
@@ -52,6 +52,7 @@ function drainHost(actor: ActorMemory, host: HostMemory): void {
       ring[at + RecordSlot.End] as number,
       ring[at + RecordSlot.WaitUs] as number,
       ring[at + RecordSlot.Outcome] as number,
+      ring[at + RecordSlot.Retries] as number,
     );
   }
   host.read = written;
@@ -97,6 +98,7 @@ function eventsOf(actor: ActorMemory, origin: number): TraceEvent[] {
       callId: calls[i + 2],
       outcome: OUTCOMES[outcome],
       queuedUs: Math.round(calls[i + 5] as number),
+      retries: calls[i + 7],
     };
     if (outcome === CallOutcome.Cancelled || outcome === CallOutcome.Dropped) {
       events.push({

@@ -134,6 +134,8 @@ export interface CallMeta {
   incarnation?: number;
   /** When the call stops being worth running, in ms since the epoch. */
   deadline?: number;
+  /** How many times the call was sent again under its retries (a crash, or an error retried on). */
+  retries?: number;
 }
 
 /**
