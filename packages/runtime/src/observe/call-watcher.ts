@@ -11,7 +11,7 @@ class Watcher implements CallWatcher {
   readonly spans = new ClientSpans();
 
   made(call: Call): void {
-    this.spans.made(call);
+    if (settings.tracing) this.spans.made(call);
   }
 
   settled(call: Call, error: unknown): void {
@@ -41,7 +41,7 @@ export function watchThisThread(): void {
 
 /** Stops watching the calls this thread makes, once neither tracing nor the timeline needs it. */
 export function unwatchIfIdle(): void {
-  if (!installed || settings.timeline || providerRegistered()) return;
+  if (!installed || settings.timeline || (settings.tracing && providerRegistered())) return;
   installed = false;
   watchCalls(null);
 }

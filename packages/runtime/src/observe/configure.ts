@@ -14,6 +14,16 @@ export interface TroupeConfig {
    */
   metrics?: boolean;
   /**
+   * Trace calls where an OpenTelemetry tracer provider is registered: a client span for each call
+   * this thread makes, a server span where actors spawned from now on run it. `false` removes
+   * the tracing hooks from those actors' hosts and stops the client spans here, for a process
+   * whose provider should not see each actor call; with no provider the hooks cost about nothing
+   * (`npm run bench -- --only observe` measures it).
+   *
+   * @default true, unless the environment sets `TROUPE_TRACING=0`
+   */
+  tracing?: boolean;
+  /**
    * Record every call of actors spawned from now on, for `timeline()` (Chrome trace events).
    * `TROUPE_TIMELINE=path.json` turns it on and writes the timeline there at exit.
    *
@@ -39,6 +49,7 @@ export interface TroupeConfig {
 
 export interface Settings {
   metrics: boolean;
+  tracing: boolean;
   timeline: boolean;
   timelineCapacity: number;
   workerSetup: string | undefined;
@@ -46,6 +57,7 @@ export interface Settings {
 
 export const settings: Settings = {
   metrics: process.env.TROUPE_METRICS !== '0',
+  tracing: process.env.TROUPE_TRACING !== '0',
   timeline: Boolean(process.env.TROUPE_TIMELINE),
   timelineCapacity: 16384,
   workerSetup: undefined,
@@ -66,6 +78,7 @@ export function onConfigure(listener: () => void): void {
  */
 export function configure(options: TroupeConfig): void {
   if (options.metrics !== undefined) settings.metrics = options.metrics;
+  if (options.tracing !== undefined) settings.tracing = options.tracing;
   if (options.timeline !== undefined) settings.timeline = options.timeline;
   if (options.timelineCapacity !== undefined) {
     const n = options.timelineCapacity;

@@ -37,7 +37,7 @@ interface Open {
 export class HostRecorder implements CallWatch {
   private readonly counters: Float64Array;
   private readonly metrics: boolean;
-  private readonly timeline: boolean;
+  protected readonly timeline: boolean;
   /**
    * A call's stamp is its start time (`performance.now()`), `CHAINED` plus a sequence number
    * for a call started in a chain, or, where the timeline or a trace needs more than its start,
@@ -45,9 +45,10 @@ export class HostRecorder implements CallWatch {
    */
   private readonly slots: (Open | undefined)[] = [];
   private readonly freeSlots: number[] = [];
-  private spans: ServerSpans | undefined;
+  /** Server spans of traced calls (`TracingRecorder` opens them). */
+  protected spans: ServerSpans | undefined;
   /** The call just invoked returned at once (not a promise): its end follows in this stack. */
-  private returnedAtOnce = false;
+  protected returnedAtOnce = false;
   /**
    * A chain: sync calls that ran back to back in one stretch of synchronous work, each starting
    * where the one before ended. Their run times are counted together when the clock is next
@@ -57,12 +58,12 @@ export class HostRecorder implements CallWatch {
   private chainFrom = 0;
   private readonly chainMethods: number[] = [];
   /** The last call ended in the chain: the next call may join it (in this stretch only). */
-  private chainOpen = false;
+  protected chainOpen = false;
   private chainLimit = CHAIN;
   private sequence = 0;
   /** A call started in a chain that did not return at once: its start, read when it returned. */
   private readonly lateStarts = new Map<number, number>();
-  private lastStamp = 0;
+  protected lastStamp = 0;
   private closing = false;
   private readonly endStretch = (): void => {
     this.closing = false;
@@ -72,8 +73,8 @@ export class HostRecorder implements CallWatch {
 
   constructor(
     private readonly room: ObserveRoom,
-    private readonly actorName: string,
-    private readonly methodNames: readonly string[],
+    protected readonly actorName: string,
+    protected readonly methodNames: readonly string[],
   ) {
     this.counters = room.counters;
     this.metrics = (room.flags & Observed.Metrics) !== 0;
@@ -81,38 +82,45 @@ export class HostRecorder implements CallWatch {
   }
 
   started(methodId: number, _callId: number, queuedAt: number, meta: CallMeta | undefined): number {
-    const counters = this.counters;
-    if (this.chainOpen && queuedAt === 0 && meta === undefined && !this.timeline) {
+    if (this.chainOpen && queuedAt === 0 && !this.timeline) {
       this.chainOpen = false;
       const bin = this.room.methodAt(methodId) + MethodSlot.WaitBins;
-      counters[bin] = (counters[bin] as number) + 1;
+      this.counters[bin] = (this.counters[bin] as number) + 1;
       this.lastStamp = CHAINED + ++this.sequence;
       return this.lastStamp;
     }
     this.chainOpen = false;
     const now = performance.now();
+    const wait = this.waited(methodId, queuedAt, now);
+    if (!this.timeline) {
+      this.lastStamp = now;
+      return now;
+    }
+    return this.open(now, wait, meta, undefined);
+  }
+
+  /** A call starts at `now` (out of any chain): counts its wait, which it returns. */
+  protected waited(methodId: number, queuedAt: number, now: number): number {
     if (this.chainMethods.length > 0) this.closeChain(now);
     const wait = queuedAt === 0 ? 0 : now - queuedAt;
     if (this.metrics) {
+      const counters = this.counters;
       const at = this.room.methodAt(methodId);
       counters[at + MethodSlot.WaitSum] =
         (counters[at + MethodSlot.WaitSum] as number) + wait / 1000;
       const bin = at + MethodSlot.WaitBins + (wait === 0 ? 0 : binOf(wait));
       counters[bin] = (counters[bin] as number) + 1;
     }
-    let span: ReturnType<ServerSpans['start']>;
-    if (meta?.trace !== undefined) {
-      if (this.spans === undefined) {
-        this.spans = new ServerSpans(this.actorName, this.methodNames);
-        // Calls this actor makes while it runs a traced call are part of the trace.
-        watchThisThread();
-      }
-      span = this.spans.start(methodId, meta.trace, now);
-    }
-    if (!this.timeline && span === undefined) {
-      this.lastStamp = now;
-      return now;
-    }
+    return wait;
+  }
+
+  /** Keeps what the call's end needs beyond its start (the timeline, a span): its stamp. */
+  protected open(
+    now: number,
+    wait: number,
+    meta: CallMeta | undefined,
+    span: Open['span'],
+  ): number {
     const slot = this.freeSlots.pop() ?? this.slots.length;
     this.slots[slot] = { start: now, wait, retries: meta?.retries ?? 0, span };
     this.lastStamp = -(slot + 1);
@@ -122,8 +130,11 @@ export class HostRecorder implements CallWatch {
   invoke(fn: (...args: unknown[]) => unknown, self: object, args: unknown[]): unknown {
     // A method that throws ends at once too.
     this.returnedAtOnce = true;
-    const result =
-      this.spans === undefined ? fn.apply(self, args) : this.spans.invoke(fn, self, args);
+    return this.returned(fn.apply(self, args));
+  }
+
+  /** What the method returned, passed on: a promise or a stream ends later. */
+  protected returned(result: unknown): unknown {
     // A promise or a stream ends later, in another stretch: its end reads the clock then.
     this.returnedAtOnce = endsAtOnce(result);
     if (!this.returnedAtOnce && this.lastStamp >= CHAINED) {
@@ -234,12 +245,53 @@ export class HostRecorder implements CallWatch {
   }
 }
 
+/**
+ * A host's recorder where tracing is on (the default): a call that carries a trace context runs
+ * in its server span, which its calls to other actors continue. Without tracing (`configure({
+ * tracing: false })`) a host runs the plain `HostRecorder`, in which no call pays for it.
+ */
+export class TracingRecorder extends HostRecorder {
+  override started(
+    methodId: number,
+    callId: number,
+    queuedAt: number,
+    meta: CallMeta | undefined,
+  ): number {
+    const trace = meta?.trace;
+    if (trace === undefined) return super.started(methodId, callId, queuedAt, meta);
+    this.chainOpen = false;
+    const now = performance.now();
+    const wait = this.waited(methodId, queuedAt, now);
+    if (this.spans === undefined) {
+      this.spans = new ServerSpans(this.actorName, this.methodNames);
+      // Calls this actor makes while it runs a traced call are part of the trace.
+      watchThisThread();
+    }
+    const span = this.spans.start(methodId, trace, now);
+    if (span === undefined && !this.timeline) {
+      this.lastStamp = now;
+      return now;
+    }
+    return this.open(now, wait, meta, span);
+  }
+
+  override invoke(fn: (...args: unknown[]) => unknown, self: object, args: unknown[]): unknown {
+    if (this.spans === undefined) return super.invoke(fn, self, args);
+    // A method that throws ends at once too.
+    this.returnedAtOnce = true;
+    return this.returned(this.spans.invoke(fn, self, args));
+  }
+}
+
 /** The recorder for a host whose stats memory has an observation room, else undefined. */
 export function recorderFor(
   init: Pick<HostInit, 'stats' | 'name' | 'methods'>,
 ): HostRecorder | undefined {
   const room = ObserveRoom.of(init.stats);
-  return room === undefined ? undefined : new HostRecorder(room, init.name, init.methods);
+  if (room === undefined) return undefined;
+  return (room.flags & Observed.Tracing) !== 0
+    ? new TracingRecorder(room, init.name, init.methods)
+    : new HostRecorder(room, init.name, init.methods);
 }
 
 /**

@@ -72,12 +72,16 @@ export function prepareHost(host: PlannedHost): HostPreparation {
   const flags =
     (settings.metrics ? Observed.Metrics : 0) | (settings.timeline ? Observed.Timeline : 0);
   const workerSetup = settings.workerSetup;
-  const tracing = providerRegistered();
+  const tracing = settings.tracing && providerRegistered();
   if (tracing) listenForReportedSpans();
   if (tracing || settings.timeline) watchThisThread();
   // A host needs a room for its server spans too, even without metrics or a timeline.
   if (flags === 0 && !tracing) return { stats: ObserveRoom.plain(), workerSetup };
-  const stats = ObserveRoom.allocate(host.info.methods.length, flags, settings.timelineCapacity);
+  const stats = ObserveRoom.allocate(
+    host.info.methods.length,
+    flags | (settings.tracing ? Observed.Tracing : 0),
+    settings.timelineCapacity,
+  );
   const room = ObserveRoom.of(stats) as ObserveRoom;
   let actor = actors.get(host.info.actorId);
   if (actor === undefined) {

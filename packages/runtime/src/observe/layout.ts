@@ -19,6 +19,8 @@ const BINS = BUCKETS_S.length + 1;
 export enum Observed {
   Metrics = 1,
   Timeline = 2,
+  /** Calls that carry a trace context run in a server span (`TracingRecorder`). */
+  Tracing = 4,
 }
 
 /** Per-method counters, by `CallOutcome`, then the sums and the histograms. */
