@@ -1,7 +1,10 @@
 /**
  * OpenTelemetry across actor hops, with the SDK's in-memory exporter and a context manager
- * registered in the main thread alone: the workers report their spans to it.
+ * registered in the main thread: the workers report their spans to it. Then with a provider in
+ * each worker too (`configure({ workerSetup })`), where user spans inside actor methods join the
+ * trace under the runtime's server spans.
  */
+import { BroadcastChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -11,10 +14,13 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { shutdown, spawn } from '@troupe/runtime';
+import { type ActorHandle, configure, shutdown, spawn } from '@troupe/runtime';
+import fc from 'fast-check';
 import { Counter } from './fixtures/dist/counter.js';
 import { Steps } from './fixtures/dist/observed.js';
+import { WORKER_SPANS, type WorkerSpan } from './fixtures/dist/otel-channel.js';
 import { Relay } from './fixtures/dist/relay.js';
+import { Inner, InnerRestartable, InnerThreads, Outer } from './fixtures/dist/traced.js';
 
 const exporter = new InMemorySpanExporter();
 
@@ -43,6 +49,52 @@ async function spansOf(traceId: string, n: number): Promise<ReadableSpan[]> {
 function parentOf(span: ReadableSpan): string | undefined {
   const s = span as ReadableSpan & { parentSpanId?: string };
   return s.parentSpanContext?.spanId ?? s.parentSpanId;
+}
+
+const ms = ([s, ns]: [number, number]) => s * 1000 + ns / 1e6;
+
+/** A span of either side, as the checks below read it. */
+interface Seen {
+  name: string;
+  kind: number;
+  spanId: string;
+  parentId: string | undefined;
+  startMs: number;
+  endMs: number;
+}
+
+function seen(span: ReadableSpan): Seen {
+  return {
+    name: span.name,
+    kind: span.kind,
+    spanId: span.spanContext().spanId,
+    parentId: parentOf(span),
+    startMs: ms(span.startTime),
+    endMs: ms(span.endTime),
+  };
+}
+
+/** The names from `span` up through its parents; '(missing)' where a parent is not among `spans`. */
+function chainOf(spans: Seen[], span: Seen): string[] {
+  const next = spans.find((s) => s.spanId === span.parentId);
+  const rest = next ? chainOf(spans, next) : span.parentId === undefined ? [] : ['(missing)'];
+  return [span.name, ...rest];
+}
+
+function find(spans: Seen[], name: string, kind: SpanKind): Seen {
+  const span = spans.find((s) => s.name === name && s.kind === kind);
+  if (span === undefined) throw new Error(`no ${SpanKind[kind]} span ${name}`);
+  return span;
+}
+
+/**
+ * A call's server span lies inside its client span, on one clock: it starts no earlier and ends
+ * no later, to the nanosecond, wherever each side ran.
+ */
+function expectNested(outer: Seen, inner: Seen): void {
+  expect(inner.startMs).toBeGreaterThanOrEqual(outer.startMs);
+  expect(inner.endMs).toBeGreaterThanOrEqual(inner.startMs);
+  expect(outer.endMs).toBeGreaterThanOrEqual(inner.endMs);
 }
 
 describe('tracing', () => {
@@ -85,18 +137,47 @@ describe('tracing', () => {
       ].sort(),
     );
     expect(parentOf(byId.get(rootId) as ReadableSpan)).toBeUndefined();
-    // The worker's times are real: its server span starts where its client span does, not when
-    // it was exported. Not to the millisecond: the SDK times client spans on a clock anchored to
-    // Date.now() at the trace's root, the worker on performance.timeOrigin, and those two drift
-    // apart by milliseconds as a process runs; a span sent late would be off by far more.
-    const clientA = spans.find((s) => s.name === 'Relay.addToPeer' && s.kind === SpanKind.CLIENT);
-    const serverA = spans.find((s) => s.name === 'Relay.addToPeer' && s.kind === SpanKind.SERVER);
-    const ms = ([s, ns]: [number, number]) => s * 1000 + ns / 1e6;
-    const clientStart = ms((clientA as ReadableSpan).startTime);
-    const clientEnd = ms((clientA as ReadableSpan).endTime);
-    const serverStart = ms((serverA as ReadableSpan).startTime);
-    expect(serverStart).toBeGreaterThanOrEqual(clientStart - 1000);
-    expect(serverStart).toBeLessThanOrEqual(clientEnd + 1000);
+    // The workers' times are real and on their caller's clock: each server span lies inside its
+    // client span, and the second hop inside the first's server span, exactly.
+    const all = spans.map(seen);
+    const clientA = find(all, 'Relay.addToPeer', SpanKind.CLIENT);
+    const serverA = find(all, 'Relay.addToPeer', SpanKind.SERVER);
+    const clientB = find(all, 'Counter.add', SpanKind.CLIENT);
+    expectNested(clientA, serverA);
+    expectNested(serverA, clientB);
+    expectNested(clientB, find(all, 'Counter.add', SpanKind.SERVER));
+  });
+
+  test('a server span lies inside its client span however far Date.now() is from performance.timeOrigin', async () => {
+    // The SDK anchors a span to Date.now() when it starts; a process's wall clock drifts from
+    // performance.timeOrigin + performance.now() as it runs (adjusted by NTP, or set). Here the
+    // drift is made, in the main thread, by as much as a few seconds either way.
+    const b = spawn(Counter, { args: [0] });
+    const a = spawn(Relay, { args: [b] });
+    await a.ready();
+    const realNow = Date.now;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 3000 }), fc.boolean(), async (driftMs, ahead) => {
+        let traceId = '';
+        Date.now = () => realNow() + (ahead ? driftMs : -driftMs);
+        try {
+          await trace.getTracer('test').startActiveSpan('root', async (root) => {
+            traceId = root.spanContext().traceId;
+            await a.addToPeer(1);
+            root.end();
+          });
+        } finally {
+          Date.now = realNow;
+        }
+        const all = (await spansOf(traceId, 5)).map(seen);
+        const serverA = find(all, 'Relay.addToPeer', SpanKind.SERVER);
+        const clientB = find(all, 'Counter.add', SpanKind.CLIENT);
+        expectNested(find(all, 'Relay.addToPeer', SpanKind.CLIENT), serverA);
+        expectNested(serverA, clientB);
+        expectNested(clientB, find(all, 'Counter.add', SpanKind.SERVER));
+      }),
+      { numRuns: 8 },
+    );
   });
 
   test('a call that throws ends its spans with an error status', async () => {
@@ -111,4 +192,79 @@ describe('tracing', () => {
     const failed = spans.filter((s) => s.name === 'Steps.fail');
     expect(failed.map((s) => s.status.code).sort()).toEqual([2, 2]);
   });
+});
+
+describe('with a tracer provider in each worker too (configure({ workerSetup }))', () => {
+  const received: WorkerSpan[] = [];
+  let channel: BroadcastChannel;
+
+  beforeAll(() => {
+    channel = new BroadcastChannel(WORKER_SPANS);
+    channel.onmessage = (event) => received.push((event as { data: WorkerSpan }).data);
+    configure({ workerSetup: new URL('./fixtures/dist/otel-setup.js', import.meta.url) });
+  });
+
+  afterAll(() => {
+    configure({ workerSetup: null });
+    channel.close();
+  });
+
+  /** Waits until the workers have posted `n` ended spans of trace `traceId`. */
+  async function workerSpansOf(traceId: string, n: number): Promise<Seen[]> {
+    for (;;) {
+      const spans = received.filter((s) => s.traceId === traceId);
+      if (spans.length >= n) return spans;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  test.each([
+    ['an async actor', Inner],
+    ['a threaded actor', InnerThreads],
+    ['an actor that restarts', InnerRestartable],
+  ] as const)(
+    'user spans in actor methods are children of the server span of their call, one trace across two hops to %s',
+    async (_, Kind) => {
+      const inner = spawn(Kind as typeof Inner);
+      const outer = spawn(Outer, { args: [inner as ActorHandle<Inner>] });
+      await outer.ready();
+      let traceId = '';
+      await trace.getTracer('test').startActiveSpan('root', async (root) => {
+        traceId = root.spanContext().traceId;
+        expect(await outer.relay(3)).toBe(6);
+        root.end();
+      });
+      // The root and the first client span end here; the rest in the actors' workers.
+      const all = [...(await spansOf(traceId, 2)).map(seen), ...(await workerSpansOf(traceId, 5))];
+      expect(all).toHaveLength(7);
+      const hop = `${Kind.name}.double`;
+      expect(chainOf(all, find(all, 'inner work', SpanKind.INTERNAL))).toEqual([
+        'inner work',
+        hop,
+        hop,
+        'outer work',
+        'Outer.relay',
+        'Outer.relay',
+        'root',
+      ]);
+      expect(all.map((s) => `${s.name} ${SpanKind[s.kind]}`).sort()).toEqual(
+        [
+          'root INTERNAL',
+          'Outer.relay CLIENT',
+          'Outer.relay SERVER',
+          'outer work INTERNAL',
+          `${hop} CLIENT`,
+          `${hop} SERVER`,
+          'inner work INTERNAL',
+        ].sort(),
+      );
+      // The runtime's spans keep their caller's clock across threads: each call's server span lies
+      // inside its client span (the user spans are timed by each worker's SDK, on its own clock).
+      expectNested(
+        find(all, 'Outer.relay', SpanKind.CLIENT),
+        find(all, 'Outer.relay', SpanKind.SERVER),
+      );
+      expectNested(find(all, hop, SpanKind.CLIENT), find(all, hop, SpanKind.SERVER));
+    },
+  );
 });

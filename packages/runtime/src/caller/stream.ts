@@ -1,4 +1,4 @@
-import { STREAM_WINDOW } from '../wire/protocol.js';
+import { type CallMeta, STREAM_WINDOW } from '../wire/protocol.js';
 import { budgetOf, Call, type CallExtras } from './call.js';
 import type { ActorRef } from './ref.js';
 
@@ -113,8 +113,13 @@ const abandoned = new FinalizationRegistry<() => void>((stop) => stop());
  * already read cannot be taken back. The call reaches its stream weakly, so a stream the
  * consumer drops is collected, and its generator stopped.
  */
-export function openStream(ref: ActorRef, methodId: number, args: unknown[]): RemoteStream {
-  const extras: CallExtras = { retry: budgetOf(ref.info.retries[methodId]) };
+export function openStream(
+  ref: ActorRef,
+  methodId: number,
+  args: unknown[],
+  meta?: CallMeta,
+): RemoteStream {
+  const extras: CallExtras = { retry: budgetOf(ref.info.retries[methodId]), meta };
   const call = new Call(ref, methodId, args, extras);
   const stop = () => {
     if (call.settled) return;

@@ -31,23 +31,27 @@ export function otel(): OtelApi | null {
   return api;
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(~?)$/;
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(~?)(?:@(\d+(?:\.\d+)?))?$/;
 
 /**
  * A call's trace context as it travels (`CallMeta.trace`): a W3C `traceparent`, followed by `~`
  * where its span was recorded in a worker without a provider and reported to the main thread,
- * which gives it another id when it emits it.
+ * which gives it another id when it emits it, then by `@` and the anchor of the span's clock
+ * (span-report.ts), which the spans of the call's actor keep.
  */
 export interface TraceContext {
   traceId: string;
   spanId: string;
   flags: number;
   reported: boolean;
+  /** The clock anchor of the span that made the call (ms): epoch = anchor + `monoMs()`. */
+  anchor: number | undefined;
 }
 
 export function formatTrace(context: TraceContext): string {
   const flags = context.flags.toString(16).padStart(2, '0');
-  return `00-${context.traceId}-${context.spanId}-${flags}${context.reported ? '~' : ''}`;
+  const anchor = context.anchor === undefined ? '' : `@${context.anchor}`;
+  return `00-${context.traceId}-${context.spanId}-${flags}${context.reported ? '~' : ''}${anchor}`;
 }
 
 export function parseTrace(trace: string): TraceContext | undefined {
@@ -58,6 +62,7 @@ export function parseTrace(trace: string): TraceContext | undefined {
     spanId: match[2] as string,
     flags: Number.parseInt(match[3] as string, 16),
     reported: match[4] === '~',
+    anchor: match[5] === undefined ? undefined : Number(match[5]),
   };
 }
 

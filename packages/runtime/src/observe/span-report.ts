@@ -34,7 +34,39 @@ export function report(message: SpanReport): void {
   channel.postMessage(message);
 }
 
-/** Milliseconds since the epoch, with sub-millisecond precision, the same clock in every thread. */
-export function epochMs(now = performance.now()): number {
-  return performance.timeOrigin + now;
+/**
+ * This thread's `performance.now()` origin on `process.hrtime`'s clock (ms): that clock is one
+ * monotonic clock shared by every thread of the process, where each thread's `performance.now()`
+ * counts from its own start, and `performance.timeOrigin + performance.now()` follows the wall
+ * clock as it was when the thread started (threads started apart can differ by the wall clock's
+ * adjustments in between).
+ */
+const HR_ORIGIN = ((): number => {
+  let gap = Number.POSITIVE_INFINITY;
+  let origin = 0;
+  for (let i = 0; i < 5; i++) {
+    const before = process.hrtime.bigint();
+    const now = performance.now();
+    const after = process.hrtime.bigint();
+    if (Number(after - before) < gap) {
+      gap = Number(after - before);
+      origin = Number(before + after) / 2e6 - now;
+    }
+  }
+  return origin;
+})();
+
+/** A time (`performance.now()` of this thread, by default now) on the clock every thread shares, ms. */
+export function monoMs(now = performance.now()): number {
+  return HR_ORIGIN + now;
+}
+
+/**
+ * A new span clock's anchor: what turns the shared clock into ms since the epoch (`anchor +
+ * monoMs()`), read from `Date.now()` as the OpenTelemetry SDK anchors its own spans. A trace's
+ * spans made by the runtime keep the anchor of the first, across every hop (it travels in the
+ * trace context), so a span's start never precedes its parent's: both are read on one clock.
+ */
+export function freshAnchor(): number {
+  return Date.now() - monoMs();
 }

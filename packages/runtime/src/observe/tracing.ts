@@ -21,7 +21,7 @@ import {
   providerRegistered,
   spanName,
 } from './otel.js';
-import { epochMs, report, SPAN_CHANNEL, type SpanReport } from './span-report.js';
+import { freshAnchor, monoMs, report, SPAN_CHANNEL, type SpanReport } from './span-report.js';
 
 const SERVER = 1;
 const CLIENT = 2;
@@ -32,6 +32,28 @@ const TRACER = '@troupe/runtime';
 interface Reported {
   readonly traceId: string;
   readonly spanId: string;
+  /** Its clock's anchor (span-report.ts): the spans of the calls it makes keep it. */
+  readonly anchor: number;
+}
+
+/** A server span's clock, in the context its method runs in: calls made in it keep the anchor. */
+interface Anchored {
+  readonly span: Span;
+  readonly anchor: number;
+}
+
+const ANCHOR = Symbol.for('@troupe/runtime span clock');
+
+/**
+ * The clock anchor for a span whose parent is the active span of `context`: the parent's where it
+ * is a server span of the runtime's, else a new one, read from `Date.now()` as the SDK reads its
+ * own spans' start (a user's span is timed by the SDK: its child must not precede it).
+ */
+function anchorIn(api: OtelApi, context: Context): number {
+  const held = context.getValue(ANCHOR) as Anchored | undefined;
+  return held !== undefined && api.trace.getSpan(context) === held.span
+    ? held.anchor
+    : freshAnchor();
 }
 
 /** The reported span of the call running now, in a worker without a provider. */
@@ -56,33 +78,41 @@ function liveApi(): OtelApi | null {
 
 /** Client spans of the calls this thread makes (the caller's half of tracing). */
 export class ClientSpans {
-  private readonly open = new Map<Call, Span | string>();
+  /** Each open span (emitted here, or reported by its id) and its clock's anchor. */
+  private readonly open = new Map<Call, { span: Span | string; anchor: number }>();
 
   made(call: Call): void {
-    if (call.methodId === READY_METHOD) return;
+    // A call that carries a trace already is passed on by this thread (the owner forwarding a
+    // call to its actor): its caller's span stays its parent.
+    if (call.methodId === READY_METHOD || call.meta?.trace !== undefined) return;
     const { info } = call.ref;
     const name = spanName(info.name, call.method);
     const api = liveApi();
     if (api !== null) {
-      const span = api.trace
-        .getTracer(TRACER)
-        .startSpan(
-          name,
-          { kind: CLIENT, attributes: attributesOf(info.name, call.method) },
-          api.context.active(),
-        );
+      const active = api.context.active();
+      const anchor = anchorIn(api, active);
+      const span = api.trace.getTracer(TRACER).startSpan(
+        name,
+        {
+          kind: CLIENT,
+          startTime: anchor + monoMs(),
+          attributes: attributesOf(info.name, call.method),
+        },
+        active,
+      );
       const context = span.spanContext();
       if (!api.isSpanContextValid(context)) return;
       call.setMeta({
         ...call.meta,
-        trace: formatTrace({ ...context, flags: context.traceFlags, reported: false }),
+        trace: formatTrace({ ...context, flags: context.traceFlags, reported: false, anchor }),
       });
-      this.open.set(call, span);
+      this.open.set(call, { span, anchor });
       return;
     }
     const parent = reportedTrace?.getStore();
     if (parent === undefined) return;
     const id = newSpanId();
+    const { anchor } = parent;
     report([
       's',
       id,
@@ -91,33 +121,45 @@ export class ClientSpans {
       parent.traceId,
       name,
       CLIENT,
-      epochMs(),
+      anchor + monoMs(),
       attributesOf(info.name, call.method),
     ]);
     call.setMeta({
       ...call.meta,
-      trace: formatTrace({ traceId: parent.traceId, spanId: id, flags: 1, reported: true }),
+      trace: formatTrace({
+        traceId: parent.traceId,
+        spanId: id,
+        flags: 1,
+        reported: true,
+        anchor,
+      }),
     });
-    this.open.set(call, id);
+    this.open.set(call, { span: id, anchor });
   }
 
   settled(call: Call, error: unknown): void {
-    const span = this.open.get(call);
-    if (span === undefined) return;
+    const open = this.open.get(call);
+    if (open === undefined) return;
     this.open.delete(call);
+    const { span, anchor } = open;
     const failure = error === undefined ? undefined : messageOf(error);
     if (typeof span === 'string') {
-      report(['e', span, epochMs(), failure]);
+      report(['e', span, anchor + monoMs(), failure]);
       return;
     }
     if (failure !== undefined) span.setStatus({ code: ERROR, message: failure });
-    span.end();
+    span.end(anchor + monoMs());
   }
 }
 
 /** A server span open in a worker: emitted by its own provider, or reported. */
 type ServerSpan =
-  | { readonly span: Span; readonly context: Context; readonly api: OtelApi }
+  | {
+      readonly span: Span;
+      readonly context: Context;
+      readonly api: OtelApi;
+      readonly anchor: number;
+    }
   | { readonly reported: Reported };
 
 /** Server spans of the traced calls an actor's host runs. */
@@ -136,6 +178,9 @@ export class ServerSpans {
     const method = this.methods[methodId] ?? `#${methodId}`;
     const name = spanName(this.actorName, method);
     const attributes = attributesOf(this.actorName, method);
+    // On its caller's span clock: it starts after its client span, read on the same clock.
+    const anchor = parent.anchor ?? freshAnchor();
+    const startMs = anchor + monoMs(now);
     const api = liveApi();
     if (api !== null) {
       const remote = api.trace.setSpanContext(api.ROOT_CONTEXT, {
@@ -146,8 +191,9 @@ export class ServerSpans {
       });
       const span = api.trace
         .getTracer(TRACER)
-        .startSpan(name, { kind: SERVER, startTime: epochMs(now), attributes }, remote);
-      this.current = { span, context: api.trace.setSpan(remote, span), api };
+        .startSpan(name, { kind: SERVER, startTime: startMs, attributes }, remote);
+      const context = api.trace.setSpan(remote, span).setValue(ANCHOR, { span, anchor });
+      this.current = { span, context, api, anchor };
     } else {
       const spanId = newSpanId();
       report([
@@ -158,10 +204,10 @@ export class ServerSpans {
         parent.traceId,
         name,
         SERVER,
-        epochMs(now),
+        startMs,
         attributes,
       ]);
-      this.current = { reported: { traceId: parent.traceId, spanId } };
+      this.current = { reported: { traceId: parent.traceId, spanId, anchor } };
     }
     return this.current;
   }
@@ -184,11 +230,12 @@ export class ServerSpans {
 
   end(open: ServerSpan, now: number, ok: boolean): void {
     if ('reported' in open) {
-      report(['e', open.reported.spanId, epochMs(now), ok ? undefined : 'the method threw']);
+      const endMs = open.reported.anchor + monoMs(now);
+      report(['e', open.reported.spanId, endMs, ok ? undefined : 'the method threw']);
       return;
     }
     if (!ok) open.span.setStatus({ code: ERROR, message: 'the method threw' });
-    open.span.end(epochMs(now));
+    open.span.end(open.anchor + monoMs(now));
   }
 }
 

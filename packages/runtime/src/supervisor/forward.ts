@@ -1,11 +1,17 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { type Call, startCall } from '../caller/call.js';
+import { type Call, extrasOf, startCall } from '../caller/call.js';
 import type { ActorRef } from '../caller/ref.js';
 import { openStream, type RemoteStream } from '../caller/stream.js';
 import { CancelledError } from '../errors.js';
-import { groupOf, methodOf } from '../wire/batch.js';
+import { groupOf, metaOf, methodOf } from '../wire/batch.js';
 import { Endpoint, type Served } from '../wire/endpoint.js';
-import { type CallTarget, type ControlMessage, Op, READY_METHOD } from '../wire/protocol.js';
+import {
+  type CallMeta,
+  type CallTarget,
+  type ControlMessage,
+  Op,
+  READY_METHOD,
+} from '../wire/protocol.js';
 import { PortTransport } from '../wire/transport.js';
 
 /**
@@ -42,10 +48,21 @@ export class ForwardingTarget implements Served {
     if (!endpoint.begin(callId)) return;
     endpoint.awaiting(callId, true);
     if (this.ref.info.streamMethods.includes(methodId)) {
-      void this.forwardStream(endpoint, callId, methodId, args);
+      void this.forwardStream(endpoint, callId, methodId, args, metaOf(target));
       return;
     }
-    const call = startCall(this.ref, methodId, args, groupOf(target));
+    // The call keeps what it carries (its trace context: its caller's span stays its parent).
+    const group = groupOf(target);
+    const meta = metaOf(target);
+    const extras = extrasOf(this.ref, methodId, group, undefined);
+    const call = startCall(
+      this.ref,
+      methodId,
+      args,
+      group,
+      undefined,
+      meta === undefined ? extras : { ...extras, meta },
+    );
     let byCall = this.calls.get(endpoint);
     if (!byCall) {
       byCall = new Map();
@@ -73,8 +90,9 @@ export class ForwardingTarget implements Served {
     callId: number,
     methodId: number,
     args: unknown[],
+    meta: CallMeta | undefined,
   ): Promise<void> {
-    const stream = openStream(this.ref, methodId, args);
+    const stream = openStream(this.ref, methodId, args, meta);
     let byCall = this.streams.get(endpoint);
     if (!byCall) {
       byCall = new Map();
