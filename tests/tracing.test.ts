@@ -22,7 +22,30 @@ import { WORKER_SPANS, type WorkerSpan } from './fixtures/dist/otel-channel.js';
 import { Relay } from './fixtures/dist/relay.js';
 import { Inner, InnerRestartable, InnerThreads, Outer } from './fixtures/dist/traced.js';
 
-const exporter = new InMemorySpanExporter();
+/** Wakes whoever waits for spans: each span that ends here, or that a worker posts. */
+const waiting = new Set<() => void>();
+function arrived(): void {
+  for (const wake of waiting) wake();
+  waiting.clear();
+}
+
+/** The first value `check` finds, checked again as spans arrive (no polling: a span wakes it). */
+async function until<T>(check: () => T | undefined): Promise<T> {
+  for (let found = check(); ; found = check()) {
+    if (found !== undefined) return found;
+    await new Promise<void>((resolve) => waiting.add(resolve));
+  }
+}
+
+/** The SDK's in-memory exporter, waking the waits on each span it takes. */
+class Exporter extends InMemorySpanExporter {
+  override export(spans: ReadableSpan[], done: Parameters<InMemorySpanExporter['export']>[1]) {
+    super.export(spans, done);
+    arrived();
+  }
+}
+
+const exporter = new Exporter();
 
 beforeAll(() => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -38,12 +61,11 @@ afterAll(async () => {
 });
 
 /** Waits until `n` spans of trace `traceId` have ended (workers report theirs as messages). */
-async function spansOf(traceId: string, n: number): Promise<ReadableSpan[]> {
-  for (;;) {
+function spansOf(traceId: string, n: number): Promise<ReadableSpan[]> {
+  return until(() => {
     const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
-    if (spans.length >= n) return spans;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+    return spans.length >= n ? spans : undefined;
+  });
 }
 
 function parentOf(span: ReadableSpan): string | undefined {
@@ -200,7 +222,10 @@ describe('with a tracer provider in each worker too (configure({ workerSetup }))
 
   beforeAll(() => {
     channel = new BroadcastChannel(WORKER_SPANS);
-    channel.onmessage = (event) => received.push((event as { data: WorkerSpan }).data);
+    channel.onmessage = (event) => {
+      received.push((event as { data: WorkerSpan }).data);
+      arrived();
+    };
     configure({ workerSetup: new URL('./fixtures/dist/otel-setup.js', import.meta.url) });
   });
 
@@ -210,12 +235,11 @@ describe('with a tracer provider in each worker too (configure({ workerSetup }))
   });
 
   /** Waits until the workers have posted `n` ended spans of trace `traceId`. */
-  async function workerSpansOf(traceId: string, n: number): Promise<Seen[]> {
-    for (;;) {
+  function workerSpansOf(traceId: string, n: number): Promise<Seen[]> {
+    return until(() => {
       const spans = received.filter((s) => s.traceId === traceId);
-      if (spans.length >= n) return spans;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+      return spans.length >= n ? spans : undefined;
+    });
   }
 
   test.each([
