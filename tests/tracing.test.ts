@@ -16,6 +16,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { type ActorHandle, configure, shutdown, spawn } from '@troupe/runtime';
 import fc from 'fast-check';
+import { formatTrace, parseTrace } from '../packages/runtime/src/observe/otel.js';
 import { Counter } from './fixtures/dist/counter.js';
 import { Steps } from './fixtures/dist/observed.js';
 import { WORKER_SPANS, type WorkerSpan } from './fixtures/dist/otel-channel.js';
@@ -199,6 +200,48 @@ describe('tracing', () => {
         expectNested(clientB, find(all, 'Counter.add', SpanKind.SERVER));
       }),
       { numRuns: 8 },
+    );
+  });
+
+  test('configure({ tracing: false }): no span for the calls made here, nor in actors spawned then', async () => {
+    configure({ tracing: false });
+    try {
+      const b = spawn(Counter, { args: [0] });
+      const a = spawn(Relay, { args: [b] });
+      let traceId = '';
+      await trace.getTracer('test').startActiveSpan('root', async (root) => {
+        traceId = root.spanContext().traceId;
+        expect(await a.addToPeer(2)).toBe(2);
+        root.end();
+      });
+      // The call carried no trace context: the actors had none to continue.
+      const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+      expect(spans.map((s) => s.name)).toEqual(['root']);
+    } finally {
+      configure({ tracing: true });
+    }
+  });
+
+  test('a trace context travels with its clock anchor, and reads back as it was written', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[0-9a-f]{32}$/),
+        fc.stringMatching(/^[0-9a-f]{16}$/),
+        fc.integer({ min: 0, max: 255 }),
+        fc.boolean(),
+        fc.option(
+          fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => x + 0),
+          { nil: undefined },
+        ),
+        (traceId, spanId, flags, reported, anchor) => {
+          const context = { traceId, spanId, flags, reported, anchor };
+          expect(parseTrace(formatTrace(context))).toEqual(context);
+        },
+      ),
+    );
+    // A plain W3C traceparent (from another tracer) has no anchor: its spans take a new one.
+    expect(parseTrace('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')?.anchor).toBe(
+      undefined,
     );
   });
 

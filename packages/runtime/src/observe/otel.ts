@@ -31,7 +31,8 @@ export function otel(): OtelApi | null {
   return api;
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(~?)(?:@(\d+(?:\.\d+)?))?$/;
+const TRACEPARENT =
+  /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(~?)(?:@(-?\d+(?:\.\d+)?(?:e[+-]\d+)?))?$/;
 
 /**
  * A call's trace context as it travels (`CallMeta.trace`): a W3C `traceparent`, followed by `~`
