@@ -258,7 +258,13 @@ export class TracingRecorder extends HostRecorder {
     meta: CallMeta | undefined,
   ): number {
     const trace = meta?.trace;
-    if (trace === undefined) return super.started(methodId, callId, queuedAt, meta);
+    return trace === undefined
+      ? super.started(methodId, callId, queuedAt, meta)
+      : this.startTraced(methodId, queuedAt, meta as CallMeta, trace);
+  }
+
+  /** A call that carries a trace context starts: in its server span. */
+  private startTraced(methodId: number, queuedAt: number, meta: CallMeta, trace: string): number {
     this.chainOpen = false;
     const now = performance.now();
     const wait = this.waited(methodId, queuedAt, now);
@@ -266,6 +272,7 @@ export class TracingRecorder extends HostRecorder {
       this.spans = new ServerSpans(this.actorName, this.methodNames);
       // Calls this actor makes while it runs a traced call are part of the trace.
       watchThisThread();
+      this.invoke = this.invokeTraced;
     }
     const span = this.spans.start(methodId, trace, now);
     if (span === undefined && !this.timeline) {
@@ -275,11 +282,14 @@ export class TracingRecorder extends HostRecorder {
     return this.open(now, wait, meta, span);
   }
 
-  override invoke(fn: (...args: unknown[]) => unknown, self: object, args: unknown[]): unknown {
-    if (this.spans === undefined) return super.invoke(fn, self, args);
+  /**
+   * `invoke` once a call was traced: each call runs inside its span, or outside any. Until then
+   * the plain `invoke` runs, so that a host no traced call reached pays nothing for it.
+   */
+  private invokeTraced(fn: (...args: unknown[]) => unknown, self: object, args: unknown[]) {
     // A method that throws ends at once too.
     this.returnedAtOnce = true;
-    return this.returned(this.spans.invoke(fn, self, args));
+    return this.returned((this.spans as ServerSpans).invoke(fn, self, args));
   }
 }
 
