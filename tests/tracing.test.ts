@@ -239,10 +239,14 @@ describe('tracing', () => {
         },
       ),
     );
-    // A plain W3C traceparent (from another tracer) has no anchor: its spans take a new one.
-    expect(parseTrace('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')?.anchor).toBe(
-      undefined,
-    );
+    // A plain W3C traceparent (from another tracer) has no anchor, and an anchor read on another
+    // machine's clock (a cluster's) is not this clock's: their spans take a new one.
+    const plain = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const parsed = parseTrace(plain);
+    expect(parsed?.anchor).toBe(undefined);
+    expect(parseTrace(`${plain}@${'0'.repeat(16)}:1796378600633.9414`)?.anchor).toBe(undefined);
+    if (parsed !== undefined)
+      expect(parseTrace(formatTrace({ ...parsed, anchor: 5 }))?.anchor).toBe(5);
   });
 
   test('a call that throws ends its spans with an error status', async () => {

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as Otel from '@opentelemetry/api';
+import { clockDomain } from './span-report.js';
 
 export type OtelApi = typeof Otel;
 
@@ -32,26 +33,30 @@ export function otel(): OtelApi | null {
 }
 
 const TRACEPARENT =
-  /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(~?)(?:@(-?\d+(?:\.\d+)?(?:e[+-]\d+)?))?$/;
+  /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(~?)(?:@([0-9a-f]+):(-?\d+(?:\.\d+)?(?:e[+-]\d+)?))?$/;
 
 /**
  * A call's trace context as it travels (`CallMeta.trace`): a W3C `traceparent`, followed by `~`
  * where its span was recorded in a worker without a provider and reported to the main thread,
- * which gives it another id when it emits it, then by `@` and the anchor of the span's clock
- * (span-report.ts), which the spans of the call's actor keep.
+ * which gives it another id when it emits it, then by `@`, the clock's domain, `:` and the
+ * anchor of the span's clock (span-report.ts), which the spans of the call's actor keep where
+ * they read the same clock.
  */
 export interface TraceContext {
   traceId: string;
   spanId: string;
   flags: number;
   reported: boolean;
-  /** The clock anchor of the span that made the call (ms): epoch = anchor + `monoMs()`. */
+  /**
+   * The clock anchor of the span that made the call (ms): epoch = anchor + `monoMs()`. Read
+   * back only where `monoMs()` is the same clock (`clockDomain()`), else undefined.
+   */
   anchor: number | undefined;
 }
 
 export function formatTrace(context: TraceContext): string {
   const flags = context.flags.toString(16).padStart(2, '0');
-  const anchor = context.anchor === undefined ? '' : `@${context.anchor}`;
+  const anchor = context.anchor === undefined ? '' : `@${clockDomain()}:${context.anchor}`;
   return `00-${context.traceId}-${context.spanId}-${flags}${context.reported ? '~' : ''}${anchor}`;
 }
 
@@ -63,7 +68,7 @@ export function parseTrace(trace: string): TraceContext | undefined {
     spanId: match[2] as string,
     flags: Number.parseInt(match[3] as string, 16),
     reported: match[4] === '~',
-    anchor: match[5] === undefined ? undefined : Number(match[5]),
+    anchor: match[6] === undefined || match[5] !== clockDomain() ? undefined : Number(match[6]),
   };
 }
 

@@ -3,6 +3,9 @@
  * broadcast channel, which emits them through the provider registered there with their real
  * start and end times. Every worker of the process posts to it; only the main thread listens.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { BroadcastChannel } from 'node:worker_threads';
 
 export const SPAN_CHANNEL = 'troupe:spans';
@@ -69,4 +72,24 @@ export function monoMs(now = performance.now()): number {
  */
 export function freshAnchor(): number {
   return Date.now() - monoMs();
+}
+
+let domain: string | undefined;
+
+/**
+ * Where `monoMs()` means the same: the machine since its boot (Linux's boot id; every process on
+ * it reads one monotonic clock), else this process. An anchor read on another clock (a call from
+ * another machine of a cluster) is not used: the span takes a new one.
+ */
+export function clockDomain(): string {
+  if (domain === undefined) {
+    let source: string;
+    try {
+      source = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      source = `${hostname()}:${process.pid}`;
+    }
+    domain = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  }
+  return domain;
 }
