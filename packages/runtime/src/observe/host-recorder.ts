@@ -257,10 +257,10 @@ export class TracingRecorder extends HostRecorder {
     queuedAt: number,
     meta: CallMeta | undefined,
   ): number {
-    const trace = meta?.trace;
-    return trace === undefined
-      ? super.started(methodId, callId, queuedAt, meta)
-      : this.startTraced(methodId, queuedAt, meta as CallMeta, trace);
+    if (meta === undefined || meta.trace === undefined) {
+      return super.started(methodId, callId, queuedAt, meta);
+    }
+    return this.startTraced(methodId, queuedAt, meta, meta.trace);
   }
 
   /** A call that carries a trace context starts: in its server span. */
