@@ -131,8 +131,17 @@ export class NodeHost {
    * quorum) first ends every actor whose directory entry says it was given up.
    */
   private async beat(): Promise<void> {
-    if (this.stopped || this.beating) return;
-    this.beating = true;
+    if (this.stopped) return;
+    if (this.beating) return this.beating;
+    this.beating = this.renew();
+    try {
+      await this.beating;
+    } finally {
+      this.beating = undefined;
+    }
+  }
+
+  private async renew(): Promise<void> {
     const began = process.hrtime.bigint();
     if (!this.leaseHolds()) this.lapsed = true;
     try {
@@ -146,12 +155,11 @@ export class NodeHost {
       Atomics.notify(this.fence, 0);
     } catch {
       // Missed: the lease runs on from the last beat that succeeded, and may lapse.
-    } finally {
-      this.beating = false;
     }
   }
 
-  private beating = false;
+  /** The heartbeat on its way, if one is. */
+  private beating: Promise<void> | undefined;
 
   /** After a lapse: ends the actors whose owner gave them up (their entry moved or was lost). */
   private async reconcile(): Promise<void> {
@@ -189,6 +197,9 @@ export class NodeHost {
   }
 
   private async handle(request: ControlRequest): Promise<ControlReply> {
+    // Past its lease, a node waits for the heartbeat that may renew it (after a freeze, it ends
+    // what its owners gave up first).
+    if (!this.leaseHolds()) await this.beat();
     if (!this.leaseHolds()) {
       throw new ClusterUnavailableError(
         `node ${this.options.id} is past its lease (it could not renew its heartbeat): it ` +

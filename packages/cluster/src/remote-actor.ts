@@ -170,7 +170,20 @@ export class RemoteActor implements ActorRecord {
         ...(request.key !== undefined && incarnation.number === 1 ? { nameKey: request.key } : {}),
         owner: cluster.peer.id,
       };
-      const reply = await this.spawnOnNode(incarnation, message, transfers);
+      let reply = await this.spawnOnNode(incarnation, message, transfers);
+      // A node past its lease (or without a registry) refuses: another may take it.
+      for (let tries = 0; !reply.ok && reply.error.name === 'ClusterUnavailableError'; tries++) {
+        this.cluster.nodeGone(incarnation.node);
+        let other: string;
+        try {
+          other = this.pick(incarnation.number > 1);
+        } catch {
+          break;
+        }
+        if (tries >= 3) break;
+        incarnation.node = other;
+        reply = await this.spawnOnNode(incarnation, message, transfers);
+      }
       if (!reply.ok) {
         throw reply.error.name === 'ClusterUnavailableError'
           ? new ClusterUnavailableError(reply.error.message)
