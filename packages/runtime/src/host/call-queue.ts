@@ -7,9 +7,10 @@ export interface Queued {
 }
 
 /**
- * Calls waiting to start, in arrival order: an actor's calls in one concurrency group inside its
- * worker, or a thread pool's calls waiting for a thread. Entries link themselves, so a cancelled
- * call leaves the queue at once wherever it is, without a scan; an entry is in one queue at most.
+ * Calls waiting to start, in arrival order, where one may leave from the middle: a thread pool's
+ * calls waiting for a thread. Entries link themselves, so a cancelled call leaves the queue at
+ * once wherever it is, without a scan; an entry is in one queue at most. (An actor's own queues,
+ * whose calls only leave from the front, are `WaitingCalls` below.)
  */
 export class CallQueue<T extends Queued> {
   private first: T | undefined;
