@@ -5,6 +5,7 @@ import {
   forEachCall,
   forEachResult,
   isEmpty,
+  isFull,
   mapArgs,
   newCalls,
   oneCall,
@@ -110,7 +111,8 @@ export class Connection implements ActorRef {
     call.wireId = callId;
     appendCall(this.outbox, callId, targetOf(call.methodId, call.group, call.meta), call.args);
     call.sent();
-    if (!this.scheduled) {
+    if (isFull(this.outbox)) this.flushCalls();
+    else if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(this.flush);
     }

@@ -19,7 +19,7 @@ import {
   leaveCall,
   runInCall,
 } from './call-context.js';
-import { CallQueue, type Queued } from './call-queue.js';
+import { WaitingCalls } from './call-queue.js';
 import { CallOutcome, type CallWatch } from './call-watch.js';
 import { DEFAULT_HOOK_TIMEOUT_MS, EXIT_GRACE_MS, runShutdownHook } from './drain.js';
 import { adoptSharedFields, sharedFieldsOf } from './replica-fields.js';
@@ -43,17 +43,6 @@ enum State {
   Exiting,
 }
 
-/** A call waiting in its group's queue. */
-interface QueuedCall extends Queued {
-  readonly endpoint: Endpoint;
-  readonly callId: number;
-  readonly methodId: number;
-  readonly args: unknown[];
-  /** When it was queued and what it carries, where a watch observes calls (else 0, undefined). */
-  readonly queuedAt: number;
-  readonly meta: CallMeta | undefined;
-}
-
 /** A running streaming call: what its end needs to settle it. */
 interface Streaming {
   readonly group: Group;
@@ -67,7 +56,7 @@ interface Group {
   /** Its `StatSlot.Started` slot: the owner's last call started in the group (-1: none). */
   readonly startedSlot: number;
   running: number;
-  readonly queue: CallQueue<QueuedCall>;
+  readonly queue: WaitingCalls<Endpoint, CallTarget>;
 }
 
 /** What an executor needs of its host, beyond the actor's description. */
@@ -137,7 +126,7 @@ export class Executor implements Served, CallRunner {
       limit,
       startedSlot: index < STARTED_GROUPS ? StatSlot.Started + index : -1,
       running: 0,
-      queue: new CallQueue(),
+      queue: new WaitingCalls(),
     }));
   }
 
@@ -191,7 +180,7 @@ export class Executor implements Served, CallRunner {
     this.state = State.Failed;
     for (const [endpoint, callId] of this.readyWaiters) endpoint.fail(callId, error);
     this.readyWaiters.length = 0;
-    this.drainQueues((call) => call.endpoint.fail(call.callId, error));
+    this.drainQueues((endpoint, callId) => endpoint.fail(callId, error));
   }
 
   submit(endpoint: Endpoint, callId: number, target: CallTarget, args: unknown[]): void {
@@ -241,19 +230,8 @@ export class Executor implements Served, CallRunner {
       endpoint.drop(callId, this.dropMessage(methodId));
       return;
     }
-    const call: QueuedCall = {
-      endpoint,
-      callId,
-      methodId,
-      args,
-      queuedAt: this.watch === null ? 0 : performance.now(),
-      meta: this.watch === null ? undefined : metaOf(target),
-      prev: undefined,
-      next: undefined,
-      queue: undefined,
-    };
     // A cancel does not look for it here: the compare-and-swap when its turn comes skips it.
-    group.queue.push(call);
+    group.queue.push(endpoint, callId, target, args, this.watch === null ? 0 : performance.now());
     this.count(StatSlot.Queued, 1);
     if (this.state === State.Serving) this.pump(group);
   }
@@ -322,7 +300,9 @@ export class Executor implements Served, CallRunner {
     this.state = State.Exiting;
     this.endReason = EndReason.ExitActor;
     Atomics.store(this.stats, StatSlot.ExitRequested, 1);
-    this.drainQueues((call) => call.endpoint.drop(call.callId, this.dropMessage(call.methodId)));
+    this.drainQueues((endpoint, callId, methodId) =>
+      endpoint.drop(callId, this.dropMessage(methodId)),
+    );
     for (const [endpoint, callId] of this.readyWaiters) {
       endpoint.drop(callId, this.notReadyMessage());
     }
@@ -415,16 +395,22 @@ export class Executor implements Served, CallRunner {
         this.beginDrain();
         return;
       }
-      const call = group.queue.shift() as QueuedCall;
+      const queue = group.queue;
+      const endpoint = queue.endpoint;
+      const callId = queue.callId;
+      const target = queue.target;
+      const args = queue.args;
+      const queuedAt = queue.queuedAt;
+      queue.shift();
       this.count(StatSlot.Queued, -1);
       this.run(
         group,
-        call.endpoint,
-        call.callId,
-        call.methodId,
-        call.args,
-        call.queuedAt,
-        call.meta,
+        endpoint,
+        callId,
+        methodOf(target),
+        args,
+        queuedAt,
+        this.watch === null ? undefined : metaOf(target),
       );
       if (group.queue.size > 0) {
         if (sliceStart === 0) sliceStart = performance.now();
@@ -649,8 +635,10 @@ export class Executor implements Served, CallRunner {
     return notStartedMessage(this.actorName, method, this.endReason);
   }
 
-  private drainQueues(each: (call: QueuedCall) => void): void {
-    for (const group of this.groups) group.queue.drain(each);
+  private drainQueues(each: (endpoint: Endpoint, callId: number, methodId: number) => void): void {
+    for (const group of this.groups) {
+      group.queue.drain((endpoint, callId, target) => each(endpoint, callId, methodOf(target)));
+    }
     this.stats[StatSlot.Queued] = 0;
   }
 
@@ -667,9 +655,9 @@ export class Executor implements Served, CallRunner {
     this.state = State.Draining;
     this.endReason = reason;
     this.hookTimeoutMs = hookTimeoutMs;
-    this.drainQueues((call) => {
-      call.endpoint.drop(call.callId, this.dropMessage(call.methodId));
-      this.watch?.ended(call.methodId, call.callId, 0, CallOutcome.Dropped);
+    this.drainQueues((endpoint, callId, methodId) => {
+      endpoint.drop(callId, this.dropMessage(methodId));
+      this.watch?.ended(methodId, callId, 0, CallOutcome.Dropped);
     });
     for (const [endpoint, callId] of this.readyWaiters) {
       if (wasFailed) endpoint.fail(callId, this.initError);

@@ -1,0 +1,179 @@
+/**
+ * Guarantee 5's structures: what a burst of calls costs must not grow with the burst. A caller's
+ * burst leaves in batches of bounded size (not one message of every call made in the tick), and
+ * an actor's waiting calls lie in one ring-buffer array (not an object each), which behaves as a
+ * plain FIFO of its calls whatever the order of pushes and shifts. The costs themselves are
+ * measured by `npm run bench` (the growth group), never asserted here.
+ */
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { startCall } from '../packages/runtime/src/caller/call.js';
+import { Connection } from '../packages/runtime/src/caller/connection.js';
+import { WaitingCalls } from '../packages/runtime/src/host/call-queue.js';
+import { countOf, forEachCall } from '../packages/runtime/src/wire/batch.js';
+import {
+  type ActorInfo,
+  type CallsBatch,
+  CELL_SHIFT,
+  type Message,
+  Op,
+} from '../packages/runtime/src/wire/protocol.js';
+import type { Transport } from '../packages/runtime/src/wire/transport.js';
+
+/** Calls one batch may carry (wire/batch.ts). */
+const MAX_BATCH = 8192;
+
+/** A link that keeps what is posted on it, and never answers. */
+class RecordingTransport implements Transport {
+  readonly posted: Message[] = [];
+  post(message: Message): void {
+    this.posted.push(message);
+  }
+  listen(): void {}
+  hold(): void {}
+  close(): void {}
+
+  batches(): CallsBatch[] {
+    return this.posted.filter((m): m is CallsBatch => m[0] === Op.Calls);
+  }
+}
+
+const info: ActorInfo = {
+  actorId: 'bursts-test',
+  name: 'Burst',
+  kind: 'serial',
+  methods: ['echo'],
+  groups: ['default'],
+  methodTimeouts: [],
+  streamMethods: [],
+  retries: [],
+};
+
+describe('a burst of calls made in one tick', () => {
+  test('leaves in batches of at most 8192 calls, every call once and in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 3 * MAX_BATCH + 100 }), async (n) => {
+        const transport = new RecordingTransport();
+        const conn = new Connection(transport, info, true);
+        for (let i = 0; i < n; i++) startCall(conn, 0, [i]);
+        // Full batches left during the burst; the rest leaves at the end of the tick.
+        expect(transport.batches().length).toBe(Math.floor(n / MAX_BATCH));
+        await Promise.resolve();
+        const sent: [number, unknown][] = [];
+        for (const batch of transport.batches()) {
+          expect(countOf(batch)).toBeGreaterThan(0);
+          expect(countOf(batch)).toBeLessThanOrEqual(MAX_BATCH);
+          forEachCall(batch, (id, _target, args) => sent.push([id, (args as unknown[])[0]]));
+        }
+        expect(sent.length).toBe(n);
+        let lastId = 0;
+        for (let i = 0; i < n; i++) {
+          const [id, arg] = sent[i] as [number, unknown];
+          if (arg !== i || id <= lastId) throw new Error(`call ${i}: id ${id}, argument ${arg}`);
+          lastId = id;
+        }
+        // Each call's cells reached the host before the batch that carries it.
+        const cellsSent = new Set<number>();
+        for (const m of transport.posted) {
+          if (m[0] === Op.CallCells) cellsSent.add(m[1]);
+          if (m[0] === Op.Calls) {
+            forEachCall(m, (id) => {
+              if (!cellsSent.has(id >> CELL_SHIFT)) throw new Error(`call ${id} before its cells`);
+            });
+          }
+        }
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
+
+type QueueOp = { kind: 'push'; n: number } | { kind: 'shift'; n: number } | { kind: 'drain' };
+
+const queueOp: fc.Arbitrary<QueueOp> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('push' as const),
+      n: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 6000 })),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('shift' as const),
+      n: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 6000 })),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('drain' as const) }) },
+);
+
+type Entry = [endpoint: string, callId: number, target: number, args: unknown[], at: number];
+
+describe("an actor's waiting calls (WaitingCalls)", () => {
+  test('behave as a FIFO of whole calls, across growing, wrapping and emptying', () => {
+    fc.assert(
+      fc.property(fc.array(queueOp, { maxLength: 40 }), (ops) => {
+        const queue = new WaitingCalls<string, number>();
+        const model: Entry[] = [];
+        let seq = 0;
+        const head = (): Entry => [
+          queue.endpoint,
+          queue.callId,
+          queue.target,
+          queue.args,
+          queue.queuedAt,
+        ];
+        for (const o of ops) {
+          switch (o.kind) {
+            case 'push':
+              for (let i = 0; i < o.n; i++) {
+                const s = seq++;
+                const entry: Entry = [`e${s % 3}`, s, s % 7, [s], s / 2];
+                queue.push(...entry);
+                model.push(entry);
+              }
+              break;
+            case 'shift':
+              for (let i = 0; i < o.n && model.length > 0; i++) {
+                const expected = model.shift() as Entry;
+                const actual = head();
+                if (actual.some((v, k) => v !== expected[k])) {
+                  throw new Error(
+                    `head ${JSON.stringify(actual)}, model ${JSON.stringify(expected)}`,
+                  );
+                }
+                queue.shift();
+              }
+              break;
+            case 'drain': {
+              const drained: [string, number, number][] = [];
+              queue.drain((endpoint, callId, target) => drained.push([endpoint, callId, target]));
+              expect(drained).toEqual(model.map(([e, id, t]) => [e, id, t]));
+              model.length = 0;
+              break;
+            }
+          }
+          if (queue.size !== model.length) {
+            throw new Error(`size ${queue.size}, model ${model.length}`);
+          }
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test('an emptied queue lets go of the room a burst made it take', () => {
+    const queue = new WaitingCalls<string, number>();
+    for (let i = 0; i < 200_000; i++) queue.push('e', i, 0, [i], 0);
+    for (let i = 0; i < 200_000; i++) queue.shift();
+    const internals = queue as unknown as { slots: unknown[] };
+    expect(internals.slots.length).toBeLessThan(1024);
+    // A shifted call's arguments are not kept alive by the ring.
+    queue.push('e', 1, 0, [1], 0);
+    queue.shift();
+    expect(internals.slots.every((slot) => typeof slot !== 'object' || slot === undefined)).toBe(
+      true,
+    );
+  });
+});
