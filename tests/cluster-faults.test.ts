@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { connect, disconnect, getActorAsync, listNodes } from '@troupe/cluster';
 import { ActorDiedError, kill, listActors, spawn } from '@troupe/runtime';
-import { Journal } from './cluster/app/dist/actors.js';
+import { Echoer, Journal } from './cluster/app/dist/actors.js';
 import {
   type NatsServer,
   natsServerBinary,
@@ -153,4 +153,50 @@ suite('failures: heartbeats, leases and fencing', () => {
     expect(listed?.node).not.toBe('mv');
     await kill(journal);
   }, 120_000);
+
+  test('chaos: calls across three nodes while nodes are killed and restarted: each settles once, exact with retries', async () => {
+    const chaos = await Promise.all(
+      ['c1', 'c2', 'c3'].map((id) => startNode(nats.url, id, nodeFlags)),
+    );
+    nodes.push(...chaos);
+    await until(() => ['c1', 'c2', 'c3'].every((id) => listNodes().some((n) => n.id === id)));
+    const log = path.join(dir, 'chaos.log');
+    const actors = ['c1', 'c2', 'c3'].map((node) =>
+      spawn(Echoer, { args: [log], placement: { node }, maxRestarts: -1, maxTaskRetries: -1 }),
+    );
+    await Promise.all(actors.map((actor) => actor.ready()));
+    const total = 3000;
+    let sent = 0;
+    const results: Promise<number>[] = [];
+    // Calls go out in waves while a killer ends a node (and starts it again) three times.
+    const killer = (async () => {
+      for (let round = 0; round < 3; round++) {
+        await until(() => sent >= ((round + 1) * total) / 4);
+        const victim = round % 3;
+        const id = ['c1', 'c2', 'c3'][victim] as string;
+        const running = chaos[victim] as Running;
+        await running.stop('SIGKILL');
+        chaos[victim] = await startNode(nats.url, id, nodeFlags);
+        nodes.push(chaos[victim] as Running);
+      }
+    })();
+    while (sent < total) {
+      for (let i = 0; i < 50 && sent < total; i++, sent++) {
+        results.push((actors[sent % 3] as (typeof actors)[number]).echo(sent));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await killer;
+    const values = await Promise.all(results);
+    expect(values).toEqual(Array.from({ length: total }, (_, i) => i));
+    // Every call ran at least once; any twice was resent after its node died with it unanswered.
+    const runs = new Map<number, number>();
+    for (const line of lines(log)) runs.set(Number(line), (runs.get(Number(line)) ?? 0) + 1);
+    for (let i = 0; i < total; i++) expect(runs.get(i) ?? 0).toBeGreaterThanOrEqual(1);
+    const twice = [...runs.values()].filter((n) => n > 1).length;
+    console.log(
+      `cluster chaos: ${total} calls, 3 node kills, ${twice} ran twice (resent after a kill)`,
+    );
+    await Promise.all(actors.map((actor) => kill(actor)));
+  }, 240_000);
 });

@@ -17,6 +17,7 @@ import {
   type NameDirectory,
   useNameDirectory,
 } from '@troupe/runtime/transport';
+import { CONTROL_TIMEOUT_MS } from './control.js';
 import {
   type ActorEntry,
   Buckets,
@@ -85,6 +86,8 @@ export class Cluster {
   readonly leaseMs: number;
   /** Names registered by spawns this process placed (their ref is claimed already). */
   readonly claimed = new WeakSet<ActorRef>();
+  /** Names this process registered for actors it placed, by key, while they live. */
+  private readonly ownNames = new Map<string, ActorRef>();
   /** Name keys a node was asked to register for an actor a driver already named. */
   readonly preclaimed = new Set<string>();
   private closed = false;
@@ -230,9 +233,45 @@ export class Cluster {
   }
 
   gateOf(subject: string): Promise<void> | undefined {
-    if (this.unheard.size === 0) return undefined;
+    const served = this.servedGate(subject);
+    if (served !== undefined || this.unheard.size === 0) return served;
     const host = this.hostOf(subject);
     return host === undefined ? undefined : this.unheard.get(host.node);
+  }
+
+  /** Waits, per actor id, for an actor to be served: see `servedGate`. */
+  private readonly starting = new Map<string, Promise<void>>();
+
+  /**
+   * Messages to an actor not served yet (its name reached this process before its node had
+   * started it: no directory entry, or one `'starting'`) wait until it is, or until it cannot
+   * be (`CONTROL_TIMEOUT_MS`): sent before, they would reach no one and be lost.
+   */
+  private servedGate(subject: string): Promise<void> | undefined {
+    const prefix = `troupe.${this.peer.cluster}.a.`;
+    if (!subject.startsWith(prefix)) return undefined;
+    const actorId = subject.slice(prefix.length, subject.lastIndexOf('.'));
+    const key = bucketKey(actorId);
+    const entry = this.actors.get(key);
+    if (entry !== undefined && entry.state !== 'starting') return undefined;
+    let wait = this.starting.get(key);
+    if (wait === undefined) {
+      wait = new Promise<void>((resolve) => {
+        const done = () => {
+          stop();
+          clearTimeout(timer);
+          this.starting.delete(key);
+          resolve();
+        };
+        const stop = this.actors.onChange((changed, value) => {
+          if (changed === key && value !== undefined && value.state !== 'starting') done();
+        });
+        const timer = setTimeout(done, CONTROL_TIMEOUT_MS);
+        timer.unref();
+      });
+      this.starting.set(key, wait);
+    }
+    return wait;
   }
 
   /** Where a named actor is served now: its directory entry's subject, once it is up there. */
@@ -309,16 +348,35 @@ export class Cluster {
       lookup: (key) => {
         // A name a driver claimed for the actor this node is starting: not taken by another.
         if (this.preclaimed.has(key)) return undefined;
+        // This process's own, before (or whether or not) its mirror has it.
+        const own = this.ownNames.get(key);
+        if (own !== undefined) return own;
         const entry = this.names.get(bucketKey(key));
         if (entry === undefined) return undefined;
         return this.peer.connection(infoFrom(entry.info), { subject: this.subjectOf(entry) });
       },
       register: (key, ref, exited) => {
-        if (this.claimed.has(ref) || this.preclaimed.delete(key)) return true;
+        if (this.preclaimed.delete(key)) return true;
+        if (this.claimed.has(ref)) {
+          this.ownNames.set(key, ref);
+          exited.then(() => {
+            if (this.ownNames.get(key) === ref) this.ownNames.delete(key);
+          });
+          return true;
+        }
         if (this.names.get(bucketKey(key)) !== undefined) return false;
         // An actor of this process, named while in a cluster: served from here, named there.
         const subject = this.peer.subject('a', `${this.peer.id}-${ref.info.actorId}`, '1');
         const service = this.peer.serve(ref, subject);
+        // In the directory as served from here, so that callers need not wait for it.
+        void this.putActor(`${this.peer.id}-${ref.info.actorId}`, {
+          node: this.peer.id,
+          incarnation: 1,
+          owner: this.peer.id,
+          subject,
+          className: ref.info.name,
+          name: ref.info.name,
+        }).catch(() => {});
         const bucket = this.buckets.names;
         const entry = nameEntry(ref.info, subject);
         let revision: number | undefined;
@@ -336,6 +394,7 @@ export class Cluster {
         );
         exited.then(() => {
           service.close();
+          void this.deleteActor(`${this.peer.id}-${ref.info.actorId}`);
           if (revision !== undefined) {
             bucket.delete(bucketKey(key), { previousSeq: revision }).catch(() => {});
           }

@@ -30,7 +30,8 @@ export type ControlRequest =
       nameKey?: string;
       owner: string;
     }
-  | { op: 'shutdown'; actorId: string; timeoutMs?: number };
+  | { op: 'shutdown'; actorId: string; timeoutMs?: number }
+  | { op: 'kill'; actorId: string; noRestart: boolean };
 
 export type ControlReply =
   | { ok: true; subject: string; incarnation: number }

@@ -1,7 +1,13 @@
 import { hostname } from 'node:os';
 import { type Msg, RequestError, type Subscription } from '@nats-io/transport-node';
 import { ActorDefinitionError, listActors, spawn } from '@troupe/runtime';
-import { decodeValue, ownedRecord, refOf, useFence } from '@troupe/runtime/transport';
+import {
+  type ActorRef,
+  decodeValue,
+  ownedRecord,
+  refOf,
+  useFence,
+} from '@troupe/runtime/transport';
 import type { Cluster } from './cluster.js';
 import type { ControlReply, ControlRequest } from './control.js';
 import { type ActorEntry, bucketKey, type NodeRecord } from './directory.js';
@@ -206,6 +212,11 @@ export class NodeHost {
           'serves nothing until it can.',
       );
     }
+    if (request.op === 'kill') {
+      const record = ownedRecord(this.localIds.get(request.actorId) ?? '');
+      await record?.kill(request.noRestart);
+      return { ok: true, subject: '', incarnation: 0 };
+    }
     if (request.op === 'shutdown') {
       const record = ownedRecord(this.localIds.get(request.actorId) ?? '');
       await record?.shutdown(request.timeoutMs);
@@ -263,7 +274,9 @@ export class NodeHost {
     if (ref === undefined || record === undefined) {
       throw new Error(`node ${id}: the spawned actor has no record`);
     }
-    const service = this.cluster.peer.serve(ref, subject);
+    // The owner's handle retries each call within its budget: this side must not retry its
+    // answer again (one budget a call, as for a handle forwarded between threads).
+    const service = this.cluster.peer.serve(withoutRetries(ref), subject);
     // Serving (the server has its subscription) before others are told to call it there.
     await this.cluster.peer.nc.flush();
     await this.cluster.putActor(request.actorId, entry).catch(() => {});
@@ -317,4 +330,19 @@ export class NodeHost {
 function describe(error: unknown): { name: string; message: string } {
   if (error instanceof Error) return { name: error.name, message: error.message };
   return { name: 'Error', message: String(error) };
+}
+
+/** `ref` with no retry policy of its own: its callers retry. */
+function withoutRetries(ref: ActorRef): ActorRef {
+  const info = { ...ref.info, retries: [] };
+  return {
+    info,
+    ...(ref.resends !== undefined ? { resends: ref.resends } : {}),
+    send: (call) => ref.send(call),
+    cancel: (call, force, recursive) => ref.cancel(call, force, recursive),
+    ready: () => ref.ready(),
+    connect: () => ref.connect(),
+    kill: () => ref.kill(),
+    terminate: (timeoutMs) => ref.terminate(timeoutMs),
+  };
 }

@@ -529,6 +529,8 @@ export class ClientLink implements Transport {
   owned = false;
   /** Why its server was found gone, where it was (`lost`). */
   lostReason: string | undefined;
+  /** Its actor was asked to end: probed until it has, in case its server is gone already. */
+  expectingEnd = false;
 
   constructor(
     private readonly peer: Peer,
@@ -640,7 +642,8 @@ export class ClientLink implements Transport {
 
   /** The subject to probe: set while calls are pending on a placed actor. */
   pendingSubject(): string | undefined {
-    if (this.closed || this.holder === undefined || this.failure !== undefined) return undefined;
+    if (this.closed || this.failure !== undefined) return undefined;
+    if (this.holder === undefined && !this.expectingEnd) return undefined;
     return this.address?.subject;
   }
 

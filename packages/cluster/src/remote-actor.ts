@@ -1,5 +1,5 @@
 import { RequestError } from '@nats-io/transport-node';
-import { ActorDefinitionError, ActorDiedError } from '@troupe/runtime';
+import { ActorDefinitionError, ActorDiedError, SerializationError } from '@troupe/runtime';
 import {
   type ActorInfo,
   type ActorRecord,
@@ -12,6 +12,7 @@ import {
 } from '@troupe/runtime/transport';
 import type { Cluster } from './cluster.js';
 import { nameEntry } from './cluster.js';
+import { UnsendableError } from './codec.js';
 import {
   CONTROL_TIMEOUT_MS,
   type ControlReply,
@@ -196,11 +197,28 @@ export class RemoteActor implements ActorRecord {
           .delete(bucketKey(request.key), { previousSeq: nameRevision })
           .catch(() => {});
       }
-      incarnation.link.fail(error instanceof Error ? error : new Error(String(error)));
+      incarnation.link.fail(this.refusal(error));
       // Its calls have failed; the actor is no more.
       this.ending = true;
       setImmediate(() => incarnation.link.ended());
     }
+  }
+
+  /** Why a start failed, as calls see it: a constructor argument that cannot cross names it. */
+  private refusal(error: unknown): Error {
+    if (error instanceof UnsendableError) {
+      const which =
+        error.argumentIndex >= 0
+          ? `constructor argument ${error.argumentIndex}`
+          : 'a constructor argument';
+      return new SerializationError(
+        `spawn(${this.request.className}): ${which} cannot be sent to its node (${error.message}).`,
+        this.info.name,
+        'constructor',
+        Math.max(error.argumentIndex, 0),
+      );
+    }
+    return error instanceof Error ? error : new Error(String(error));
   }
 
   private async claimName(key: string): Promise<number> {
@@ -312,8 +330,23 @@ export class RemoteActor implements ActorRecord {
     };
   }
 
-  async kill(): Promise<void> {
+  /**
+   * Ends the actor now; with `noRestart` false, as a crash would: its node restarts it there
+   * while `maxRestarts` allows.
+   */
+  async kill(noRestart = true): Promise<void> {
+    if (!noRestart) {
+      const request: ControlRequest = { op: 'kill', actorId: this.info.actorId, noRestart: false };
+      try {
+        await this.ask(this.node, this.cluster.peer.encode([0, request as never], undefined));
+        return;
+      } catch {
+        // Its node is gone: the actor moves (or ends) as its death is found.
+        return;
+      }
+    }
     this.ending = true;
+    this.current.link.expectingEnd = true;
     await this.current.conn.kill();
     await this.exited;
   }
@@ -329,6 +362,7 @@ export class RemoteActor implements ActorRecord {
       };
       await this.ask(this.node, this.cluster.peer.encode([0, request as never], undefined));
     } catch {
+      this.current.link.expectingEnd = true;
       await this.current.conn.kill();
     }
     await this.exited;
@@ -336,6 +370,7 @@ export class RemoteActor implements ActorRecord {
 
   async terminate(): Promise<void> {
     this.ending = true;
+    this.current.link.expectingEnd = true;
     await this.current.conn.terminate();
     await this.exited;
   }

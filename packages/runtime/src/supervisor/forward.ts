@@ -11,6 +11,7 @@ import {
   type ControlMessage,
   Op,
   READY_METHOD,
+  STREAM_WINDOW,
 } from '../wire/protocol.js';
 import { PortTransport } from '../wire/transport.js';
 
@@ -82,8 +83,10 @@ export class ForwardingTarget implements Served {
   }
 
   /**
-   * Items pass through as they come; the consumer's window applies on this side's stream. A
-   * consumer that stops reading (`Op.Cancel`), or an item that cannot be sent on, stops it.
+   * Items pass through while the consumer has credit (`STREAM_WINDOW` at first, then what its
+   * `Op.StreamCredit` grants), and this side's stream holds the actor to its own window, so a
+   * consumer that reads slowly holds the generator back across the forward too. A consumer
+   * that stops reading (`Op.Cancel`), or an item that cannot be sent on, stops it.
    */
   private async forwardStream(
     endpoint: Endpoint,
@@ -99,15 +102,49 @@ export class ForwardingTarget implements Served {
       this.streams.set(endpoint, byCall);
     }
     byCall.set(callId, stream);
+    const window = this.window(endpoint, callId);
+    let ended = false;
     try {
-      for await (const item of stream) endpoint.yield(callId, item);
+      for (;;) {
+        while (window.credit <= 0) {
+          await new Promise<void>((resolve) => {
+            window.wake = resolve;
+          });
+        }
+        const next = await stream.next();
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        window.credit--;
+        endpoint.yield(callId, next.value);
+      }
       endpoint.reply(callId, undefined);
     } catch (error) {
       endpoint.fail(callId, error);
     } finally {
+      // Left early (an item that could not be sent on): the generator is stopped.
+      if (!ended) void stream.return().catch(() => {});
       byCall.delete(callId);
       if (byCall.size === 0) this.streams.delete(endpoint);
+      const windows = this.windows.get(endpoint);
+      windows?.delete(callId);
+      if (windows?.size === 0) this.windows.delete(endpoint);
     }
+  }
+
+  /** What the consumer of each forwarded stream may still be sent, by endpoint and call id. */
+  private readonly windows = new Map<Endpoint, Map<number, Window>>();
+
+  private window(endpoint: Endpoint, callId: number): Window {
+    let byCall = this.windows.get(endpoint);
+    if (!byCall) {
+      byCall = new Map();
+      this.windows.set(endpoint, byCall);
+    }
+    const window: Window = { credit: STREAM_WINDOW, wake: undefined };
+    byCall.set(callId, window);
+    return window;
   }
 
   unsendable(endpoint: Endpoint, callId: number): void {
@@ -115,7 +152,14 @@ export class ForwardingTarget implements Served {
   }
 
   control(message: ControlMessage, endpoint: Endpoint): void {
-    if (message[0] === Op.Kill) {
+    if (message[0] === Op.StreamCredit) {
+      const window = this.windows.get(endpoint)?.get(message[1]);
+      if (window === undefined) return;
+      window.credit += message[2];
+      const wake = window.wake;
+      window.wake = undefined;
+      wake?.();
+    } else if (message[0] === Op.Kill) {
       void this.ref.kill();
     } else if (message[0] === Op.Terminate) {
       void this.ref.terminate();
@@ -124,7 +168,14 @@ export class ForwardingTarget implements Served {
       const streams = this.streams.get(endpoint);
       for (let i = 1; i < message.length; i++) {
         const signed = message[i] as number;
-        void streams?.get(Math.abs(signed))?.return();
+        const stream = streams?.get(Math.abs(signed));
+        if (stream !== undefined) {
+          void stream.return();
+          // A stream waiting for credit goes on to its end.
+          const window = this.windows.get(endpoint)?.get(Math.abs(signed));
+          if (window !== undefined) window.credit = Number.POSITIVE_INFINITY;
+          window?.wake?.();
+        }
         byCall
           ?.get(Math.abs(signed))
           ?.cancel(
@@ -139,4 +190,10 @@ export class ForwardingTarget implements Served {
       }
     }
   }
+}
+
+/** A forwarded stream's credit, and the wait for more. */
+interface Window {
+  credit: number;
+  wake: (() => void) | undefined;
 }

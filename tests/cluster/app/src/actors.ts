@@ -167,3 +167,13 @@ export class Journal {
     return id;
   }
 }
+
+/** Echoes, counting its executions by id in a log: the chaos suite checks none is lost. */
+@actor()
+export class Echoer {
+  constructor(private readonly log: string) {}
+  echo(id: number): number {
+    appendFileSync(this.log, `${id}\n`);
+    return id;
+  }
+}
