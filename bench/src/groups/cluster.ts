@@ -3,6 +3,7 @@ import type { ActorHandle } from '@troupe/runtime';
 import type * as App from '../../cluster-app/dist/actors.js';
 import type { EchoClient } from '../contenders/client.js';
 import { natsServerBinary, noNatsServer, startNats, startNode } from '../contenders/nats.js';
+import { natsEcho } from '../contenders/nats-echo.js';
 import { tcpEcho } from '../contenders/tcp.js';
 import { loadTroupe, type Troupe } from '../contenders/troupe.js';
 import { type Figure, figure } from '../figures.js';
@@ -50,12 +51,14 @@ export async function run(settings: Settings): Promise<Figure[]> {
   // Everything started here is stopped in reverse order at the end, whatever happens between.
   const started: { stop(): Promise<void> }[] = [];
   let noCluster: unknown;
+  let natsUrl: string | undefined;
   try {
-    if (app === undefined) throw noApp;
     const binary = natsServerBinary();
     if (binary === undefined) throw new Error(noNatsServer());
     const nats = await startNats(binary);
     started.push(nats);
+    natsUrl = nats.url;
+    if (app === undefined) throw noApp;
     // Threads for the spawn figure's actors, all alive until the end of their round.
     started.push(await startNode(nats.url, NODE, spawns + 8));
     const cluster: typeof Cluster = await import('@troupe/cluster');
@@ -71,7 +74,7 @@ export async function run(settings: Settings): Promise<Figure[]> {
   }
 
   try {
-    return await measure(settings, { calls, minMs, spawns }, { app, noApp, noCluster });
+    return await measure(settings, { calls, minMs, spawns }, { app, noApp, noCluster, natsUrl });
   } finally {
     for (const one of started.reverse()) {
       await withTimeout(one.stop(), 15_000, 'stopping the cluster group').catch(() => {});
@@ -92,6 +95,8 @@ interface Setup {
   app: typeof App | undefined;
   noApp: unknown;
   noCluster: unknown;
+  /** The group's nats-server, if it started (else `noCluster` says why). */
+  natsUrl: string | undefined;
 }
 
 async function measure(
@@ -127,7 +132,11 @@ async function measure(
   const local = actor("Troupe serial, local (this process's worker)", false, (rt, a) =>
     rt.spawn(a.Echo, { placement: 'local' }),
   );
-  const contenders = [tcpEcho, serial, async_, local];
+  const nats = natsEcho(() => {
+    if (setup.natsUrl === undefined) throw setup.noCluster;
+    return setup.natsUrl;
+  });
+  const contenders = [tcpEcho, nats, serial, async_, local];
 
   const outcomes = await runRounds(
     contenders,
@@ -186,89 +195,119 @@ async function measure(
   );
 
   const tcp = { name: tcpEcho.name, outcome: outcomes.get(tcpEcho.name) };
+  const raw = { name: nats.name, outcome: outcomes.get(nats.name) };
   const rows: Figure[] = [];
   const remote = [serial.name, async_.name];
-  const info = local.name;
 
-  // Latency: calls awaited one by one.
-  rows.push(
-    figure({
-      group,
-      name: `sequential round trip, ${tcpEcho.name}`,
-      unit: 'µs/call',
-      outcome: tcp.outcome,
-      metric: 'sequential',
-      note: `${calls.sequential} calls awaited one by one, >= ${minMs} ms a round; 16-byte frames, Nagle off`,
-    }),
-  );
-  for (const name of [...remote, info]) {
+  /** One metric: the TCP baseline, raw NATS and the local actor beside it, then Troupe on a node. */
+  const section = (
+    what: string,
+    metric: string,
+    unit: string,
+    notes: { tcp: string; nats: string; troupe: string },
+    target: { text: string; test: (ratio: number) => boolean } | undefined,
+    withLocal: boolean,
+  ): void => {
     rows.push(
       figure({
         group,
-        name: `sequential round trip, ${name}`,
-        unit: 'µs/call',
-        outcome: outcomes.get(name),
-        metric: 'sequential',
+        name: `${what}, ${tcp.name}`,
+        unit,
+        outcome: tcp.outcome,
+        metric,
+        note: notes.tcp,
+      }),
+      figure({
+        group,
+        name: `${what}, ${raw.name}`,
+        unit,
+        outcome: raw.outcome,
+        metric,
         baseline: tcp,
         ratioLabel: 'x TCP',
-        target: name === info ? undefined : { text: '<= 4x TCP', test: (r) => r <= 4 },
-        note: name === info ? 'the worker hop alone, for the breakdown' : DESIGN,
+        note: notes.nats,
       }),
     );
-  }
-
-  // Throughput: every call of a batch made in one tick (one batch, one NATS message, each way).
-  rows.push(
-    figure({
-      group,
-      name: `pipelined, batched per tick, ${tcpEcho.name}`,
-      unit: 'calls/s',
-      outcome: tcp.outcome,
-      metric: 'pipelined',
-      note: `${calls.pipelined} calls made in one tick, their frames in one write; the server answers each read in one write`,
-    }),
-  );
-  for (const name of remote) {
+    if (withLocal) {
+      rows.push(
+        figure({
+          group,
+          name: `${what}, ${local.name}`,
+          unit,
+          outcome: outcomes.get(local.name),
+          metric,
+          baseline: tcp,
+          ratioLabel: 'x TCP',
+          note: 'information: the worker hop alone, which a call on a node makes too',
+        }),
+      );
+    }
+    for (const name of remote) {
+      rows.push(
+        figure({
+          group,
+          name: `${what}, ${name}`,
+          unit,
+          outcome: outcomes.get(name),
+          metric,
+          baseline: tcp,
+          ratioLabel: 'x TCP',
+          target,
+          note: notes.troupe,
+        }),
+      );
+    }
+    // Troupe's own cost, over what NATS costs by itself.
     rows.push(
       figure({
         group,
-        name: `pipelined, batched per tick, ${name}`,
-        unit: 'calls/s',
-        outcome: outcomes.get(name),
-        metric: 'pipelined',
-        baseline: tcp,
-        ratioLabel: 'x TCP',
-        target: { text: '>= 0.5x TCP', test: (r) => r >= 0.5 },
-        note: `${calls.pipelined} calls made in one tick, then awaited together`,
+        name: `${what}, ${serial.name} vs raw NATS`,
+        unit,
+        outcome: outcomes.get(serial.name),
+        metric,
+        baseline: raw,
+        ratioLabel: 'x NATS',
+        note: 'information: what the node hop (main thread and worker) and the codec add to NATS',
       }),
     );
-  }
+  };
 
-  // For information: one call per tick, so one message per call (nothing to batch).
-  rows.push(
-    figure({
-      group,
-      name: `pipelined, one call per tick, ${tcpEcho.name}`,
-      unit: 'calls/s',
-      outcome: tcp.outcome,
-      metric: 'perTick',
-      note: `${calls.perTick} calls, each made after the previous one's tick, then awaited together`,
-    }),
+  section(
+    'sequential round trip',
+    'sequential',
+    'µs/call',
+    {
+      tcp: `${calls.sequential} calls awaited one by one, >= ${minMs} ms a round; 16-byte frames, Nagle off`,
+      nats: 'information: the floor of any design on NATS (driver -> nats-server -> responder)',
+      troupe: DESIGN,
+    },
+    { text: '<= 4x TCP', test: (r) => r <= 4 },
+    true,
   );
-  for (const name of remote) {
-    rows.push(
-      figure({
-        group,
-        name: `pipelined, one call per tick, ${name}`,
-        unit: 'calls/s',
-        outcome: outcomes.get(name),
-        metric: 'perTick',
-        baseline: tcp,
-        ratioLabel: 'x TCP',
-        note: 'information: no target; one NATS message per call each way',
-      }),
-    );
-  }
+  section(
+    'pipelined, batched per tick',
+    'pipelined',
+    'calls/s',
+    {
+      tcp: `${calls.pipelined} calls made in one tick, their frames in one write; the server answers each read in one write`,
+      nats: "information: one NATS message per call (nats.js writes one tick's messages in one write)",
+      troupe: `${calls.pipelined} calls made in one tick: one batch, one NATS message each way`,
+    },
+    { text: '>= 0.5x TCP', test: (r) => r >= 0.5 },
+    true,
+  );
+  section(
+    'pipelined, one call per tick',
+    'perTick',
+    'calls/s',
+    {
+      tcp: `${calls.perTick} calls, each made after the previous one's tick, then awaited together`,
+      nats: 'information: one NATS message per call each way',
+      troupe: 'information: no target; one NATS message per call each way',
+    },
+    undefined,
+    false,
+  );
 
   // Spawning on a node against spawning here.
   rows.push(
