@@ -19,7 +19,8 @@ export class NatsEcho implements EchoClient {
   private readonly sub: Subscription;
 
   private constructor(
-    private readonly responder: Child,
+    /** The responder process (its PID for CPU accounting). */
+    readonly responder: Child,
     private readonly nc: NatsConnection,
     private readonly subject: string,
   ) {

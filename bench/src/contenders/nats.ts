@@ -79,8 +79,16 @@ export async function startNats(binary: string): Promise<NatsServer> {
 /** The manifest of bench/cluster-app, which the node hosts. */
 export const BENCH_MANIFEST = fileURLToPath(clusterAppFile('troupe-manifest.json'));
 
-/** A `troupe-node` hosting bench/cluster-app's classes; resolves once it says it is ready. */
-export async function startNode(url: string, name: string, threads: number): Promise<Child> {
+/**
+ * A `troupe-node` hosting bench/cluster-app's classes; resolves once it says it is ready.
+ * `nodeArgs` go to node itself (e.g. `--cpu-prof`).
+ */
+export async function startNode(
+  url: string,
+  name: string,
+  threads: number,
+  nodeArgs: string[] = [],
+): Promise<Child> {
   const bin = fileURLToPath(clusterFile('troupe-node.js'));
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build`);
   if (!existsSync(BENCH_MANIFEST))
@@ -88,6 +96,7 @@ export async function startNode(url: string, name: string, threads: number): Pro
   return startChild(
     process.execPath,
     [
+      ...nodeArgs,
       bin,
       '--nats',
       url,

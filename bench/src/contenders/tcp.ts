@@ -21,7 +21,8 @@ export class TcpEcho implements EchoClient {
   private rest: Buffer = Buffer.alloc(0);
 
   private constructor(
-    private readonly server: Child,
+    /** The server process (its PID for CPU accounting). */
+    readonly server: Child,
     private readonly socket: net.Socket,
   ) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
