@@ -3,7 +3,7 @@
  * written to results.json and RESULTS.md: in bench/ for a full run of every group, in the
  * git-ignored bench/out/ for --quick or --only, or in the folder --out names.
  *
- *   node bench/dist/run.js [--quick] [--only overhead,payload,io,cpu,lifecycle,observe,growth] [--out dir]
+ *   node bench/dist/run.js [--quick] [--only overhead,payload,io,cpu,lifecycle,observe,growth,cluster] [--out dir]
  *                          [--rounds n] [--actors n] [--cores n] [--label text]
  *
  * --cores caps the CPU-bound thread counts, for machines whose CPU quota is smaller than the
@@ -27,6 +27,7 @@ const groups: Record<string, () => Promise<Group>> = {
   lifecycle: () => import('./groups/lifecycle.js'),
   observe: () => import('./groups/observe.js'),
   growth: () => import('./groups/growth.js'),
+  cluster: () => import('./groups/cluster.js'),
 };
 
 const { values } = parseArgs({
