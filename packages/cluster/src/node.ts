@@ -274,9 +274,10 @@ export class NodeHost {
     if (ref === undefined || record === undefined) {
       throw new Error(`node ${id}: the spawned actor has no record`);
     }
-    // The owner's handle retries each call within its budget: this side must not retry its
-    // answer again (one budget a call, as for a handle forwarded between threads).
-    const service = this.cluster.peer.serve(withoutRetries(ref), subject);
+    // The owner's handle retries a call whose method threw a listed error: this side must not
+    // retry that answer again (one budget a call). A crash here is seen here alone: this side
+    // resends the running call within its maxTaskRetries, as on one machine.
+    const service = this.cluster.peer.serve(withoutErrorRetries(ref), subject);
     // Serving (the server has its subscription) before others are told to call it there.
     await this.cluster.peer.nc.flush();
     await this.cluster.putActor(request.actorId, entry).catch(() => {});
@@ -332,9 +333,14 @@ function describe(error: unknown): { name: string; message: string } {
   return { name: 'Error', message: String(error) };
 }
 
-/** `ref` with no retry policy of its own: its callers retry. */
-function withoutRetries(ref: ActorRef): ActorRef {
-  const info = { ...ref.info, retries: [] };
+/** `ref` that retries calls after crashes only: its callers retry the errors they list. */
+function withoutErrorRetries(ref: ActorRef): ActorRef {
+  const info = {
+    ...ref.info,
+    retries: ref.info.retries.map((policy) =>
+      policy === undefined ? undefined : { ...policy, retryExceptions: false as const },
+    ),
+  };
   return {
     info,
     ...(ref.resends !== undefined ? { resends: ref.resends } : {}),

@@ -12,7 +12,7 @@ import {
 } from '@troupe/runtime/transport';
 import type { Cluster } from './cluster.js';
 import { nameEntry } from './cluster.js';
-import { UnsendableError } from './codec.js';
+import { Flags, serialize, UnsendableError } from './codec.js';
 import {
   CONTROL_TIMEOUT_MS,
   type ControlReply,
@@ -207,6 +207,7 @@ export class RemoteActor implements ActorRecord {
   /** Why a start failed, as calls see it: a constructor argument that cannot cross names it. */
   private refusal(error: unknown): Error {
     if (error instanceof UnsendableError) {
+      if (error.argumentIndex < 0) error.argumentIndex = this.unsendableArgument();
       const which =
         error.argumentIndex >= 0
           ? `constructor argument ${error.argumentIndex}`
@@ -219,6 +220,22 @@ export class RemoteActor implements ActorRecord {
       );
     }
     return error instanceof Error ? error : new Error(String(error));
+  }
+
+  /** The first constructor argument that cannot cross machines alone, or -1. */
+  private unsendableArgument(): number {
+    const args = (this.request.options.args ?? []) as unknown[];
+    for (let i = 0; i < args.length; i++) {
+      const transfers: unknown[] = [];
+      try {
+        serialize(Flags.None, encodeValue(args[i], transfers as never[]));
+      } catch {
+        return i;
+      } finally {
+        for (const port of transfers) (port as { close?: () => void }).close?.();
+      }
+    }
+    return -1;
   }
 
   private async claimName(key: string): Promise<number> {
