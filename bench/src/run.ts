@@ -27,6 +27,7 @@ const groups: Record<string, () => Promise<Group>> = {
   lifecycle: () => import('./groups/lifecycle.js'),
   observe: () => import('./groups/observe.js'),
   growth: () => import('./groups/growth.js'),
+  failover: () => import('./groups/failover.js'),
   cluster: () => import('./groups/cluster.js'),
 };
 

@@ -88,6 +88,7 @@ export async function startNode(
   name: string,
   threads: number,
   nodeArgs: string[] = [],
+  flags: string[] = [],
 ): Promise<Child> {
   const bin = fileURLToPath(clusterFile('troupe-node.js'));
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build`);
@@ -106,6 +107,7 @@ export async function startNode(
       name,
       '--threads',
       String(threads),
+      ...flags,
     ],
     /troupe-node \S+ ready/,
     `troupe-node ${name}`,
