@@ -33,7 +33,6 @@ import {
   Mutex,
   metrics,
   PendingCallsLimitError,
-  RemoteError,
   SerializationError,
   SharedCounter,
   sharedArray,
