@@ -248,9 +248,8 @@ export class Cluster {
    * be (`CONTROL_TIMEOUT_MS`): sent before, they would reach no one and be lost.
    */
   private servedGate(subject: string): Promise<void> | undefined {
-    const prefix = `troupe.${this.peer.cluster}.a.`;
-    if (!subject.startsWith(prefix)) return undefined;
-    const actorId = subject.slice(prefix.length, subject.lastIndexOf('.'));
+    const actorId = this.actorIdOf(subject);
+    if (actorId === undefined) return undefined;
     const key = bucketKey(actorId);
     const entry = this.actors.get(key);
     if (entry !== undefined && entry.state !== 'starting') return undefined;
@@ -285,9 +284,8 @@ export class Cluster {
    * new one serves; undefined if it has not moved.
    */
   movedFrom(subject: string): string | undefined {
-    const prefix = `troupe.${this.peer.cluster}.a.`;
-    if (!subject.startsWith(prefix)) return undefined;
-    const actorId = subject.slice(prefix.length, subject.lastIndexOf('.'));
+    const actorId = this.actorIdOf(subject);
+    if (actorId === undefined) return undefined;
     const entry = this.actors.get(bucketKey(actorId));
     if (entry === undefined || entry.state !== undefined || entry.subject === subject)
       return undefined;
@@ -306,11 +304,17 @@ export class Cluster {
     );
   }
 
-  /** The node hosting the actor at `subject` (`troupe.<c>.a.<actorId>.<incarnation>`). */
-  hostOf(subject: string): { node: string; alive: boolean } | undefined {
+  /** The actor an actor subject (`troupe.<c>.a.<actorId>.<incarnation>`) reaches. */
+  private actorIdOf(subject: string): string | undefined {
     const prefix = `troupe.${this.peer.cluster}.a.`;
     if (!subject.startsWith(prefix)) return undefined;
-    const actorId = subject.slice(prefix.length, subject.lastIndexOf('.'));
+    return subject.slice(prefix.length, subject.lastIndexOf('.'));
+  }
+
+  /** The node hosting the actor at `subject` (`troupe.<c>.a.<actorId>.<incarnation>`). */
+  hostOf(subject: string): { node: string; alive: boolean } | undefined {
+    const actorId = this.actorIdOf(subject);
+    if (actorId === undefined) return undefined;
     const entry = this.actors.get(bucketKey(actorId));
     if (entry === undefined) return undefined;
     return { node: entry.node, alive: this.isLive(entry.node) };

@@ -550,16 +550,7 @@ export class ClientLink implements Transport {
 
   /** The actor could not be placed: every call, sent or to come, fails with `error`. */
   fail(error: Error): void {
-    const [near, far] = memoryPair();
-    new Endpoint(
-      far,
-      {
-        submit: (endpoint, callId) => endpoint.fail(callId, error),
-        control: () => {},
-      },
-      false,
-    );
-    near.listen((message) => this.onMessage?.(message));
+    const near = refusing(error, (answer) => this.onMessage?.(answer));
     this.failure = near;
     const waiting = this.waiting ?? [];
     this.waiting = undefined;
@@ -602,18 +593,8 @@ export class ClientLink implements Transport {
 
   /** Answers the calls of one message that could not be sent with `error`. */
   private failOne(message: Message, error: unknown): void {
-    const [near, far] = memoryPair();
     const reason = new UnsendableError(`the blob store did not take a large message (${error})`);
-    new Endpoint(
-      far,
-      {
-        submit: (endpoint, callId) => endpoint.fail(callId, reason),
-        control: () => {},
-      },
-      false,
-    );
-    near.listen((answer) => this.onMessage?.(answer));
-    near.post(message);
+    refusing(reason, (answer) => this.onMessage?.(answer)).post(message);
   }
 
   listen(onMessage: (message: Message) => void, onClose?: () => void): void {
@@ -818,32 +799,29 @@ class ServerLink implements Transport {
   }
 }
 
-/** Two ends of an in-memory link (a spawn that failed answers its calls through one). */
-function memoryPair(): [Transport, Transport] {
-  const make = () => {
-    let listener: ((message: Message) => void) | undefined;
-    let peer: { deliver(message: Message): void } | undefined;
-    const end = {
-      deliver(message: Message) {
-        queueMicrotask(() => listener?.(message));
+/**
+ * A link to no actor, answering each call posted to it with `error` as a host would (a spawn
+ * that failed, a message the blob store did not take): the answers go to `answer`.
+ */
+function refusing(error: Error, answer: (message: Message) => void): Transport {
+  let toEndpoint: ((message: Message) => void) | undefined;
+  const nothing = () => {};
+  new Endpoint(
+    {
+      post: (message) => queueMicrotask(() => answer(message)),
+      listen: (onMessage) => {
+        toEndpoint = onMessage;
       },
-      transport: {
-        post: (message: Message) => peer?.deliver(message),
-        listen: (onMessage: (message: Message) => void) => {
-          listener = onMessage;
-        },
-        hold: () => {},
-        close: () => {},
-      } satisfies Transport,
-      link(other: { deliver(message: Message): void }) {
-        peer = other;
-      },
-    };
-    return end;
+      hold: nothing,
+      close: nothing,
+    },
+    { submit: (endpoint, callId) => endpoint.fail(callId, error), control: nothing },
+    false,
+  );
+  return {
+    post: (message) => queueMicrotask(() => toEndpoint?.(message)),
+    listen: nothing,
+    hold: nothing,
+    close: nothing,
   };
-  const a = make();
-  const b = make();
-  a.link(b);
-  b.link(a);
-  return [a.transport, b.transport];
 }

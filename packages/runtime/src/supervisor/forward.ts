@@ -23,7 +23,7 @@ export class ForwardingTarget implements Served {
   /** Calls in progress, by endpoint and call id, for `Op.Cancel`. */
   private readonly calls = new Map<Endpoint, Map<number, Call>>();
   /** Streams in progress, by endpoint and call id, for `Op.Cancel`. */
-  private readonly streams = new Map<Endpoint, Map<number, RemoteStream>>();
+  private readonly streams = new Map<Endpoint, Map<number, Forwarded>>();
 
   constructor(private readonly ref: ActorRef) {}
 
@@ -101,14 +101,14 @@ export class ForwardingTarget implements Served {
       byCall = new Map();
       this.streams.set(endpoint, byCall);
     }
-    byCall.set(callId, stream);
-    const window = this.window(endpoint, callId);
+    const forwarded: Forwarded = { stream, credit: STREAM_WINDOW, wake: undefined };
+    byCall.set(callId, forwarded);
     let ended = false;
     try {
       for (;;) {
-        while (window.credit <= 0) {
+        while (forwarded.credit <= 0) {
           await new Promise<void>((resolve) => {
-            window.wake = resolve;
+            forwarded.wake = resolve;
           });
         }
         const next = await stream.next();
@@ -116,7 +116,7 @@ export class ForwardingTarget implements Served {
           ended = true;
           break;
         }
-        window.credit--;
+        forwarded.credit--;
         endpoint.yield(callId, next.value);
       }
       endpoint.reply(callId, undefined);
@@ -127,37 +127,20 @@ export class ForwardingTarget implements Served {
       if (!ended) void stream.return().catch(() => {});
       byCall.delete(callId);
       if (byCall.size === 0) this.streams.delete(endpoint);
-      const windows = this.windows.get(endpoint);
-      windows?.delete(callId);
-      if (windows?.size === 0) this.windows.delete(endpoint);
     }
-  }
-
-  /** What the consumer of each forwarded stream may still be sent, by endpoint and call id. */
-  private readonly windows = new Map<Endpoint, Map<number, Window>>();
-
-  private window(endpoint: Endpoint, callId: number): Window {
-    let byCall = this.windows.get(endpoint);
-    if (!byCall) {
-      byCall = new Map();
-      this.windows.set(endpoint, byCall);
-    }
-    const window: Window = { credit: STREAM_WINDOW, wake: undefined };
-    byCall.set(callId, window);
-    return window;
   }
 
   unsendable(endpoint: Endpoint, callId: number): void {
-    void this.streams.get(endpoint)?.get(callId)?.return();
+    void this.streams.get(endpoint)?.get(callId)?.stream.return();
   }
 
   control(message: ControlMessage, endpoint: Endpoint): void {
     if (message[0] === Op.StreamCredit) {
-      const window = this.windows.get(endpoint)?.get(message[1]);
-      if (window === undefined) return;
-      window.credit += message[2];
-      const wake = window.wake;
-      window.wake = undefined;
+      const forwarded = this.streams.get(endpoint)?.get(message[1]);
+      if (forwarded === undefined) return;
+      forwarded.credit += message[2];
+      const wake = forwarded.wake;
+      forwarded.wake = undefined;
       wake?.();
     } else if (message[0] === Op.Kill) {
       void this.ref.kill();
@@ -168,13 +151,12 @@ export class ForwardingTarget implements Served {
       const streams = this.streams.get(endpoint);
       for (let i = 1; i < message.length; i++) {
         const signed = message[i] as number;
-        const stream = streams?.get(Math.abs(signed));
-        if (stream !== undefined) {
-          void stream.return();
+        const forwarded = streams?.get(Math.abs(signed));
+        if (forwarded !== undefined) {
+          void forwarded.stream.return();
           // A stream waiting for credit goes on to its end.
-          const window = this.windows.get(endpoint)?.get(Math.abs(signed));
-          if (window !== undefined) window.credit = Number.POSITIVE_INFINITY;
-          window?.wake?.();
+          forwarded.credit = Number.POSITIVE_INFINITY;
+          forwarded.wake?.();
         }
         byCall
           ?.get(Math.abs(signed))
@@ -192,8 +174,9 @@ export class ForwardingTarget implements Served {
   }
 }
 
-/** A forwarded stream's credit, and the wait for more. */
-interface Window {
+/** A forwarded stream, what its consumer may still be sent, and the wait for more. */
+interface Forwarded {
+  readonly stream: RemoteStream;
   credit: number;
   wake: (() => void) | undefined;
 }
