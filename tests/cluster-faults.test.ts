@@ -3,13 +3,15 @@
  * settles once, and a node frozen past its lease never runs a call when it wakes, counted by an
  * execution log the actor writes as each call starts.
  */
+import { spawn as spawnProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { connect, disconnect, getActorAsync, listNodes } from '@troupe/cluster';
-import { ActorDiedError, kill, listActors, spawn } from '@troupe/runtime';
-import { Echoer, Journal } from './cluster/app/dist/actors.js';
+import { ActorDiedError, ActorNotFoundError, kill, listActors, spawn } from '@troupe/runtime';
+import { type Counter, Echoer, Journal } from './cluster/app/dist/actors.js';
 import {
   type NatsServer,
   natsServerBinary,
@@ -31,6 +33,7 @@ const nodeFlags = [
   String(TIMINGS.suspectMs),
 ];
 
+const here = path.dirname(fileURLToPath(import.meta.url));
 let nats: NatsServer;
 const nodes: Running[] = [];
 let dir: string;
@@ -152,6 +155,91 @@ suite('failures: heartbeats, leases and fencing', () => {
     expect(listed).toBeDefined();
     expect(listed?.node).not.toBe('mv');
     await kill(journal);
+  }, 120_000);
+
+  test('owner death ends its actors; a detached one lives on, and moves when its node dies', async () => {
+    const home = await startNode(nats.url, 'dh', nodeFlags);
+    nodes.push(home);
+    await until(() => listNodes().some((node) => node.id === 'dh'));
+    const log = path.join(dir, 'detached.log');
+    const owner = spawnProcess(
+      process.execPath,
+      [path.join(here, 'cluster/app/dist/owner.js'), nats.url, 'owned', 'lasting', log, 'dh'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let said = '';
+    owner.stderr.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+    });
+    await new Promise<void>((resolve, reject) => {
+      owner.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('spawned')) resolve();
+      });
+      owner.once('exit', (code) => reject(new Error(`the owner exited (${code}):\n${said}`)));
+    });
+    const owned = await getActorAsync<Counter>('owned');
+    const kept = await getActorAsync<Journal>('lasting');
+    expect(await kept.work(1, 0)).toBe(1);
+    owner.kill('SIGKILL');
+    // Fate sharing: its node finds no one on the owner's inbox and ends the owned actor...
+    await expect(
+      (async () => {
+        for (;;) {
+          try {
+            await owned.incr(1);
+          } catch (error) {
+            return error;
+          }
+          await new Promise((resolve) => setTimeout(resolve, TIMINGS.heartbeatMs));
+        }
+      })(),
+    ).resolves.toBeInstanceOf(ActorDiedError);
+    // ...but not the detached one, reached through a handle of a process that does not own it.
+    expect(await kept.work(2, 0)).toBe(2);
+    // Its node dies with calls in flight: any live node restarts it (incarnation 2).
+    const retried = [3, 4].map((id) => kept.work.options({ maxTaskRetries: 1 })(id, 200));
+    const inFlight = Promise.allSettled([5, 6, 7].map((id) => kept.work(id, 200)));
+    await until(() => lines(log).length >= 4);
+    await home.stop('SIGKILL');
+    // Retried calls are exact, from its next incarnation; the others may have run.
+    expect(await Promise.all(retried)).toEqual([3, 4]);
+    const outcomes = await inFlight;
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') expect(outcome.value).toBe(i + 5);
+      else {
+        expect(outcome.reason).toBeInstanceOf(ActorDiedError);
+        expect((outcome.reason as ActorDiedError).mayHaveRun).toBe(true);
+      }
+    });
+    // The same handle follows it to its next node; the name still reaches it.
+    await until(() =>
+      listNodes().some((node) => node.id !== 'dh' && node.actors.some((a) => a.name === 'lasting')),
+    );
+    expect(await kept.work(100, 0)).toBe(100);
+    expect(await (await getActorAsync<Journal>('lasting')).work(101, 0)).toBe(101);
+    // Nothing without retries ran twice; a retried call ran at most once more.
+    const ran = lines(log);
+    for (const id of ['0', '1', '2', '5', '6', '7', '100', '101']) {
+      expect(ran.filter((line) => line === id).length).toBeLessThanOrEqual(1);
+    }
+    for (const id of ['3', '4']) {
+      expect(ran.filter((line) => line === id).length).toBeGreaterThanOrEqual(1);
+      expect(ran.filter((line) => line === id).length).toBeLessThanOrEqual(2);
+    }
+    // It ends when killed (by any handle), and frees its name.
+    await kill(kept);
+    await expect(
+      (async () => {
+        for (;;) {
+          try {
+            await getActorAsync<Journal>('lasting', { timeoutMs: 1 });
+          } catch (error) {
+            return error;
+          }
+          await new Promise((resolve) => setTimeout(resolve, TIMINGS.heartbeatMs));
+        }
+      })(),
+    ).resolves.toBeInstanceOf(ActorNotFoundError);
   }, 120_000);
 
   test('chaos: calls across three nodes while nodes are killed and restarted: each settles once, exact with retries', async () => {

@@ -283,6 +283,15 @@ suite('actors across three troupe-node processes', () => {
     await Promise.all([kill(counter), kill(local)]);
   });
 
+  test('a detached actor cannot be local: it would end with this process', () => {
+    expect(() => spawn(Counter, { lifetime: 'detached', placement: 'local' })).toThrow(
+      ActorDefinitionError,
+    );
+    expect(() => spawn(Counter, { lifetime: 'detached', placement: 'local' })).toThrow(
+      /lifetime: 'detached', placement: 'local'.*cannot outlive it/,
+    );
+  });
+
   test('a name raced from two processes: one wins, the loser is refused, getActor finds it', async () => {
     const race = path.join(here, 'cluster/app/dist/race.js');
     const run = () => {

@@ -159,6 +159,9 @@ export class Cluster {
       peer.hostOf = (subject) => joined.hostOf(subject);
       peer.gate = (subject) => joined.gateOf(subject);
       peer.movedFrom = (subject) => joined.movedFrom(subject);
+      peer.follows = (subject) => joined.follows(subject);
+      peer.directoryVersion = () => actors.version;
+      peer.nextAddress = (subject) => joined.nextAddress(subject);
       joined.watchConnection();
       return joined;
     } catch (error) {
@@ -290,6 +293,46 @@ export class Cluster {
     if (entry === undefined || entry.state !== undefined || entry.subject === subject)
       return undefined;
     return entry.subject;
+  }
+
+  /** Whether the actor at `subject` is moved when its node dies (see `ActorEntry`). */
+  follows(subject: string): boolean {
+    const actorId = this.actorIdOf(subject);
+    const entry = actorId === undefined ? undefined : this.actors.get(bucketKey(actorId));
+    return entry !== undefined && (entry.restartable === true || entry.detached !== undefined);
+  }
+
+  /**
+   * The subject the actor at `subject` is served at next, once its entry shows it served
+   * elsewhere; undefined once it is gone from the directory, or if no move is seen within the
+   * time a move takes (the node's suspicion, then a start). An entry given up (`'lost'`) may
+   * still move: its owner marks it so before it moves it.
+   */
+  nextAddress(subject: string): Promise<string | undefined> {
+    const actorId = this.actorIdOf(subject);
+    if (actorId === undefined) return Promise.resolve(undefined);
+    const key = bucketKey(actorId);
+    const verdict = (value: ActorEntry | undefined): { next: string | undefined } | undefined => {
+      if (value === undefined) return { next: undefined };
+      if (value.state === undefined && value.subject !== subject) return { next: value.subject };
+      return undefined;
+    };
+    const now = verdict(this.actors.get(key));
+    if (now !== undefined) return Promise.resolve(now.next);
+    return new Promise((resolve) => {
+      const done = (next: string | undefined) => {
+        stop();
+        clearTimeout(timer);
+        resolve(next);
+      };
+      const stop = this.actors.onChange((changed, value) => {
+        if (changed !== key) return;
+        const seen = verdict(value);
+        if (seen !== undefined) done(seen.next);
+      });
+      const timer = setTimeout(() => done(undefined), this.suspectMs + CONTROL_TIMEOUT_MS);
+      timer.unref();
+    });
   }
 
   /** Whether node `id` has heartbeated within `suspectMs` (by this process's clock). */

@@ -43,6 +43,18 @@ export interface ActorEntry {
    * `'starting'`: this incarnation is being started on `node`, not yet served. Absent: served.
    */
   state?: 'lost' | 'starting';
+  /** It moves to another node when its node dies (restarts were left when it started). */
+  restartable?: true;
+  /** A detached actor (`lifetime: 'detached'`): what any node needs to restart it. */
+  detached?: DetachedSpec;
+}
+
+/** How a detached actor is started again, by whichever live node wins its entry. */
+export interface DetachedSpec {
+  /** Its spawn request, as its first node received it (base64 of the control frame). */
+  spawn: string;
+  /** Moves to another node still allowed (-1: no limit). */
+  restartsLeft: number;
 }
 
 /** A name's entry: the actor it names, and how to reach it. */
@@ -123,6 +135,8 @@ export class Mirror<T> {
   private stopped = false;
   private stop: (() => void) | undefined;
   private syncing: Promise<void> | undefined;
+  /** Counts the changes seen: a reader can tell whether anything changed since it last looked. */
+  version = 0;
 
   private constructor(
     private readonly kv: KV,
@@ -192,6 +206,7 @@ export class Mirror<T> {
   }
 
   private set(key: string, value: T | undefined, revision = 0): void {
+    this.version++;
     if (value === undefined) this.entries.delete(key);
     else this.entries.set(key, { value, revision, seenAt: performance.now() });
     for (const listener of this.listeners) listener(key, value);
