@@ -9,8 +9,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { connect, disconnect, getActorAsync, listNodes } from '@troupe/cluster';
-import { ActorDiedError, ActorNotFoundError, kill, listActors, spawn } from '@troupe/runtime';
+import {
+  ClusterUnavailableError,
+  connect,
+  disconnect,
+  getActorAsync,
+  listNodes,
+} from '@troupe/cluster';
+import {
+  ActorDefinitionError,
+  ActorDiedError,
+  ActorNotFoundError,
+  kill,
+  listActors,
+  spawn,
+} from '@troupe/runtime';
 import { type Counter, Echoer, Journal } from './cluster/app/dist/actors.js';
 import {
   type NatsServer,
@@ -41,6 +54,17 @@ let dir: string;
 /** Waits for `done()`, checking at each heartbeat (what it waits for is a node's next record). */
 async function until(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((resolve) => setTimeout(resolve, TIMINGS.heartbeatMs));
+}
+
+/** Resolves once every thread of process `pid` is stopped (`SIGSTOP` has taken effect). */
+async function stopped(pid: number): Promise<void> {
+  const state = (task: string) => {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2);
+  };
+  while (!fs.readdirSync(`/proc/${pid}/task`).every((task) => 'Tt'.includes(state(task)))) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 function lines(file: string): string[] {
@@ -74,6 +98,8 @@ suite('failures: heartbeats, leases and fencing', () => {
     await until(() => lines(log).length >= 2);
     const victim = nodes[0] as Running;
     process.kill(victim.pid, 'SIGSTOP');
+    // Counted once every thread of it has stopped (a signal takes effect a moment later).
+    await stopped(victim.pid);
     const ranBeforeFreeze = lines(log).length;
     try {
       // Every call settles: those answered before the freeze with their value, the others with
@@ -118,6 +144,24 @@ suite('failures: heartbeats, leases and fencing', () => {
     const again = await getActorAsync<Journal>('kept');
     expect(await again.work(101, 0)).toBe(101);
     expect(lines(log)).toContain('101');
+    // The registry is written again: every node takes a spawn (each renewed its lease), once
+    // JetStream has recovered its streams.
+    for (const node of ['f1', 'f2']) {
+      for (;;) {
+        try {
+          const probe = spawn(Journal, { args: [log], placement: { node } });
+          await probe.ready();
+          await kill(probe);
+          break;
+        } catch (error) {
+          // Fenced (it refuses), or not heard from since (not placed on).
+          expect([ClusterUnavailableError.name, ActorDefinitionError.name]).toContain(
+            (error as Error).name,
+          );
+          await new Promise((resolve) => setTimeout(resolve, TIMINGS.heartbeatMs));
+        }
+      }
+    }
   }, 120_000);
 
   test('kill -9 of a node with calls in flight: the actor moves, retried calls are exact, the others may have run', async () => {
@@ -145,6 +189,8 @@ suite('failures: heartbeats, leases and fencing', () => {
       else {
         expect(outcome.reason).toBeInstanceOf(ActorDiedError);
         expect((outcome.reason as ActorDiedError).mayHaveRun).toBe(true);
+        // It names the node that died.
+        expect((outcome.reason as ActorDiedError).message).toContain('node mv');
       }
     });
     // It serves from another node now, as its second incarnation.

@@ -79,10 +79,14 @@ export class NodeHost {
 
   private checking = false;
 
+  /** Owners whose inbox had no listener at the last check, since when (performance.now()). */
+  private readonly unanswered = new Map<string, number>();
+
   /**
    * Ends the actors whose owner is gone (Ray's fate sharing): a request to the owner's inbox
-   * answered "no responders" means no process listens there any more. A live owner never answers
-   * (the request times out), a frozen one still listens: neither is ended.
+   * answered "no responders", again and again for `suspectMs`, means no process listens there any
+   * more. A live owner never answers (the request times out), a frozen one still listens: neither
+   * is ended; nor is one that has not yet subscribed again after a NATS outage.
    */
   private async checkOwners(): Promise<void> {
     if (this.checking || this.stopped) return;
@@ -92,6 +96,8 @@ export class NodeHost {
       const owners = new Set(
         [...this.served.values()].filter((s) => !s.detached).map((served) => served.owner),
       );
+      for (const owner of this.unanswered.keys())
+        if (!owners.has(owner)) this.unanswered.delete(owner);
       await Promise.all(
         [...owners].map(async (owner) => {
           try {
@@ -99,7 +105,15 @@ export class NodeHost {
               timeout: this.cluster.heartbeatMs,
             });
           } catch (error) {
-            if (!(error instanceof RequestError) || !error.isNoResponders()) return;
+            if (!(error instanceof RequestError) || !error.isNoResponders()) {
+              this.unanswered.delete(owner);
+              return;
+            }
+            const now = performance.now();
+            const since = this.unanswered.get(owner) ?? now;
+            this.unanswered.set(owner, since);
+            if (now - since < this.cluster.suspectMs) return;
+            this.unanswered.delete(owner);
             for (const [localId, served] of this.served) {
               if (served.owner === owner && !served.detached) void ownedRecord(localId)?.kill();
             }
@@ -161,9 +175,13 @@ export class NodeHost {
     const began = process.hrtime.bigint();
     if (!this.leaseHolds()) this.lapsed = true;
     try {
+      // Bounded: a write lost in an outage must not hold back the heartbeats after it.
       await this.cluster.buckets.nodes.put(
         bucketKey(this.options.id),
         JSON.stringify(this.record()),
+        {
+          timeout: Math.max(this.cluster.heartbeatMs, Math.floor(this.cluster.leaseMs / 2)),
+        },
       );
       if (this.lapsed) await this.reconcile();
       this.lapsed = false;

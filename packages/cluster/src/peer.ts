@@ -155,7 +155,10 @@ export class Peer {
           () => {},
           (error: unknown) => {
             if (!(error instanceof RequestError) || !error.isNoResponders()) return;
-            const reason = 'no process serves it any more: its node or process ended';
+            const reason =
+              host === undefined
+                ? 'no process serves it any more: the process that served it ended'
+                : `no process serves it any more: its node ${host.node} ended`;
             if (!link.owned && this.follows(subject)) this.follow(link, subject, reason);
             else link.lost(reason);
           },

@@ -192,16 +192,16 @@ export class RemoteActor implements ActorRecord {
           : {}),
       };
       let reply = await this.spawnOnNode(incarnation, message, transfers);
-      // A node past its lease (or without a registry) refuses: another may take it.
+      // A node past its lease (or without a registry) refuses: another may take it. A move waits
+      // a while for one (every node may be fenced for a moment, as JetStream recovers after an
+      // outage); a first spawn tries three others, then tells its caller.
+      const moving = incarnation.number > 1;
+      const deadline = performance.now() + this.cluster.suspectMs;
       for (let tries = 0; !reply.ok && reply.error.name === 'ClusterUnavailableError'; tries++) {
         this.cluster.nodeGone(incarnation.node);
-        let other: string;
-        try {
-          other = this.pick(incarnation.number > 1);
-        } catch {
-          break;
-        }
-        if (tries >= 3) break;
+        if (moving ? performance.now() >= deadline : tries >= 3) break;
+        const other = await this.anotherNode(moving, deadline);
+        if (other === undefined) break;
         incarnation.node = other;
         reply = await this.spawnOnNode(incarnation, message, transfers);
       }
@@ -221,6 +221,18 @@ export class RemoteActor implements ActorRecord {
       // Its calls have failed; the actor is no more.
       this.ending = true;
       setImmediate(() => incarnation.link.ended());
+    }
+  }
+
+  /** A node to start it on, or undefined; a move waits (until `deadline`) for one to be live. */
+  private async anotherNode(moving: boolean, deadline: number): Promise<string | undefined> {
+    for (;;) {
+      try {
+        return this.pick(moving);
+      } catch {
+        if (!moving || performance.now() >= deadline) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, this.cluster.heartbeatMs));
+      }
     }
   }
 
