@@ -390,7 +390,7 @@ suite('actors across three troupe-node processes', () => {
     for (const error of errors) {
       expect(error).toBeInstanceOf(ActorDiedError);
       expect((error as ActorDiedError).mayHaveRun).toBe(true);
-      expect((error as Error).message).toMatch(/node or process ended/);
+      expect((error as Error).message).toMatch(/its node n4 ended/);
     }
     // Later calls fail at once; new spawns go to the live nodes.
     await expect(gate.stats()).rejects.toBeInstanceOf(ActorDiedError);
