@@ -283,6 +283,15 @@ suite('actors across three troupe-node processes', () => {
     await Promise.all([kill(counter), kill(local)]);
   });
 
+  test('a detached actor cannot be local: it would end with this process', () => {
+    expect(() => spawn(Counter, { lifetime: 'detached', placement: 'local' })).toThrow(
+      ActorDefinitionError,
+    );
+    expect(() => spawn(Counter, { lifetime: 'detached', placement: 'local' })).toThrow(
+      /lifetime: 'detached', placement: 'local'.*cannot outlive it/,
+    );
+  });
+
   test('a name raced from two processes: one wins, the loser is refused, getActor finds it', async () => {
     const race = path.join(here, 'cluster/app/dist/race.js');
     const run = () => {
@@ -381,7 +390,7 @@ suite('actors across three troupe-node processes', () => {
     for (const error of errors) {
       expect(error).toBeInstanceOf(ActorDiedError);
       expect((error as ActorDiedError).mayHaveRun).toBe(true);
-      expect((error as Error).message).toMatch(/node or process ended/);
+      expect((error as Error).message).toMatch(/its node n4 ended/);
     }
     // Later calls fail at once; new spawns go to the live nodes.
     await expect(gate.stats()).rejects.toBeInstanceOf(ActorDiedError);

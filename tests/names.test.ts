@@ -109,6 +109,12 @@ describe('names, whoever races for them', () => {
     );
   });
 
+  test("without a cluster, lifetime: 'detached' changes nothing: the actor runs here", async () => {
+    const counter = spawn(Counter, { lifetime: 'detached' });
+    expect(await counter.add(1)).toBe(1);
+    await kill(counter);
+  });
+
   test('names of threaded and restartable actors spawned inside an actor are freed when they end', async () => {
     const racer = spawn(NameRacer, { args: [new SharedCounter(), 1] });
     expect(await racer.respawnNamed('inner')).toBe(true);
@@ -121,6 +127,8 @@ describe('names, whoever races for them', () => {
     [{ name: 'x', namespace: 7 }, /spawn\(Counter\): namespace must be a non-empty string/],
     [{ name: 'x', namespace: '' }, /spawn\(Counter\): namespace must be a non-empty string/],
     [{ getIfExists: true }, /spawn\(Counter\): getIfExists needs a name/],
+    [{ lifetime: 'forever' }, /spawn\(Counter\): lifetime must be 'detached' or left out/],
+    [{ lifetime: null }, /spawn\(Counter\): lifetime must be 'detached' or left out/],
   ])('spawn(Counter, %p) throws a TypeError naming the option', (options, message) => {
     const before = listActors().length;
     expect(() => spawn(Counter, options as never)).toThrow(TypeError);

@@ -159,7 +159,11 @@ export class Cluster {
       peer.hostOf = (subject) => joined.hostOf(subject);
       peer.gate = (subject) => joined.gateOf(subject);
       peer.movedFrom = (subject) => joined.movedFrom(subject);
+      peer.follows = (subject) => joined.follows(subject);
+      peer.directoryVersion = () => actors.version;
+      peer.nextAddress = (subject) => joined.nextAddress(subject);
       joined.watchConnection();
+      joined.watchMirrors();
       return joined;
     } catch (error) {
       await nc.close();
@@ -177,30 +181,57 @@ export class Cluster {
     return live;
   }
 
-  /** This process is cut off from NATS: it judges no node meanwhile. */
+  /** This process is cut off from NATS (or catching up after): it judges no node meanwhile. */
   private disconnected = false;
+  private reconnects = 0;
 
   private watchConnection(): void {
     void (async () => {
       for await (const status of this.nc.status()) {
         if (status.type === 'disconnect') this.disconnected = true;
         else if (status.type === 'reconnect') {
-          this.disconnected = false;
           this.awaitNodes();
-          // Nodes were not heard while this process was cut off: their suspicion starts anew.
-          const now = performance.now();
-          for (const entry of this.nodes.entries.values()) entry.seenAt = now;
           this.peer.resetPending('the connection to NATS was lost, then restored');
-          // The watches may have gone with the server: the mirrors catch up.
-          for (const mirror of [this.names, this.nodes, this.actors]) {
-            void mirror.resync().catch(() => {});
-          }
+          // The watches may have gone with the server: the mirrors catch up. Until they have,
+          // no node is judged; then, as nodes were not heard meanwhile, suspicion starts anew.
+          const reconnects = ++this.reconnects;
+          void Promise.all([this.names, this.nodes, this.actors].map((m) => m.resync())).then(
+            () => {
+              if (reconnects !== this.reconnects) return;
+              const now = performance.now();
+              for (const entry of this.nodes.entries.values()) entry.seenAt = now;
+              this.disconnected = false;
+            },
+          );
         }
       }
     })().catch(() => {});
     void this.nc.closed().then(() => {
       if (!this.closed) this.peer.lost('the connection to NATS closed');
     });
+  }
+
+  private watchdog: NodeJS.Timeout | undefined;
+
+  /**
+   * Nodes write their record every heartbeat: a nodes mirror that has heard nothing for half the
+   * suspicion while it knows of nodes has lost its watch (a watch made while a restarted NATS
+   * server was still recovering its streams can go quiet without ending), and every node would
+   * soon look dead. The mirrors then watch anew.
+   */
+  private watchMirrors(): void {
+    this.watchdog = setInterval(
+      () => {
+        if (this.disconnected || this.nodes.entries.size === 0) return;
+        if (performance.now() - this.nodes.lastDelivery < this.suspectMs / 2) return;
+        this.nodes.lastDelivery = performance.now();
+        for (const mirror of [this.names, this.nodes, this.actors]) {
+          void mirror.resync().catch(() => {});
+        }
+      },
+      Math.max(10, Math.floor(this.suspectMs / 8)),
+    );
+    this.watchdog.unref();
   }
 
   /** After a NATS outage, the nodes not heard from since, each with its wait. */
@@ -290,6 +321,46 @@ export class Cluster {
     if (entry === undefined || entry.state !== undefined || entry.subject === subject)
       return undefined;
     return entry.subject;
+  }
+
+  /** Whether the actor at `subject` is moved when its node dies (see `ActorEntry`). */
+  follows(subject: string): boolean {
+    const actorId = this.actorIdOf(subject);
+    const entry = actorId === undefined ? undefined : this.actors.get(bucketKey(actorId));
+    return entry !== undefined && (entry.restartable === true || entry.detached !== undefined);
+  }
+
+  /**
+   * The subject the actor at `subject` is served at next, once its entry shows it served
+   * elsewhere; undefined once it is gone from the directory, or if no move is seen within the
+   * time a move takes (the node's suspicion, then a start). An entry given up (`'lost'`) may
+   * still move: its owner marks it so before it moves it.
+   */
+  nextAddress(subject: string): Promise<string | undefined> {
+    const actorId = this.actorIdOf(subject);
+    if (actorId === undefined) return Promise.resolve(undefined);
+    const key = bucketKey(actorId);
+    const verdict = (value: ActorEntry | undefined): { next: string | undefined } | undefined => {
+      if (value === undefined) return { next: undefined };
+      if (value.state === undefined && value.subject !== subject) return { next: value.subject };
+      return undefined;
+    };
+    const now = verdict(this.actors.get(key));
+    if (now !== undefined) return Promise.resolve(now.next);
+    return new Promise((resolve) => {
+      const done = (next: string | undefined) => {
+        stop();
+        clearTimeout(timer);
+        resolve(next);
+      };
+      const stop = this.actors.onChange((changed, value) => {
+        if (changed !== key) return;
+        const seen = verdict(value);
+        if (seen !== undefined) done(seen.next);
+      });
+      const timer = setTimeout(() => done(undefined), this.suspectMs + CONTROL_TIMEOUT_MS);
+      timer.unref();
+    });
   }
 
   /** Whether node `id` has heartbeated within `suspectMs` (by this process's clock). */
@@ -421,6 +492,7 @@ export class Cluster {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.watchdog);
     useNameDirectory(undefined);
     this.names.close();
     this.nodes.close();

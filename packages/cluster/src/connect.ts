@@ -47,21 +47,24 @@ export async function connect(options: ConnectOptions): Promise<void> {
   });
   useSpawnPlacer({ place: (request) => place(cluster, request) });
   cluster.peer.onNodeDead = async (node) => {
-    const mine = [...placed].filter((actor) => actor.node === node);
+    // Detached actors are the nodes' to move: this process only follows them.
+    const mine = [...placed].filter((actor) => actor.node === node && !actor.detached);
     await Promise.all(mine.map((actor) => cluster.markLost(actor.ref.info.actorId)));
   };
 }
 
 /**
  * Leaves the cluster: the actors this process spawned on nodes end (as Ray's actors end with
- * their owner), then the connection closes. Local actors go on.
+ * their owner), except detached ones, then the connection closes. Local actors go on.
  */
 export async function disconnect(): Promise<void> {
   const cluster = current;
   if (cluster === undefined) return;
   current = undefined;
   useSpawnPlacer(undefined);
-  await Promise.all([...placed].map((actor) => actor.kill().catch(() => {})));
+  await Promise.all(
+    [...placed].filter((actor) => !actor.detached).map((actor) => actor.kill().catch(() => {})),
+  );
   await cluster.close();
 }
 
@@ -148,7 +151,16 @@ function mustBeConnected(what: string): Cluster {
 /** Where a spawn goes: a node picked by its placement, or here (`'local'`). */
 function place(cluster: Cluster, request: PlacementRequest): RemoteActor | undefined {
   const placement = request.options.placement ?? 'any';
-  if (placement === 'local') return undefined;
+  if (placement === 'local') {
+    if (request.options.lifetime === 'detached') {
+      throw new ActorDefinitionError(
+        `spawn(${request.className}, { lifetime: 'detached', placement: 'local' }): a local ` +
+          'actor ends with this process, so it cannot outlive it. Place it on a node ' +
+          "(placement: 'any', { node } or { labels }), or leave lifetime out.",
+      );
+    }
+    return undefined;
+  }
   const key = classKey(request.exportName, moduleHash(request.moduleUrl));
   const actor = new RemoteActor(
     cluster,

@@ -29,6 +29,10 @@ export type ControlRequest =
       /** The name's registry key, already claimed by the driver. */
       nameKey?: string;
       owner: string;
+      /** It moves when its node dies: its callers wait for its next incarnation. */
+      restartable?: boolean;
+      /** `lifetime: 'detached'`: moves left to it (-1: no limit); any node may restart it. */
+      detached?: { restartsLeft: number };
     }
   | { op: 'shutdown'; actorId: string; timeoutMs?: number }
   | { op: 'kill'; actorId: string; noRestart: boolean };

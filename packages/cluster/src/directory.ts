@@ -43,6 +43,18 @@ export interface ActorEntry {
    * `'starting'`: this incarnation is being started on `node`, not yet served. Absent: served.
    */
   state?: 'lost' | 'starting';
+  /** It moves to another node when its node dies (restarts were left when it started). */
+  restartable?: true;
+  /** A detached actor (`lifetime: 'detached'`): what any node needs to restart it. */
+  detached?: DetachedSpec;
+}
+
+/** How a detached actor is started again, by whichever live node wins its entry. */
+export interface DetachedSpec {
+  /** Its spawn request, as its first node received it (base64 of the control frame). */
+  spawn: string;
+  /** Moves to another node still allowed (-1: no limit). */
+  restartsLeft: number;
 }
 
 /** A name's entry: the actor it names, and how to reach it. */
@@ -123,6 +135,10 @@ export class Mirror<T> {
   private stopped = false;
   private stop: (() => void) | undefined;
   private syncing: Promise<void> | undefined;
+  /** Counts the changes seen: a reader can tell whether anything changed since it last looked. */
+  version = 0;
+  /** When the watch last delivered an entry (performance.now()). */
+  lastDelivery = performance.now();
 
   private constructor(
     private readonly kv: KV,
@@ -138,14 +154,29 @@ export class Mirror<T> {
 
   /**
    * Watches the bucket anew and resolves once every entry written before is mirrored; entries
-   * gone meanwhile are dropped. After a NATS outage the old watch may be gone with the server.
+   * gone meanwhile are dropped. After a NATS outage the old watch may be gone with the server;
+   * JetStream may not be ready again at once, so a failed attempt is tried again (backing off)
+   * until one succeeds or the mirror is closed: a mirror left without a watch would go stale,
+   * and every node in it would look dead.
    */
   resync(): Promise<void> {
-    this.syncing ??= this.sync().finally(() => {
+    this.syncing ??= (async () => {
+      for (let attempt = 0; !this.stopped; attempt++) {
+        try {
+          await this.sync();
+          return;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+        }
+      }
+    })().finally(() => {
       this.syncing = undefined;
     });
     return this.syncing;
   }
+
+  /** How long one attempt to mirror a bucket may take before it is given up and tried again. */
+  static readonly SYNC_TIMEOUT_MS = 10_000;
 
   private async sync(): Promise<void> {
     this.stop?.();
@@ -186,12 +217,30 @@ export class Mirror<T> {
       }
     })().catch(() => {});
     // A write after the watch began arrives after every entry before it.
-    await this.kv.put(sentinelKey, '1');
-    await ready;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await this.kv.put(sentinelKey, '1');
+      await Promise.race([
+        ready,
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('the watch did not catch up in time')),
+            Mirror.SYNC_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } catch (error) {
+      this.stop?.();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
     await this.kv.purge(sentinelKey).catch(() => {});
   }
 
   private set(key: string, value: T | undefined, revision = 0): void {
+    this.version++;
+    this.lastDelivery = performance.now();
     if (value === undefined) this.entries.delete(key);
     else this.entries.set(key, { value, revision, seenAt: performance.now() });
     for (const listener of this.listeners) listener(key, value);

@@ -10,7 +10,7 @@ import {
 } from '@troupe/runtime/transport';
 import type { Cluster } from './cluster.js';
 import type { ControlReply, ControlRequest } from './control.js';
-import { type ActorEntry, bucketKey, type NodeRecord } from './directory.js';
+import { type ActorEntry, bucketKey, type DetachedSpec, type NodeRecord } from './directory.js';
 import { ClusterUnavailableError } from './errors.js';
 import { type Manifest, refused } from './manifest.js';
 import type { Service } from './peer.js';
@@ -34,7 +34,14 @@ export class NodeHost {
   private busy = 0;
   private readonly served = new Map<
     string,
-    { service: Service; threads: number; clusterId: string; owner: string; incarnation: number }
+    {
+      service: Service;
+      threads: number;
+      clusterId: string;
+      owner: string;
+      incarnation: number;
+      detached: boolean;
+    }
   >();
   private stopped = false;
 
@@ -65,23 +72,32 @@ export class NodeHost {
     await peer.nc.flush();
     await this.beat();
     this.heartbeat = setInterval(() => {
-      void this.beat();
+      void this.beat().then(() => this.adopt());
       void this.checkOwners();
     }, this.cluster.heartbeatMs);
   }
 
   private checking = false;
 
+  /** Owners whose inbox had no listener at the last check, since when (performance.now()). */
+  private readonly unanswered = new Map<string, number>();
+
   /**
    * Ends the actors whose owner is gone (Ray's fate sharing): a request to the owner's inbox
-   * answered "no responders" means no process listens there any more. A live owner never answers
-   * (the request times out), a frozen one still listens: neither is ended.
+   * answered "no responders", again and again for `suspectMs`, means no process listens there any
+   * more. A live owner never answers (the request times out), a frozen one still listens: neither
+   * is ended; nor is one that has not yet subscribed again after a NATS outage.
    */
   private async checkOwners(): Promise<void> {
     if (this.checking || this.stopped) return;
     this.checking = true;
     try {
-      const owners = new Set([...this.served.values()].map((served) => served.owner));
+      // A detached actor outlives its owner.
+      const owners = new Set(
+        [...this.served.values()].filter((s) => !s.detached).map((served) => served.owner),
+      );
+      for (const owner of this.unanswered.keys())
+        if (!owners.has(owner)) this.unanswered.delete(owner);
       await Promise.all(
         [...owners].map(async (owner) => {
           try {
@@ -89,9 +105,17 @@ export class NodeHost {
               timeout: this.cluster.heartbeatMs,
             });
           } catch (error) {
-            if (!(error instanceof RequestError) || !error.isNoResponders()) return;
+            if (!(error instanceof RequestError) || !error.isNoResponders()) {
+              this.unanswered.delete(owner);
+              return;
+            }
+            const now = performance.now();
+            const since = this.unanswered.get(owner) ?? now;
+            this.unanswered.set(owner, since);
+            if (now - since < this.cluster.suspectMs) return;
+            this.unanswered.delete(owner);
             for (const [localId, served] of this.served) {
-              if (served.owner === owner) void ownedRecord(localId)?.kill();
+              if (served.owner === owner && !served.detached) void ownedRecord(localId)?.kill();
             }
           }
         }),
@@ -151,9 +175,13 @@ export class NodeHost {
     const began = process.hrtime.bigint();
     if (!this.leaseHolds()) this.lapsed = true;
     try {
+      // Bounded: a write lost in an outage must not hold back the heartbeats after it.
       await this.cluster.buckets.nodes.put(
         bucketKey(this.options.id),
         JSON.stringify(this.record()),
+        {
+          timeout: Math.max(this.cluster.heartbeatMs, Math.floor(this.cluster.leaseMs / 2)),
+        },
       );
       if (this.lapsed) await this.reconcile();
       this.lapsed = false;
@@ -195,14 +223,18 @@ export class NodeHost {
     let reply: ControlReply;
     try {
       const [, request] = peer.decode(msg.data) as unknown as [number, ControlRequest];
-      reply = await this.handle(request);
+      reply = await this.handle(request, msg.data);
     } catch (error) {
       reply = { ok: false, error: describe(error) };
     }
     if (msg.reply) msg.respond(peer.encode([0, reply as never], undefined));
   }
 
-  private async handle(request: ControlRequest): Promise<ControlReply> {
+  /**
+   * Serves `request`. `frame`: the request as it came (kept in a detached actor's entry, for the
+   * node that restarts it), or the spec of the detached actor this node is restarting.
+   */
+  private async handle(request: ControlRequest, frame: Uint8Array | string): Promise<ControlReply> {
     // Past its lease, a node waits for the heartbeat that may renew it (after a freeze, it ends
     // what its owners gave up first).
     if (!this.leaseHolds()) await this.beat();
@@ -222,6 +254,21 @@ export class NodeHost {
       await record?.shutdown(request.timeoutMs);
       return { ok: true, subject: '', incarnation: 0 };
     }
+    this.handling.add(request.actorId);
+    try {
+      return await this.spawnHere(request, frame);
+    } finally {
+      this.handling.delete(request.actorId);
+    }
+  }
+
+  /** Actors being started here (by cluster id). */
+  private readonly handling = new Set<string>();
+
+  private async spawnHere(
+    request: ControlRequest & { op: 'spawn' },
+    frame: Uint8Array | string,
+  ): Promise<ControlReply> {
     const { id } = this.options;
     if (!this.manifest.has(request.classKey)) {
       throw refused(request.classKey, id, this.manifest.file);
@@ -245,6 +292,10 @@ export class NodeHost {
       subject,
       className: request.classKey.split('@')[0] ?? '',
       name: request.info.name,
+      ...(request.restartable ? { restartable: true as const } : {}),
+      ...(request.detached !== undefined
+        ? { detached: detachedSpec(request, frame, this.cluster.peer.inlineLimit) }
+        : {}),
     };
     // In the directory before it starts: a registry that cannot be written starts nothing.
     try {
@@ -288,6 +339,7 @@ export class NodeHost {
       clusterId: request.actorId,
       owner: request.owner,
       incarnation,
+      detached: request.detached !== undefined,
     });
     this.localIds.set(request.actorId, ref.info.actorId);
     void record.exited.then(async () => {
@@ -295,11 +347,13 @@ export class NodeHost {
       this.busy -= threads;
       this.served.delete(ref.info.actorId);
       this.localIds.delete(request.actorId);
-      // Its entry goes, unless it moved on (a later incarnation elsewhere owns it now).
+      // Its entry and name go, unless it moved on (a later incarnation elsewhere has them now).
       const now = this.cluster.actors.get(bucketKey(request.actorId));
-      if (now === undefined || (now.node === id && now.incarnation === incarnation)) {
-        await this.cluster.deleteActor(request.actorId);
+      if (now !== undefined && (now.node !== id || now.incarnation !== incarnation)) {
+        void this.beat();
+        return;
       }
+      await this.cluster.deleteActor(request.actorId);
       if (request.nameKey !== undefined) {
         const key = bucketKey(request.nameKey);
         const entry = this.cluster.names.entries.get(key);
@@ -315,6 +369,102 @@ export class NodeHost {
     return { ok: true, subject, incarnation };
   }
 
+  private adopting = false;
+
+  /**
+   * Restarts here the detached actors whose node is taken for dead (not heard from within
+   * `suspectMs`, so past its lease: it runs nothing more), each by compare-and-set on its entry,
+   * so that of all the nodes trying one wins; one with no restarts left is ended for good.
+   */
+  private async adopt(): Promise<void> {
+    if (this.adopting || this.stopped || !this.leaseHolds()) return;
+    this.adopting = true;
+    try {
+      for (const [key, { value, revision }] of [...this.cluster.actors.entries]) {
+        const spec = value.detached;
+        if (spec === undefined) continue;
+        const actorId = Buffer.from(key, 'base64url').toString();
+        // On this node's id but not served here: an earlier process under this id had it.
+        const alive =
+          value.node === this.options.id
+            ? this.localIds.has(actorId) || this.handling.has(actorId)
+            : this.cluster.isLive(value.node);
+        if (alive) continue;
+        if (spec.restartsLeft === 0) await this.endDetached(key, value, revision);
+        else await this.adoptOne(key, value, revision, spec).catch(() => {});
+      }
+    } finally {
+      this.adopting = false;
+    }
+  }
+
+  private async adoptOne(
+    key: string,
+    value: ActorEntry,
+    revision: number,
+    spec: DetachedSpec,
+  ): Promise<void> {
+    const { peer } = this.cluster;
+    const [, sent] = peer.decode(Buffer.from(spec.spawn, 'base64')) as unknown as [
+      number,
+      ControlRequest,
+    ];
+    if (sent.op !== 'spawn' || !this.manifest.has(sent.classKey)) return;
+    const threads = Math.max(1, Math.floor(Number(sent.threads) || 1));
+    if (this.busy + threads > this.options.threads) return;
+    const actorId = Buffer.from(key, 'base64url').toString();
+    const incarnation = value.incarnation + 1;
+    const restartsLeft = spec.restartsLeft < 0 ? -1 : spec.restartsLeft - 1;
+    const request: ControlRequest = { ...sent, incarnation, detached: { restartsLeft } };
+    const subject = peer.subject('a', actorId, String(incarnation));
+    const taken: ActorEntry = {
+      ...value,
+      node: this.options.id,
+      incarnation,
+      subject,
+      state: 'starting',
+      detached: { spawn: spec.spawn, restartsLeft },
+    };
+    try {
+      await this.cluster.buckets.actors.update(key, JSON.stringify(taken), revision);
+    } catch {
+      return; // Another node took it first (or the directory cannot be written).
+    }
+    try {
+      await this.handle(request, spec.spawn);
+    } catch (error) {
+      // Given back, still on the dead node: another node may take it.
+      await this.cluster.buckets.actors
+        .put(key, JSON.stringify({ ...taken, node: value.node, state: 'lost' }))
+        .catch(() => {});
+      process.emitWarning(
+        `troupe-node ${this.options.id}: detached actor ${value.name} could not be restarted ` +
+          `here (${error instanceof Error ? error.message : error}).`,
+      );
+    }
+  }
+
+  /** A detached actor whose node died with no restarts left: its entry and name go. */
+  private async endDetached(key: string, value: ActorEntry, revision: number): Promise<void> {
+    try {
+      await this.cluster.buckets.actors.delete(key, { previousSeq: revision });
+    } catch {
+      return;
+    }
+    const actorId = Buffer.from(key, 'base64url').toString();
+    for (const [nameKey, entry] of this.cluster.names.entries) {
+      if (entry.value.actorId === actorId) {
+        await this.cluster.buckets.names
+          .delete(nameKey, { previousSeq: entry.revision })
+          .catch(() => {});
+      }
+    }
+    process.emitWarning(
+      `troupe-node ${this.options.id}: detached actor ${value.name} ended: its node ` +
+        `${value.node} died and it had no restarts left.`,
+    );
+  }
+
   /** Cluster actor id → the id of the local actor that serves it. */
   private readonly localIds = new Map<string, string>();
 
@@ -326,6 +476,26 @@ export class NodeHost {
     this.ctl?.unsubscribe();
     await this.cluster.buckets.nodes.delete(bucketKey(this.options.id)).catch(() => {});
   }
+}
+
+/**
+ * A detached actor's restart spec: its spawn request as received (or, restarted, as kept), with
+ * the moves left. The request must fit in a directory entry.
+ */
+function detachedSpec(
+  request: ControlRequest & { op: 'spawn' },
+  frame: Uint8Array | string,
+  limit: number,
+): DetachedSpec {
+  const spawn = typeof frame === 'string' ? frame : Buffer.from(frame).toString('base64');
+  if (spawn.length > limit / 2) {
+    throw new ActorDefinitionError(
+      `spawn(${request.info.name}, { lifetime: 'detached' }): its constructor arguments take ` +
+        `${Math.ceil((spawn.length * 3) / 4)} bytes; a detached actor's spawn is kept in the cluster's directory, ` +
+        `which takes at most ${Math.floor(limit / 3)}. Pass less (a name or a path to load from).`,
+    );
+  }
+  return { spawn, restartsLeft: request.detached?.restartsLeft ?? 0 };
 }
 
 function describe(error: unknown): { name: string; message: string } {

@@ -94,6 +94,21 @@ export class Peer {
   /** The subject an actor reached at `subject` moved to, once it serves there. */
   movedFrom: (subject: string) => string | undefined = () => undefined;
 
+  /**
+   * Whether the actor at `subject` is moved when its node dies (restarts are left to it, or it
+   * is detached): a link that is not its owner's then waits for its next address.
+   */
+  follows: (subject: string) => boolean = () => false;
+
+  /**
+   * Resolves with the subject the actor at `subject` is served at next, once it is, or with
+   * undefined if it ended (or was not moved in time).
+   */
+  nextAddress: (subject: string) => Promise<string | undefined> = async () => undefined;
+
+  /** Changes each time the actor directory does: a link re-reads where its actor is then. */
+  directoryVersion: () => number = () => 0;
+
   /** The node hosting the actor a subject reaches, and whether it is alive, where known. */
   hostOf: (subject: string) => { node: string; alive: boolean } | undefined = () => undefined;
 
@@ -113,15 +128,20 @@ export class Peer {
     const dead = new Map<string, ClientLink[]>();
     for (const link of this.links.values()) {
       const subject = link.pendingSubject();
-      if (subject === undefined || link.probing || this.gate(subject) !== undefined) continue;
+      if (subject === undefined || link.probing || link.isMoving) continue;
+      if (this.gate(subject) !== undefined) continue;
       const moved = link.owned ? undefined : this.movedFrom(subject);
       if (moved !== undefined) {
-        // Its owner moved it: what this link sent the old one may have run; later calls go on.
-        this.interrupt(link, `it moved to another node`);
+        // It moved: what this link sent the old one may have run; later calls go on.
         link.moveTo({ subject: moved });
+        this.resend(link, 'it moved to another node');
         continue;
       }
       const host = this.hostOf(subject);
+      if (host !== undefined && !host.alive && !link.owned && this.follows(subject)) {
+        this.follow(link, subject, `its node ${host.node} stopped heartbeating`);
+        continue;
+      }
       if (host !== undefined && !host.alive) {
         const links = dead.get(host.node) ?? [];
         links.push(link);
@@ -134,9 +154,13 @@ export class Peer {
         .then(
           () => {},
           (error: unknown) => {
-            if (error instanceof RequestError && error.isNoResponders()) {
-              link.lost('no process serves it any more: its node or process ended');
-            }
+            if (!(error instanceof RequestError) || !error.isNoResponders()) return;
+            const reason =
+              host === undefined
+                ? 'no process serves it any more: the process that served it ended'
+                : `no process serves it any more: its node ${host.node} ended`;
+            if (!link.owned && this.follows(subject)) this.follow(link, subject, reason);
+            else link.lost(reason);
           },
         )
         .finally(() => {
@@ -315,20 +339,40 @@ export class Peer {
     for (const link of this.links.values()) this.interrupt(link, reason);
   }
 
+  /**
+   * The actor of `link` (not its owner's) lost its server and is being moved: the calls pending
+   * may have run and reject; later ones wait for its next address (or fail if it ends).
+   */
+  private follow(link: ClientLink, subject: string, reason: string): void {
+    // First the wait, so that calls sent again go to the next address.
+    link.awaitMove(
+      this.nextAddress(subject).then((next) => {
+        if (next !== undefined) return { subject: next };
+        link.lost(`${reason}, and it was not started again`);
+        return undefined;
+      }),
+    );
+    this.resend(link, reason);
+  }
+
+  /**
+   * The calls pending on `link` were sent and not answered: they may have run. Those whose
+   * retries allow are sent again (to where the link sends now), the others reject.
+   */
+  private resend(link: ClientLink, reason: string): void {
+    const conn = link.conn;
+    if (conn === undefined || conn.pendingCalls === 0) return;
+    for (const call of conn.takePending()) {
+      call.interrupted(true, () => mayHaveRun(conn.info.name, call.method, reason));
+    }
+  }
+
   /** Rejects the calls pending on `link` as having maybe run; the link goes on. */
   private interrupt(link: ClientLink, reason: string): void {
     const conn = link.conn;
     if (conn === undefined || conn.pendingCalls === 0) return;
-    for (const call of conn.takePending()) {
-      call.reject(
-        new ActorDiedError(
-          `Actor ${conn.info.name}: call '${call.method}' did not complete (${reason}): it may ` +
-            'have run in part, or not at all.',
-          conn.info.name,
-          true,
-        ),
-      );
-    }
+    for (const call of conn.takePending())
+      call.reject(mayHaveRun(conn.info.name, call.method, reason));
   }
 
   /** The connection to NATS is gone for good: every link ends, and its calls reject. */
@@ -342,6 +386,15 @@ export class Peer {
     for (const link of [...this.links.values()]) link.ended();
     this.inboxSub?.unsubscribe();
   }
+}
+
+function mayHaveRun(actor: string, method: string, reason: string): ActorDiedError {
+  return new ActorDiedError(
+    `Actor ${actor}: call '${method}' did not complete (${reason}): it may have run in part, ` +
+      'or not at all.',
+    actor,
+    true,
+  );
 }
 
 function isPort(value: unknown): boolean {
@@ -531,6 +584,8 @@ export class ClientLink implements Transport {
   lostReason: string | undefined;
   /** Its actor was asked to end: probed until it has, in case its server is gone already. */
   expectingEnd = false;
+  /** Its actor is being moved: messages wait for its next address. */
+  private moving: Promise<void> | undefined;
 
   constructor(
     private readonly peer: Peer,
@@ -569,6 +624,7 @@ export class ClientLink implements Transport {
   }
 
   private publish(frame: Buffer, message?: Message): void {
+    if (!this.owned && this.address !== undefined) this.followDirectory(this.address.subject);
     const address = this.address;
     if (address === undefined) return;
     this.outbound.send(
@@ -577,7 +633,9 @@ export class ClientLink implements Transport {
       frame,
       (bytes) => {
         try {
-          this.peer.nc.publish(address.subject, bytes, { reply: this.peer.inbox });
+          // Where it is now: a message that waited for a move goes to the actor's next address.
+          const subject = (this.address ?? address).subject;
+          this.peer.nc.publish(subject, bytes, { reply: this.peer.inbox });
         } catch {
           // The connection is closed: the link ends, and its calls with it.
           this.ended();
@@ -587,8 +645,34 @@ export class ClientLink implements Transport {
         // A large message the blob store did not take: its calls fail alone.
         if (message !== undefined && !this.closed) this.failOne(message, error);
       },
-      this.peer.gate(address.subject),
+      this.moving ?? this.peer.gate(address.subject),
     );
+  }
+
+  /** The directory version its address was last checked against. */
+  private checked = -1;
+
+  /** A link that is not the owner's goes where the directory says its actor moved. */
+  private followDirectory(subject: string): void {
+    const version = this.peer.directoryVersion();
+    if (version === this.checked) return;
+    this.checked = version;
+    const moved = this.peer.movedFrom(subject);
+    if (moved !== undefined) this.address = { subject: moved };
+  }
+
+  get isMoving(): boolean {
+    return this.moving !== undefined;
+  }
+
+  /** Messages wait for `next`, the actor's next address (undefined: it ended). */
+  awaitMove(next: Promise<Address | undefined>): void {
+    if (this.moving !== undefined) return;
+    const moving = next.then((address) => {
+      if (address !== undefined) this.address = address;
+      if (this.moving === moving) this.moving = undefined;
+    });
+    this.moving = moving;
   }
 
   /** Answers the calls of one message that could not be sent with `error`. */

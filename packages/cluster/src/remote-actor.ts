@@ -52,6 +52,11 @@ export class RemoteActor implements ActorRecord {
   private ending = false;
   private markExited: () => void = () => {};
   private readonly forwarding: ForwardingTarget;
+  /**
+   * `lifetime: 'detached'`: it outlives this process, and the nodes move it (any live one, by
+   * compare-and-set on its entry); this process follows it through the directory as any other.
+   */
+  readonly detached: boolean;
 
   constructor(
     private readonly cluster: Cluster,
@@ -65,6 +70,7 @@ export class RemoteActor implements ActorRecord {
     private readonly classKey: string,
   ) {
     const node = pick(false);
+    this.detached = request.options.lifetime === 'detached';
     this.info = { ...request.info, actorId };
     this.restartsLeft = request.maxRestarts;
     this.exited = new Promise((resolve) => {
@@ -91,12 +97,17 @@ export class RemoteActor implements ActorRecord {
 
   /** The node it runs on (or is being started on). */
   get node(): string {
-    return this.current.node;
+    return (this.detached && this.entry()?.node) || this.current.node;
+  }
+
+  /** Its directory entry, as this process's mirror has it. */
+  private entry(): ActorEntry | undefined {
+    return this.cluster.actors.get(bucketKey(this.info.actorId));
   }
 
   private incarnate(node: string, number: number): Incarnation {
     const link = this.cluster.peer.link();
-    link.owned = true;
+    link.owned = !this.detached;
     const conn = new RemoteConnection(link, this.info);
     link.conn = conn;
     const incarnation: Incarnation = { number, link, conn, node };
@@ -111,7 +122,8 @@ export class RemoteActor implements ActorRecord {
   private died(incarnation: Incarnation): void {
     if (incarnation !== this.current) return;
     const lost = incarnation.link.lostReason;
-    if (lost === undefined || this.ending || this.restartsLeft <= 0) {
+    // A detached actor's link follows it from node to node: lost, the actor is gone for good.
+    if (lost === undefined || this.ending || this.restartsLeft <= 0 || this.detached) {
       this.markExited();
       return;
     }
@@ -170,18 +182,26 @@ export class RemoteActor implements ActorRecord {
         args,
         ...(request.key !== undefined && incarnation.number === 1 ? { nameKey: request.key } : {}),
         owner: cluster.peer.id,
+        restartable: request.maxRestarts > 0,
+        ...(this.detached
+          ? {
+              detached: {
+                restartsLeft: Number.isFinite(request.maxRestarts) ? request.maxRestarts : -1,
+              },
+            }
+          : {}),
       };
       let reply = await this.spawnOnNode(incarnation, message, transfers);
-      // A node past its lease (or without a registry) refuses: another may take it.
+      // A node past its lease (or without a registry) refuses: another may take it. A move waits
+      // a while for one (every node may be fenced for a moment, as JetStream recovers after an
+      // outage); a first spawn tries three others, then tells its caller.
+      const moving = incarnation.number > 1;
+      const deadline = performance.now() + this.cluster.suspectMs;
       for (let tries = 0; !reply.ok && reply.error.name === 'ClusterUnavailableError'; tries++) {
         this.cluster.nodeGone(incarnation.node);
-        let other: string;
-        try {
-          other = this.pick(incarnation.number > 1);
-        } catch {
-          break;
-        }
-        if (tries >= 3) break;
+        if (moving ? performance.now() >= deadline : tries >= 3) break;
+        const other = await this.anotherNode(moving, deadline);
+        if (other === undefined) break;
         incarnation.node = other;
         reply = await this.spawnOnNode(incarnation, message, transfers);
       }
@@ -201,6 +221,18 @@ export class RemoteActor implements ActorRecord {
       // Its calls have failed; the actor is no more.
       this.ending = true;
       setImmediate(() => incarnation.link.ended());
+    }
+  }
+
+  /** A node to start it on, or undefined; a move waits (until `deadline`) for one to be live. */
+  private async anotherNode(moving: boolean, deadline: number): Promise<string | undefined> {
+    for (;;) {
+      try {
+        return this.pick(moving);
+      } catch {
+        if (!moving || performance.now() >= deadline) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, this.cluster.heartbeatMs));
+      }
     }
   }
 
@@ -343,7 +375,7 @@ export class RemoteActor implements ActorRecord {
       failed: stats?.failed ?? 0,
       restarts: this.restarts + (stats?.restarts ?? 0),
       node: this.node,
-      incarnation: this.current.number,
+      incarnation: (this.detached && this.entry()?.incarnation) || this.current.number,
     };
   }
 

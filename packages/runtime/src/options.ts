@@ -181,6 +181,14 @@ export type SpawnOptions<C extends ActorClass> = {
    * `'local'` are accepted. @default 'any'
    */
   placement?: Placement;
+  /**
+   * `'detached'` (Ray's option): in a cluster, the actor outlives the process that spawned it —
+   * it is not ended when that process exits or disconnects, and when its node dies any live node
+   * restarts it (within `maxRestarts`), not only its owner. It is ended by `kill` (or by
+   * running out of restarts). Without a cluster every actor lives as long as this process, and
+   * the option changes nothing. @default owned by the process that spawned it
+   */
+  lifetime?: 'detached';
 };
 
 /** Where a spawned actor is hosted in a cluster (`SpawnOptions.placement`). */

@@ -46,6 +46,7 @@ export function spawn<C extends ActorClass>(
   if (!def.compiled) warnWithoutTransformer(def.className);
   if (def.module) loadErrorClasses(def.module);
   const key = keyOf(def.className, options);
+  checkLifetime(def.className, options);
   if (key !== undefined) {
     const existing = lookupName(key);
     if (existing && options.getIfExists) {
@@ -94,6 +95,15 @@ function keyOf(
     return undefined;
   }
   return nameKey(options.name, options.namespace, where);
+}
+
+function checkLifetime(className: string, options: { lifetime?: unknown; placement?: unknown }) {
+  const { lifetime } = options;
+  if (lifetime === undefined || lifetime === 'detached') return;
+  throw new TypeError(
+    `spawn(${className}): lifetime must be 'detached' or left out (owned by the process that ` +
+      `spawns it), not ${JSON.stringify(lifetime) ?? String(lifetime)}.`,
+  );
 }
 
 function nameTaken(className: string, options: { name?: string; namespace?: string }) {
