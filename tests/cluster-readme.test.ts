@@ -3,12 +3,14 @@
  * processes (issue 15): the classes are tests/cluster/app/src/readme.ts, as the README writes
  * them; each test runs the README's driver code and checks what the README says of it. Examples
  * that share memory (`SharedCounter`, `Mutex`, `sharedArray`) run with `placement: 'local'`, as
- * the README's "Running on many machines" says, and what happens without it is shown too.
+ * the README's "Running on many machines" says, and what happens without it is shown too. The
+ * classes must also pass the analysis with no finding (no nats-server needed for that test): an
+ * example meant to show one carries `// troupe-ignore TROUPEnnn: why`, as the README says.
  *
  * The examples' `fetch`es go to an HTTP server in this process, which holds each request until
  * the test answers it: what the server has seen is how the tests know where a call stands.
  */
-import { spawn as spawnProcess } from 'node:child_process';
+import { spawn as spawnProcess, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -46,6 +48,7 @@ import { refOf } from '@troupe/runtime/transport';
 import {
   AsyncFlags,
   BusyError,
+  Chunker,
   Counter,
   Crawler,
   Cruncher,
@@ -201,6 +204,20 @@ let web: Web;
 const nodes: Running[] = [];
 const NODE_IDS = ['n1', 'n2', 'n3'];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-readme-'));
+
+test('the README examples compile without analysis findings (a snippet that expects one says so with troupe-ignore)', () => {
+  const troupe = path.join(here, '../packages/transformer/dist/cli/main.js');
+  const checked = spawnSync(
+    process.execPath,
+    [troupe, 'check', '-p', path.join(here, 'cluster/app/tsconfig.json')],
+    { encoding: 'utf8' },
+  );
+  const out = `${checked.stdout}${checked.stderr}`;
+  expect(out).toMatch(/troupe check: \d+ module\(s\) with actors/);
+  // The findings themselves, file, line and fix, are the failure message when there are any.
+  expect(out.split('\n').filter((line) => /TROUPE\d{3}/.test(line))).toEqual([]);
+  expect(checked.status).toBe(0);
+});
 
 suite('the README examples across three troupe-node processes', () => {
   beforeAll(async () => {
@@ -577,12 +594,12 @@ suite('the README examples across three troupe-node processes', () => {
       await kill(tail);
     });
 
-    test('a sync generator streams too', async () => {
-      const tail = spawn(Tail);
+    test('a sync generator streams too, on a serial actor', async () => {
+      const chunker = spawn(Chunker);
       const parts: string[] = [];
-      for await (const part of tail.chunks('abcdefghij', 4)) parts.push(part);
+      for await (const part of chunker.chunks('abcdefghij', 4)) parts.push(part);
       expect(parts).toEqual(['abcd', 'efgh', 'ij']);
-      await kill(tail);
+      await kill(chunker);
     });
 
     test('a slow reader holds the generator back across machines too (one window more: the node forwards it)', async () => {

@@ -1,17 +1,31 @@
 /**
  * The samples end to end, in quick mode, on the compiled JavaScript (`npx tspc -b` first): each
  * sample's results are checked for correctness and each kind for the concurrency it reached.
- * Timings are never asserted: they belong to `npm start` and the benchmarks.
+ * Timings are never asserted: they belong to `npm start` and the benchmarks. The samples run with
+ * their barrier on (`barrier: true`): calls are held until the expected number is in flight, so
+ * the peaks checked here do not depend on how busy the cores are.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { shutdown } from '@troupe/runtime';
+import fc from 'fast-check';
 import { parseCli } from '../samples/dist/common/cli.js';
 import { digestOf } from '../samples/dist/common/digest.js';
+import {
+  armBarrier,
+  barrierTimedOut,
+  enterAsync,
+  type InFlightGauge,
+  leave,
+  newGauge,
+  peakOf,
+  resetGauge,
+} from '../samples/dist/common/in-flight.js';
 import { DEFAULT_DATA_DIR, type SampleOptions } from '../samples/dist/common/options.js';
 import { SilentProgress } from '../samples/dist/common/progress.js';
 import type { KindRun, SampleReport } from '../samples/dist/common/report.js';
@@ -19,8 +33,10 @@ import { renderTable } from '../samples/dist/common/table.js';
 import { writeReport } from '../samples/dist/common/write-report.js';
 import { runCompute } from '../samples/dist/compute/run.js';
 import { COUNTRIES } from '../samples/dist/flags/countries.js';
+import { httpGet } from '../samples/dist/flags/http-get.js';
 import { flagFiles } from '../samples/dist/flags/images.js';
 import { runFlags } from '../samples/dist/flags/run.js';
+import { startFlagServer } from '../samples/dist/flags/server.js';
 import { checkDownloads } from '../samples/dist/flags/verify.js';
 import { sleepDurations } from '../samples/dist/sleep/durations.js';
 import { QUICK_SLEEP_SCALE, runSleep } from '../samples/dist/sleep/run.js';
@@ -29,7 +45,12 @@ import { registryPath } from '../samples/dist/sqlite/generate.js';
 import { QUICK_REGISTRY_ROWS, runSqlite } from '../samples/dist/sqlite/run.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'troupe-samples-'));
-const options: SampleOptions = { quick: true, progress: new SilentProgress(), outDir };
+const options: SampleOptions = {
+  quick: true,
+  progress: new SilentProgress(),
+  outDir,
+  barrier: true,
+};
 const reports: SampleReport[] = [];
 
 afterAll(async () => {
@@ -51,6 +72,116 @@ function expectConcurrencyReached(report: SampleReport): void {
     expect({ kind, peakInFlight }).toEqual({ kind, peakInFlight: maxConcurrency });
   }
 }
+
+/**
+ * Runs `calls` tasks, at most `cap` at once (an actor's real limit), each arriving when `step`
+ * lets it, entering the gauge and finishing when `step` lets it again: what an async actor's
+ * calls do, on this thread, with the delays busy cores put between them.
+ */
+async function runCapped(
+  gauge: InFlightGauge,
+  calls: number,
+  cap: number,
+  step: (index: number) => Promise<unknown> = async () => {},
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < calls) {
+      const index = next++;
+      await step(index);
+      await enterAsync(gauge);
+      try {
+        await step(index);
+      } finally {
+        leave(gauge);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(cap, calls) }, lane));
+}
+
+describe('the barrier that makes the peaks certain', () => {
+  test('the gauge opens once size calls are in flight or all have arrived, whatever order they arrive and finish in', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.scheduler(),
+        async (calls, size, extra, s) => {
+          // An actor that allows at least the barrier's size (or every call) never waits it out.
+          const cap = Math.min(size, calls) + extra - 1;
+          const gauge = newGauge();
+          resetGauge(gauge);
+          armBarrier(gauge, size, calls);
+          await s.waitFor(runCapped(gauge, calls, cap, (i) => s.schedule(Promise.resolve(i))));
+          expect(barrierTimedOut(gauge)).toBe(false);
+          // The peak the samples' tests check: the barrier's size, or every call.
+          expect(peakOf(gauge)).toBeGreaterThanOrEqual(Math.min(size, calls));
+          expect(peakOf(gauge)).toBeLessThanOrEqual(cap);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test('an actor capped below the barrier gives up waiting and shows its lower peak', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 12 }),
+        fc.integer({ min: 2, max: 12 }),
+        async (calls, size) => {
+          const cap = Math.min(size, calls) - 1;
+          const gauge = newGauge();
+          resetGauge(gauge);
+          armBarrier(gauge, size, calls, 1); // the wait that ends only by timing out
+          await runCapped(gauge, calls, cap);
+          expect(barrierTimedOut(gauge)).toBe(true);
+          expect(peakOf(gauge)).toBe(cap);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  test('the flag server answers once size requests wait at once, or all have arrived, and gives up below that', async () => {
+    const server = await startFlagServer(flagFiles(), 0);
+    const agent = new Agent({ keepAlive: true });
+    const fetchCapped = async (calls: number, cap: number) => {
+      let next = 0;
+      const lane = async () => {
+        while (next < calls) {
+          const code = COUNTRIES[next++ % COUNTRIES.length];
+          await httpGet(`${server.baseUrl}/flags/${code}.png`, agent);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(cap, calls) }, lane));
+    };
+    try {
+      for (const [calls, size, cap] of [
+        [20, 20, 20],
+        [20, 1, 1], // a serial actor: every request is answered at once
+        [6, 10, 6], // fewer calls than the barrier: all of them arriving opens it
+        [20, 5, 8],
+      ]) {
+        server.holdUntil(size, calls);
+        await fetchCapped(calls, cap);
+        expect({ calls, size, cap, timedOut: server.barrierTimedOut() }).toEqual({
+          calls,
+          size,
+          cap,
+          timedOut: false,
+        });
+      }
+      server.holdUntil(20, 20, 1);
+      await fetchCapped(20, 19);
+      expect(server.barrierTimedOut()).toBe(true);
+    } finally {
+      agent.destroy();
+      await server.close();
+    }
+  });
+});
 
 describe('flags', () => {
   let report: SampleReport;

@@ -1,5 +1,5 @@
 import { type ActorHandle, kill } from '@troupe/runtime';
-import { type InFlightGauge, peakOf, resetGauge } from './in-flight.js';
+import { armBarrier, type InFlightGauge, peakOf, resetGauge } from './in-flight.js';
 import type { Progress } from './progress.js';
 
 /** How to run one sample on one kind of actor: a spawn, and `calls` calls made all at once. */
@@ -12,6 +12,11 @@ export interface RunPlan<A extends object, R> {
   call: (actor: ActorHandle<A>, index: number) => Promise<R>;
   /** The gauge passed to the actor, read back for the peak of calls in flight. */
   gauge: InFlightGauge;
+  /**
+   * For tests: hold each call inside the actor until this many are in flight (or all have
+   * arrived), so the peak is certain rather than left to timing; the times then mean nothing.
+   */
+  barrier?: number | undefined;
 }
 
 export interface Measured<R> {
@@ -40,6 +45,7 @@ export async function measure<A extends object, R>(
     await plan.prepare?.(actor);
     const creationMs = performance.now() - spawnedAt;
     resetGauge(plan.gauge);
+    if (plan.barrier !== undefined) armBarrier(plan.gauge, plan.barrier, plan.calls);
     const startedAt = performance.now();
     const pending = Array.from({ length: plan.calls }, (_, index) =>
       plan.call(actor, index).then((result) => {

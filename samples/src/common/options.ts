@@ -12,6 +12,17 @@ export interface SampleOptions {
   dataDir?: string;
   /** Flag server delay per response; the default reproduces the seed's 5 s serial run. */
   latencyMs?: number;
+  /**
+   * For tests: every call waits inside the actor (the flag server, for flags) until as many calls
+   * are in flight as the actor's limit allows, so the peak the tests check does not depend on how
+   * busy the cores are. The times are then meaningless; `npm start` never sets it.
+   */
+  barrier?: boolean;
+}
+
+/** The barrier size a run of an actor with this limit asks for, when the options want one. */
+export function barrierFor(options: SampleOptions, limit: number): number | undefined {
+  return options.barrier ? limit : undefined;
 }
 
 /** `out/` at the repository root, wherever the command was started from. */

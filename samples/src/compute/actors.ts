@@ -4,7 +4,7 @@
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { actor } from '@troupe/runtime';
-import { enter, type InFlightGauge, leave } from '../common/in-flight.js';
+import { enter, enterAsync, type InFlightGauge, leave } from '../common/in-flight.js';
 import { type BandJob, type BandResult, bandRows, rowIterations } from './mandelbrot.js';
 
 function computeBand(job: BandJob): BandResult {
@@ -38,7 +38,7 @@ export class AsyncComputeActor {
   constructor(private readonly gauge: InFlightGauge) {}
 
   async band(job: BandJob): Promise<BandResult> {
-    enter(this.gauge);
+    await enterAsync(this.gauge);
     try {
       const startedAt = performance.now();
       let iterations = 0;

@@ -1,13 +1,13 @@
 /** The compute sample: Mandelbrot bands, CPU-bound JavaScript, on the three kinds of actor. */
 import { availableParallelism } from 'node:os';
-import { sharedArray, spawn } from '@troupe/runtime';
+import { spawn } from '@troupe/runtime';
 import { SerialBaseline } from '../common/baseline.js';
 import { isMain } from '../common/cli.js';
 import { digestOf } from '../common/digest.js';
-import type { InFlightGauge } from '../common/in-flight.js';
+import { type InFlightGauge, newGauge } from '../common/in-flight.js';
 import { KINDS, type Kind } from '../common/kinds.js';
 import { formatMs, type Measured, measure } from '../common/measure.js';
-import type { SampleOptions } from '../common/options.js';
+import { barrierFor, type SampleOptions } from '../common/options.js';
 import type { KindRun, SampleReport } from '../common/report.js';
 import { runStandalone } from '../common/standalone.js';
 import { AsyncComputeActor, SyncComputeActor, ThreadedComputeActor } from './actors.js';
@@ -38,11 +38,11 @@ export async function runCompute(options: SampleOptions): Promise<SampleReport> 
   const runs: KindRun[] = [];
   const baseline = new SerialBaseline('compute', 'bands');
   for (const kind of KINDS) {
-    const gauge = sharedArray(Int32Array, 2);
-    const measured = await computeAll(kind, jobs, threads, gauge, options);
+    const gauge = newGauge();
+    const limit = kind === 'serial' ? 1 : threads;
+    const measured = await computeAll(kind, jobs, threads, gauge, limit, options);
     const digest = digestOf(measured.results.map((r) => r.iterations));
     baseline.check(kind, digest, measured.results);
-    const limit = kind === 'serial' ? 1 : threads;
     // An async actor has one thread whatever its limit; a threaded one has `limit` of `cores`.
     const parallel = kind === 'threaded' ? Math.min(limit, cores) : 1;
     runs.push({
@@ -71,9 +71,15 @@ function computeAll(
   jobs: BandJob[],
   threads: number,
   gauge: InFlightGauge,
+  limit: number,
   options: SampleOptions,
 ): Promise<Measured<BandResult>> {
-  const plan = { label: `compute ${kind}`, calls: jobs.length, gauge };
+  const plan = {
+    label: `compute ${kind}`,
+    calls: jobs.length,
+    gauge,
+    barrier: barrierFor(options, limit),
+  };
   const args: [InFlightGauge] = [gauge];
   switch (kind) {
     case 'serial':

@@ -12,7 +12,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { actor } from '@troupe/runtime';
-import { enter, type InFlightGauge, leave } from '../common/in-flight.js';
+import { enter, enterAsync, type InFlightGauge, leave } from '../common/in-flight.js';
 import { BlockingHttpClient } from './blocking-http.js';
 import { httpGet } from './http-get.js';
 
@@ -88,7 +88,7 @@ export class AsyncFlagActor {
   }
 
   async download(cc: string): Promise<number> {
-    enter(this.gauge);
+    await enterAsync(this.gauge);
     try {
       return await fetchAsync(
         this.agent,

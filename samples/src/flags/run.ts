@@ -1,13 +1,13 @@
 /** The flags sample: the seed's 20 flag downloads on the three kinds of actor. */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedArray, spawn } from '@troupe/runtime';
+import { spawn } from '@troupe/runtime';
 import { isMain } from '../common/cli.js';
 import { digestOf } from '../common/digest.js';
-import type { InFlightGauge } from '../common/in-flight.js';
+import { type InFlightGauge, newGauge } from '../common/in-flight.js';
 import { KINDS, type Kind } from '../common/kinds.js';
 import { formatMs, type Measured, measure } from '../common/measure.js';
-import type { SampleOptions } from '../common/options.js';
+import { barrierFor, type SampleOptions } from '../common/options.js';
 import type { KindRun, SampleReport } from '../common/report.js';
 import { runStandalone } from '../common/standalone.js';
 import { AsyncFlagActor, SyncFlagActor, ThreadedFlagActor } from './actors.js';
@@ -30,7 +30,10 @@ export async function runFlags(options: SampleOptions): Promise<SampleReport> {
       const dir = join(options.outDir, 'downloads', kind);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
-      const gauge = sharedArray(Int32Array, 2);
+      const gauge = newGauge();
+      const limit = kind === 'serial' ? 1 : CONCURRENCY;
+      const barrier = barrierFor(options, limit);
+      if (barrier !== undefined) server.holdUntil(barrier, COUNTRIES.length);
       const measured = await downloadAll(kind, server.baseUrl, dir, gauge, options);
       const problems = checkDownloads(dir, files, measured.results);
       if (problems.length > 0) {
@@ -38,7 +41,6 @@ export async function runFlags(options: SampleOptions): Promise<SampleReport> {
           `flags on the ${kind} actor: downloads are not whole:\n${problems.join('\n')}`,
         );
       }
-      const limit = kind === 'serial' ? 1 : CONCURRENCY;
       runs.push({
         kind,
         maxConcurrency: limit,

@@ -5,7 +5,7 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import { actor } from '@troupe/runtime';
 import { blockingSleep } from '../common/blocking-sleep.js';
-import { enter, type InFlightGauge, leave } from '../common/in-flight.js';
+import { enter, enterAsync, type InFlightGauge, leave } from '../common/in-flight.js';
 
 /** Ray's regular actor with `time.sleep`: one sleeper at a time. */
 @actor()
@@ -29,7 +29,7 @@ export class AsyncSleepActor {
   constructor(private readonly gauge: InFlightGauge) {}
 
   async sleep(ms: number): Promise<number> {
-    enter(this.gauge);
+    await enterAsync(this.gauge);
     try {
       await wait(ms);
       return ms;

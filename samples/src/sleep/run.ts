@@ -1,11 +1,11 @@
 /** The sleep sample: 10 sleeping tasks of 1–3 s (scaled) on the three kinds of actor. */
-import { sharedArray, spawn } from '@troupe/runtime';
+import { spawn } from '@troupe/runtime';
 import { isMain } from '../common/cli.js';
 import { digestOf } from '../common/digest.js';
-import type { InFlightGauge } from '../common/in-flight.js';
+import { type InFlightGauge, newGauge } from '../common/in-flight.js';
 import { KINDS, type Kind } from '../common/kinds.js';
 import { type Measured, measure } from '../common/measure.js';
-import type { SampleOptions } from '../common/options.js';
+import { barrierFor, type SampleOptions } from '../common/options.js';
 import type { KindRun, SampleReport } from '../common/report.js';
 import { runStandalone } from '../common/standalone.js';
 import { AsyncSleepActor, SyncSleepActor, ThreadedSleepActor } from './actors.js';
@@ -23,12 +23,12 @@ export async function runSleep(options: SampleOptions): Promise<SampleReport> {
   const longest = Math.max(...durations);
   const runs: KindRun[] = [];
   for (const kind of KINDS) {
-    const gauge = sharedArray(Int32Array, 2);
-    const measured = await sleepAll(kind, durations, gauge, options);
+    const gauge = newGauge();
+    const limit = kind === 'serial' ? 1 : CONCURRENCY;
+    const measured = await sleepAll(kind, durations, gauge, limit, options);
     if (measured.results.some((ms, i) => ms !== durations[i])) {
       throw new Error(`sleep on the ${kind} actor returned ${measured.results}, not ${durations}`);
     }
-    const limit = kind === 'serial' ? 1 : CONCURRENCY;
     runs.push({
       kind,
       maxConcurrency: limit,
@@ -55,9 +55,15 @@ function sleepAll(
   kind: Kind,
   durations: number[],
   gauge: InFlightGauge,
+  limit: number,
   options: SampleOptions,
 ): Promise<Measured<number>> {
-  const plan = { label: `sleep ${kind}`, calls: durations.length, gauge };
+  const plan = {
+    label: `sleep ${kind}`,
+    calls: durations.length,
+    gauge,
+    barrier: barrierFor(options, limit),
+  };
   const args: [InFlightGauge] = [gauge];
   switch (kind) {
     case 'serial':

@@ -4,7 +4,7 @@
  */
 import { actor } from '@troupe/runtime';
 import Database from 'better-sqlite3';
-import { enter, type InFlightGauge, leave } from '../common/in-flight.js';
+import { enter, enterAsync, type InFlightGauge, leave } from '../common/in-flight.js';
 import { ConnectionPool } from './connection-pool.js';
 import { QUERIES, type QueryResult } from './queries.js';
 
@@ -52,7 +52,7 @@ export class AsyncSqliteActor {
   }
 
   async query(index: number): Promise<QueryResult> {
-    enter(this.gauge);
+    await enterAsync(this.gauge);
     try {
       const startedAt = performance.now();
       const rows = await this.pool.all(QUERIES[index].sql);

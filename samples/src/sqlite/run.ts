@@ -2,14 +2,14 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
-import { sharedArray, spawn } from '@troupe/runtime';
+import { spawn } from '@troupe/runtime';
 import { SerialBaseline } from '../common/baseline.js';
 import { isMain } from '../common/cli.js';
 import { digestOf } from '../common/digest.js';
-import type { InFlightGauge } from '../common/in-flight.js';
+import { type InFlightGauge, newGauge } from '../common/in-flight.js';
 import { KINDS, type Kind } from '../common/kinds.js';
 import { formatMs, type Measured, measure } from '../common/measure.js';
-import { DEFAULT_DATA_DIR, type SampleOptions } from '../common/options.js';
+import { barrierFor, DEFAULT_DATA_DIR, type SampleOptions } from '../common/options.js';
 import type { KindRun, SampleReport } from '../common/report.js';
 import { runStandalone } from '../common/standalone.js';
 import {
@@ -36,11 +36,11 @@ export async function runSqlite(options: SampleOptions): Promise<SampleReport> {
   const runs: KindRun[] = [];
   const baseline = new SerialBaseline('sqlite', 'rows');
   for (const kind of KINDS) {
-    const gauge = sharedArray(Int32Array, 2);
-    const measured = await queryAll(kind, registry.path, gauge, options);
+    const gauge = newGauge();
+    const limit = kind === 'serial' ? 1 : CONCURRENCY;
+    const measured = await queryAll(kind, registry.path, gauge, limit, options);
     const digest = digestOf(measured.results.map((r) => r.rows));
     baseline.check(kind, digest, measured.results);
-    const limit = kind === 'serial' ? 1 : CONCURRENCY;
     // Queries are CPU work: at best they share the cores, or the connections that can run at once.
     const parallel = Math.min(cores, kind === 'async' ? ASYNC_CONNECTIONS : limit);
     runs.push({
@@ -75,9 +75,15 @@ function queryAll(
   kind: Kind,
   path: string,
   gauge: InFlightGauge,
+  limit: number,
   options: SampleOptions,
 ): Promise<Measured<QueryResult>> {
-  const plan = { label: `sqlite ${kind}`, calls: QUERIES.length, gauge };
+  const plan = {
+    label: `sqlite ${kind}`,
+    calls: QUERIES.length,
+    gauge,
+    barrier: barrierFor(options, limit),
+  };
   const args: [string, InFlightGauge] = [path, gauge];
   switch (kind) {
     case 'serial':

@@ -250,12 +250,15 @@ export class Tail {
       input.close();
     }
   }
-  // troupe-ignore TROUPE103: the README's Tail as written (reported: its example warns).
-  *chunks(text: string, size: number): Generator<string> {
-    for (let at = 0; at < text.length; at += size) yield text.slice(at, at + size);
-  }
   async stats(): Promise<{ produced: number; closed: number }> {
     return { produced: this.produced, closed: this.closed };
+  }
+}
+
+@actor()
+export class Chunker {
+  *chunks(text: string, size: number): Generator<string> {
+    for (let at = 0; at < text.length; at += size) yield text.slice(at, at + size);
   }
 }
 
