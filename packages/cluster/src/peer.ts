@@ -24,6 +24,7 @@ import {
   reviveRef,
   type SerializedError,
   Status,
+  type ToHost,
   type Transport,
 } from '@troupe/runtime/transport';
 import {
@@ -969,7 +970,7 @@ class RelayLink implements Receiver {
   ) {
     const port = ref.connect();
     this.port = port;
-    this.calls = new RelayedCalls((message) => port.postMessage(message));
+    this.calls = new RelayedCalls((message, transfers) => port.postMessage(message, transfers));
     port.on('message', (message: FromHost) => this.answer(message));
     // The host is gone (it ended, or was killed): the caller hears the link end.
     this.port.on('close', () => this.close());
@@ -984,18 +985,8 @@ class RelayLink implements Receiver {
       return;
     }
     if (this.closed) return;
-    switch (message[0]) {
-      case Op.Calls:
-        this.calls.sent(message);
-        break;
-      case Op.Cancel:
-        this.calls.cancel(message);
-        return;
-      case Op.Kill:
-        void this.ref.kill();
-        return;
-    }
-    this.port.postMessage(message, frame.ports);
+    if (message[0] === Op.Kill) void this.ref.kill();
+    else this.calls.relay(message as ToHost, frame.ports);
   }
 
   unreadable(): void {
@@ -1104,6 +1095,8 @@ class RelayLink implements Receiver {
     if (this.closed) return;
     this.closed = true;
     this.forget();
+    // Calls that arrived before the end go first (a port sends what was posted before it closed).
+    this.calls.flush();
     this.port.close();
   }
 }

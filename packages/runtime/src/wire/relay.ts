@@ -1,4 +1,4 @@
-import { forEachCall, forEachResult, methodOf } from './batch.js';
+import { appendCalls, forEachCall, forEachResult, isFull, methodOf } from './batch.js';
 import { CellChunks } from './cells.js';
 import {
   CallState,
@@ -11,6 +11,7 @@ import {
   type ResultsBatch,
   Status,
   type ToHost,
+  type Transferable,
 } from './protocol.js';
 
 /**
@@ -21,10 +22,11 @@ import {
  * starts (the host skips it and answers `Status.Cancelled`); a running one is told to abort.
  * The caller, which sent its cancel as a message, waits for that answer.
  *
- * `sent` before each batch of calls goes to the host, `answered` for each batch of results that
- * comes back, `cancel` for the caller's `Op.Cancel`; what the host must receive goes to `post`,
- * in order with the relayed messages. When the link ends, `withdraw` takes back the calls that
- * had not started, so that they are known never to run.
+ * Every message for the host goes through `relay`, which posts it to the host in order: batches
+ * of calls that arrive in one tick (one network read holds several) leave as one batch at the
+ * end of the tick, as a caller's own calls would; the caller's `Op.Cancel` is decided here.
+ * `answered` for each batch of results that comes back. When the link ends, `withdraw` takes
+ * back the calls that had not started, so that they are known never to run.
  */
 export class RelayedCalls {
   private readonly cells = new CellChunks();
@@ -33,10 +35,50 @@ export class RelayedCalls {
   /** Calls sent and not answered for good: their method, by call id. */
   private readonly pending = new Map<number, number>();
 
-  constructor(private readonly post: (message: ToHost) => void) {}
+  /** Calls that arrived this tick, and what they move, sent at its end. */
+  private outbox: CallsBatch | undefined;
+  private transfers: Transferable[] | undefined;
+  private scheduled = false;
+
+  constructor(
+    private readonly post: (message: ToHost, transfers?: readonly Transferable[]) => void,
+  ) {}
+
+  /** Sends a message of the caller to the host, after every message relayed before it. */
+  relay(message: ToHost, transfers?: readonly Transferable[]): void {
+    if (message[0] === Op.Calls) {
+      this.sent(message);
+      if (this.outbox === undefined) this.outbox = message;
+      else appendCalls(this.outbox, message);
+      if (transfers !== undefined && transfers.length > 0) {
+        this.transfers ??= [];
+        this.transfers.push(...transfers);
+      }
+      if (isFull(this.outbox)) this.flush();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(this.flush);
+      }
+      return;
+    }
+    this.flush();
+    if (message[0] === Op.Cancel) this.cancel(message);
+    else this.post(message, transfers);
+  }
+
+  /** Sends the calls waiting for the end of the tick. */
+  readonly flush = (): void => {
+    this.scheduled = false;
+    const batch = this.outbox;
+    if (batch === undefined) return;
+    const transfers = this.transfers;
+    this.outbox = undefined;
+    this.transfers = undefined;
+    this.post(batch, transfers);
+  };
 
   /** A batch of calls is about to go to the host: the cells of its ids go first. */
-  sent(batch: CallsBatch): void {
+  private sent(batch: CallsBatch): void {
     forEachCall(batch, (callId, target) => {
       this.pending.set(callId, methodOf(target));
       const chunk = callId >> CELL_SHIFT;
@@ -86,7 +128,7 @@ export class RelayedCalls {
    * The caller's `Op.Cancel` (negative ids: not recursively): calls not started never will,
    * running ones are told to abort (one `Op.Cancel` to the host for them all).
    */
-  cancel(message: CancelMessage): void {
+  private cancel(message: CancelMessage): void {
     const aborts: number[] = [];
     for (let i = 1; i < message.length; i++) {
       const signed = message[i] as number;
