@@ -226,6 +226,56 @@ suite('actors across three troupe-node processes', () => {
     await Promise.all([kill(relay), kill(counter)]);
   });
 
+  test('a handle in a result crosses machines: the caller calls it where it lives', async () => {
+    const counter = spawn(Counter, { placement: { node: 'n1' }, args: [10] });
+    const relay = spawn(Relay, { placement: { node: 'n2' }, args: [counter] });
+    // The answer holds a port on n2 (to the counter it reaches by address): it leaves as the
+    // counter's address, and this process calls n1 with it.
+    const back = await relay.targetBack();
+    expect(back).toBeDefined();
+    expect(await back?.incr(5)).toBe(15);
+    expect(await counter.value()).toBe(15);
+    await Promise.all([kill(relay), kill(counter)]);
+  });
+
+  test('a result that cannot cross machines fails its call alone with SerializationError', async () => {
+    const counter = spawn(Counter, { placement: { node: 'n3' }, args: [1] });
+    // In one batch with results that can: only its call fails.
+    const [before, shared, after] = await Promise.allSettled([
+      counter.incr(),
+      counter.sharedBack(),
+      counter.incr(),
+    ]);
+    expect(before).toEqual({ status: 'fulfilled', value: 2 });
+    expect(after).toEqual({ status: 'fulfilled', value: 3 });
+    expect(shared.status).toBe('rejected');
+    const error = (shared as PromiseRejectedResult).reason;
+    expect(error).toBeInstanceOf(SerializationError);
+    expect((error as Error).message).toMatch(/sharedBack.*shared memory cannot cross machines/s);
+    expect(await counter.value()).toBe(3);
+    await kill(counter);
+  });
+
+  test('killed with calls running and one queued: the queued one did not run, the others may have', async () => {
+    const gate = spawn(Gate, { placement: { node: 'n2' } });
+    const held = Array.from({ length: 4 }, () => gate.hold().catch((e: unknown) => e));
+    await eventually(
+      () => gate.stats(),
+      (s) => s.inFlight === 4,
+    );
+    const queued = gate.hold().catch((e: unknown) => e);
+    // The queued call has reached the node (the control group answers after it arrived).
+    await gate.stats();
+    await kill(gate);
+    const queuedError = await queued;
+    expect(queuedError).toBeInstanceOf(ActorDiedError);
+    expect((queuedError as ActorDiedError).mayHaveRun).toBe(false);
+    for (const reason of await Promise.all(held)) {
+      expect(reason).toBeInstanceOf(ActorDiedError);
+      expect((reason as ActorDiedError).mayHaveRun).toBe(true);
+    }
+  });
+
   test('errors keep their class, fields and stack across machines', async () => {
     const counter = spawn(Counter);
     const error = await counter.fail('boom').catch((e: unknown) => e);

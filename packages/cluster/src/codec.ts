@@ -41,16 +41,17 @@ class Writer extends v8.Serializer {
   }
 }
 
+/** The flags byte of each frame, written first by the serializer itself. */
+const FLAG_BYTES = [0, 1, 2, 3].map((flags) => Buffer.from([flags]));
+
 /** Serializes `value` (whatever it holds that cannot cross machines throws `UnsendableError`). */
 export function serialize(flags: Flags, value: unknown): Buffer {
   const writer = new Writer();
+  // The flags byte, then the serializer's own header and the value: one buffer, no copy.
+  writer.writeRawBytes(FLAG_BYTES[flags] ?? Buffer.from([flags]));
   writer.writeHeader();
   writer.writeValue(value);
-  const body = writer.releaseBuffer();
-  const frame = Buffer.allocUnsafe(body.length + 1);
-  frame[0] = flags;
-  body.copy(frame, 1);
-  return frame;
+  return writer.releaseBuffer();
 }
 
 /** Reads a frame: its flags and value. Throws on bytes that are not a frame. */

@@ -328,7 +328,12 @@ export class NodeHost {
     // The owner's handle retries a call whose method threw a listed error: this side must not
     // retry that answer again (one budget a call). A crash here is seen here alone: this side
     // resends the running call within its maxTaskRetries, as on one machine.
-    const service = this.cluster.peer.serve(withoutErrorRetries(ref), subject);
+    // An actor with one worker and no restarts is relayed: each calling link's messages pass to
+    // its worker as they arrive (one more caller there), not call by call through this thread.
+    // A restartable or threaded one is forwarded by this thread, which follows it to its next
+    // worker, or spreads its calls among its threads.
+    const relay = ref.info.kind !== 'threaded' && ref.resends !== true;
+    const service = this.cluster.peer.serve(withoutErrorRetries(ref), subject, relay);
     // Serving (the server has its subscription) before others are told to call it there.
     await this.cluster.peer.nc.flush();
     await this.cluster.putActor(request.actorId, entry).catch(() => {});

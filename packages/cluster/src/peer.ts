@@ -14,10 +14,17 @@ import {
   Connection,
   Endpoint,
   ForwardingTarget,
+  type FromHost,
+  forEachResult,
   type HandleDescriptor,
   type Message,
   Op,
+  oneResult,
+  RelayedCalls,
   reviveRef,
+  type SerializedError,
+  Status,
+  type ToHost,
   type Transport,
 } from '@troupe/runtime/transport';
 import {
@@ -32,6 +39,14 @@ import {
 /** Where an actor is served: the subject its callers publish to. */
 export interface Address {
   readonly subject: string;
+}
+
+/** A frame read: its flags, its envelope, and the ports its handles arrived as (if any). */
+interface Frame {
+  readonly flags: Flags;
+  readonly envelope: Envelope;
+  /** Ports made here for handles that arrived by address: they move with the message. */
+  readonly ports: MessagePort[] | undefined;
 }
 
 interface AddressedHandle {
@@ -207,11 +222,15 @@ export class Peer {
     return conn;
   }
 
-  /** Serves `ref` on `subject`: each calling link gets its own endpoint, forwarding to `ref`. */
-  serve(ref: ActorRef, subject: string): Service {
+  /**
+   * Serves `ref` on `subject`: each calling link gets its own endpoint, forwarding to `ref`; or,
+   * with `relay`, its own port to the actor's host (`ref.connect()`), to which its messages pass
+   * as they arrive (see `RelayLink`).
+   */
+  serve(ref: ActorRef, subject: string, relay = false): Service {
     const existing = this.services.get(subject);
     if (existing) return existing;
-    const service = new Service(this, ref, subject, this.admit);
+    const service = new Service(this, ref, subject, this.admit, relay);
     this.services.set(subject, service);
     return service;
   }
@@ -229,9 +248,26 @@ export class Peer {
    * reaches by address keeps its own; any other is served from here (its port stays here).
    */
   encode(envelope: Envelope, transfers: readonly unknown[] | undefined): Buffer {
+    return this.frameOf(envelope, transfers?.some(isPort) === true);
+  }
+
+  /**
+   * The frame of a message whose moved ports are not listed (a host's answers, relayed): encoded
+   * as it is first; where that is refused, again with the ports of its handles made into
+   * addresses (a port is refused as it is, and handles among answers are rare).
+   */
+  encodeRelayed(envelope: Envelope): Buffer {
+    try {
+      return this.frameOf(envelope, false);
+    } catch {
+      return this.frameOf(envelope, true);
+    }
+  }
+
+  private frameOf(envelope: Envelope, ports: boolean): Buffer {
     let flags = Flags.None;
-    if (transfers?.some(isPort)) {
-      if (addressHandles(envelope, (handle) => this.addressOf(handle))) flags |= Flags.Handles;
+    if (ports && addressHandles(envelope, (handle) => this.addressOf(handle))) {
+      flags |= Flags.Handles;
     }
     let frame: Buffer;
     try {
@@ -285,18 +321,26 @@ export class Peer {
     return this.decodeFrame(frame).envelope;
   }
 
-  /** Like `decode`, with the frame's flags (a `Blob` frame's envelope is `[link, name]`). */
-  decodeFrame(frame: Uint8Array): { flags: Flags; envelope: Envelope } {
+  /**
+   * Like `decode`, with the frame's flags (a `Blob` frame's envelope is `[link, name]`) and the
+   * ports made for its handles.
+   */
+  decodeFrame(frame: Uint8Array): Frame {
     const { flags, value } = deserialize(frame);
     if (!Array.isArray(value) || typeof value[0] !== 'number') {
       throw new Error('not a Troupe envelope');
     }
+    let ports: MessagePort[] | undefined;
     if (flags & Flags.Handles) {
-      reviveAddresses(value, (info, address) =>
-        new ForwardingTarget(this.connection(info, address)).connect(),
-      );
+      ports = [];
+      const made = ports;
+      reviveAddresses(value, (info, address) => {
+        const port = new ForwardingTarget(this.connection(info, address)).connect();
+        made.push(port);
+        return port;
+      });
     }
-    return { flags, envelope: value as unknown as Envelope };
+    return { flags, envelope: value as unknown as Envelope, ports };
   }
 
   private addressOf(handle: AddressedHandle): Address {
@@ -314,7 +358,7 @@ export class Peer {
   }
 
   private receive(msg: Msg): void {
-    let frame: { flags: Flags; envelope: Envelope };
+    let frame: Frame;
     try {
       frame = this.decodeFrame(msg.data);
     } catch {
@@ -322,12 +366,7 @@ export class Peer {
     }
     const link = this.links.get(frame.envelope[0]);
     if (link === undefined) return;
-    link.inbound.take(
-      this,
-      frame,
-      (envelope) => link.deliver(envelope[1]),
-      () => link.ended(),
-    );
+    link.inbound.take(this, frame, link);
   }
 
   /**
@@ -519,26 +558,27 @@ class Outbound {
   }
 }
 
+/** Where a link's inbound frames go, in order; `unreadable` if a blob could not be read. */
+interface Receiver {
+  receiveFrame(frame: Frame): void;
+  unreadable(): void;
+}
+
 /** Delivers a link's messages in order: those after a blob wait until it is read. */
 class Inbound {
   private chain: Promise<void> | undefined;
 
-  take(
-    peer: Peer,
-    frame: { flags: Flags; envelope: Envelope },
-    deliver: (envelope: Envelope) => void,
-    lost: () => void,
-  ): void {
+  take(peer: Peer, frame: Frame, to: Receiver): void {
     const blob = (frame.flags & Flags.Blob) !== 0;
     if (!blob && this.chain === undefined) {
-      deliver(frame.envelope);
+      to.receiveFrame(frame);
       return;
     }
     const next = (this.chain ?? Promise.resolve()).then(async () => {
       try {
-        deliver(blob ? peer.decode(await peer.download(frame.envelope[1])) : frame.envelope);
+        to.receiveFrame(blob ? peer.decodeFrame(await peer.download(frame.envelope[1])) : frame);
       } catch {
-        lost();
+        to.unreadable();
       }
     });
     this.chain = next;
@@ -564,7 +604,7 @@ export class RemoteConnection extends Connection {
  * process's inbox as the reply subject; answers come back through the inbox. Until the actor is
  * placed (its subject known), messages wait here in order.
  */
-export class ClientLink implements Transport {
+export class ClientLink implements Transport, Receiver {
   readonly sharesMemory = false;
   readonly inbound = new Inbound();
   private readonly outbound = new Outbound();
@@ -700,6 +740,15 @@ export class ClientLink implements Transport {
     else this.onMessage?.(message);
   }
 
+  receiveFrame(frame: Frame): void {
+    this.deliver(frame.envelope[1]);
+  }
+
+  /** A large message could not be read: the link ends, and its calls with it. */
+  unreadable(): void {
+    this.ended();
+  }
+
   /** Sends to `address` from now on (the actor moved there). */
   moveTo(address: Address): void {
     this.address = address;
@@ -743,11 +792,12 @@ export class ClientLink implements Transport {
 
 /**
  * An actor served on a subject: each calling link (its inbox and link id) gets an endpoint of its
- * own, forwarding its calls to the actor's ref in this process.
+ * own, forwarding its calls to the actor's ref in this process; or, relayed, a port of its own to
+ * the actor's host (`RelayLink`).
  */
 export class Service {
-  private readonly target: ForwardingTarget;
-  private readonly links = new Map<string, ServerLink>();
+  private target: ForwardingTarget | undefined;
+  private readonly links = new Map<string, ServerLink | RelayLink>();
   private readonly sub: Subscription;
   private closed = false;
 
@@ -757,8 +807,9 @@ export class Service {
     readonly subject: string,
     /** Checked before each message runs (a node that lost its lease serves nothing). */
     readonly admit: () => boolean = () => true,
+    /** Each link's messages pass to the actor's host over a port of its own, unread here. */
+    private readonly relay = false,
   ) {
-    this.target = new ForwardingTarget(ref);
     this.sub = peer.nc.subscribe(subject, {
       callback: (error, msg) => {
         if (!error) this.receive(msg);
@@ -768,7 +819,7 @@ export class Service {
 
   private receive(msg: Msg): void {
     if (this.closed || !msg.reply || !this.admit()) return;
-    let frame: { flags: Flags; envelope: Envelope };
+    let frame: Frame;
     try {
       frame = this.peer.decodeFrame(msg.data);
     } catch {
@@ -779,24 +830,20 @@ export class Service {
     let link = this.links.get(key);
     if (link === undefined) {
       if (frame.envelope[1] === null) return;
-      link = new ServerLink(this.peer, msg.reply, linkId, () => this.links.delete(key));
+      link = this.open(msg.reply, linkId, () => {
+        if (this.links.get(key) === link) this.links.delete(key);
+      });
       this.links.set(key, link);
-      new Endpoint(link, this.target, false);
     }
-    const served = link;
-    served.inbound.take(
-      this.peer,
-      frame,
-      ([, message]) => {
-        if (message !== null) {
-          served.deliver(message);
-          return;
-        }
-        served.ended();
-        this.links.delete(key);
-      },
-      () => served.close(),
-    );
+    link.inbound.take(this.peer, frame, link);
+  }
+
+  private open(inbox: string, linkId: number, forget: () => void): ServerLink | RelayLink {
+    if (this.relay) return new RelayLink(this.peer, inbox, linkId, this.ref, forget);
+    const link = new ServerLink(this.peer, inbox, linkId, forget);
+    this.target ??= new ForwardingTarget(this.ref);
+    new Endpoint(link, this.target, false);
+    return link;
   }
 
   /** Stops serving: every calling link hears that the actor is gone. */
@@ -811,7 +858,7 @@ export class Service {
 }
 
 /** The serving side of one calling link: answers go to the caller's inbox. */
-class ServerLink implements Transport {
+class ServerLink implements Transport, Receiver {
   readonly sharesMemory = false;
   readonly inbound = new Inbound();
   private readonly outbound = new Outbound();
@@ -853,8 +900,14 @@ class ServerLink implements Transport {
 
   hold(): void {}
 
-  deliver(message: Message): void {
-    if (!this.closed) this.onMessage?.(message);
+  receiveFrame(frame: Frame): void {
+    const message = frame.envelope[1];
+    if (message === null) this.ended();
+    else if (!this.closed) this.onMessage?.(message);
+  }
+
+  unreadable(): void {
+    this.close();
   }
 
   close(): void {
@@ -881,6 +934,189 @@ class ServerLink implements Transport {
     const onClose = this.onClose;
     if (onClose) setImmediate(onClose);
   }
+}
+
+/**
+ * The serving side of one calling link, relayed: its messages pass as they arrive to a port of
+ * its own on the actor's host (`ref.connect()`: its worker, served there as a handle in another
+ * thread is), and the host's answers go to the caller's inbox as they come. This thread keeps no
+ * record of a call: the host runs and answers each as for any caller. What this side does for
+ * the caller is what needs shared memory with the host: it holds the calls' cells and decides
+ * the caller's cancels by them (`RelayedCalls`). A kill goes to the actor's owner here
+ * (`ref.kill()`), which ends it as its owner would. For an actor with one host and no restarts alone (a restartable one's calls
+ * must follow it to its next worker, through its owner).
+ *
+ * What this side checks is the link's: the lease (`Service.admit`, before a message is read),
+ * the encoding of answers for the network. An answer that cannot cross machines (a shared
+ * primitive, one over `maxMessageBytes`) fails its call alone, as an endpoint's refusal would:
+ * a stream whose item cannot is cancelled at its host, and heard of no more.
+ */
+class RelayLink implements Receiver {
+  readonly inbound = new Inbound();
+  private readonly outbound = new Outbound();
+  private readonly port: MessagePort;
+  /** The calls' cells, for cancels: this side decides them as a caller sharing memory would. */
+  private readonly calls: RelayedCalls;
+  private closed = false;
+  /** Streams whose item could not be sent: what their host still answers is dropped. */
+  private failedStreams: Set<number> | undefined;
+
+  constructor(
+    private readonly peer: Peer,
+    private readonly inbox: string,
+    private readonly id: number,
+    private readonly ref: ActorRef,
+    private readonly forget: () => void,
+  ) {
+    const port = ref.connect();
+    this.port = port;
+    this.calls = new RelayedCalls((message, transfers) => port.postMessage(message, transfers));
+    port.on('message', (message: FromHost) => this.answer(message));
+    // The host is gone (it ended, or was killed): the caller hears the link end.
+    this.port.on('close', () => this.close());
+    this.port.unref();
+  }
+
+  receiveFrame(frame: Frame): void {
+    const message = frame.envelope[1];
+    if (message === null) {
+      // The caller closed its link: the host hears the port close.
+      this.ended();
+      return;
+    }
+    if (this.closed) return;
+    if (message[0] === Op.Kill) void this.ref.kill();
+    else this.calls.relay(message as ToHost, frame.ports);
+  }
+
+  unreadable(): void {
+    this.close();
+  }
+
+  private answer(message: FromHost): void {
+    if (this.closed) return;
+    if (message[0] === Op.Results) this.calls.answered(message);
+    if (this.failedStreams === undefined) {
+      let frame: Buffer | undefined;
+      try {
+        frame = this.peer.encodeRelayed([this.id, message as Message]);
+      } catch {
+        // Sent again result by result below.
+      }
+      if (frame !== undefined) {
+        this.send(frame);
+        return;
+      }
+    }
+    if (message[0] !== Op.Results) {
+      // Strings and numbers alone (Op.Exiting): only a link that is gone refuses them.
+      return;
+    }
+    forEachResult(message, (callId, status, value) => this.answerOne(callId, status, value));
+  }
+
+  /**
+   * One result of a batch that could not be sent whole: sent alone, or, if it cannot be, its
+   * call fails with the reason (as `Endpoint` does with a refusing transport).
+   */
+  private answerOne(callId: number, status: Status, value: unknown): void {
+    const streaming = status === Status.Yield || status === Status.YieldEncoded;
+    if (this.failedStreams?.has(callId)) {
+      // Its stream failed here: the host's later items and its end (or cancel) go no further.
+      if (!streaming) this.failedStreams.delete(callId);
+      return;
+    }
+    let frame: Buffer;
+    try {
+      frame = this.peer.encodeRelayed([this.id, oneResult(callId, status, value)]);
+    } catch (error) {
+      const reason = reasonOf(error);
+      if (streaming) {
+        this.failedStreams ??= new Set();
+        this.failedStreams.add(callId);
+        // The generator stops at its host (its answer to the cancel is dropped, above).
+        this.port.postMessage([Op.Cancel, -callId]);
+      }
+      const failed =
+        status === Status.Threw
+          ? oneResult(callId, Status.Threw, unsendableError(value, reason))
+          : oneResult(callId, Status.NotCloneable, reason);
+      try {
+        frame = this.peer.encode([this.id, failed], undefined);
+      } catch {
+        return;
+      }
+    }
+    this.send(frame);
+  }
+
+  private send(frame: Buffer): void {
+    this.outbound.send(
+      this.peer,
+      this.id,
+      frame,
+      (bytes) => {
+        try {
+          this.peer.nc.publish(this.inbox, bytes);
+        } catch {
+          this.ended();
+        }
+      },
+      // Results the blob store did not take: the caller hears the link end (its calls reject
+      // with ActorDiedError, as having maybe run), rather than wait for them.
+      () => this.close(),
+    );
+  }
+
+  /**
+   * Ends the link (its host is gone, or the actor stopped being served here): calls that had not
+   * started never will, and fail as not run (`mayHaveRun: false`); the caller then hears the link
+   * end, which fails the others as may-have-run.
+   */
+  close(): void {
+    if (this.closed) return;
+    const { info } = this.ref;
+    for (const [callId, methodId] of this.calls.withdraw()) {
+      // Method id -1 is `ready()`.
+      const method = info.methods[methodId] ?? 'ready';
+      const dropped = oneResult(
+        callId,
+        Status.Dropped,
+        `Actor ${info.name} ended (its thread ended) before call '${method}' started; it did ` +
+          'not run.',
+      );
+      this.send(this.peer.encode([this.id, dropped], undefined));
+    }
+    this.send(this.peer.encode([this.id, null], undefined));
+    this.ended();
+  }
+
+  private ended(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.forget();
+    // Calls that arrived before the end go first (a port sends what was posted before it closed).
+    this.calls.flush();
+    this.port.close();
+  }
+}
+
+/** The reason a value was refused, as a string whatever it is. */
+function reasonOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** A thrown value's form when even its serialized form could not be sent: strings alone. */
+function unsendableError(value: unknown, reason: string): SerializedError {
+  const s = value as Partial<SerializedError> | undefined;
+  const text = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
+  return {
+    isError: true,
+    name: text(s?.name, 'Error'),
+    message: `${text(s?.message, '')} (the thrown value could not be sent whole: ${reason})`,
+    stack: text(s?.stack, ''),
+  };
 }
 
 /**

@@ -38,6 +38,7 @@ export {
 } from './supervisor/placement.js';
 export { useFence } from './supervisor/plan.js';
 export type { ActorRecord, ActorSummary } from './supervisor/record.js';
+export { forEachResult, oneResult } from './wire/batch.js';
 export { decodeDeep as decodeValue, encodeDeep as encodeValue } from './wire/codec.js';
 export { Endpoint } from './wire/endpoint.js';
 export type {
@@ -51,8 +52,10 @@ export type {
   HostInit,
   Message,
   ResultsBatch,
+  SerializedError,
   SharedDescriptor,
   ToHost,
 } from './wire/protocol.js';
 export { Op, Status } from './wire/protocol.js';
+export { RelayedCalls } from './wire/relay.js';
 export { PortTransport, type Transport } from './wire/transport.js';

@@ -76,6 +76,12 @@ export function isEmpty(batch: CallsBatch | ResultsBatch): boolean {
   return batch.length === 1;
 }
 
+/** Appends the calls of `from` to `into`, in their order (batches relayed in one tick go as one). */
+export function appendCalls(into: CallsBatch, from: CallsBatch): void {
+  const b = into as unknown as Writable;
+  for (let i = 1; i < from.length; i++) b.push(from[i]);
+}
+
 /** Calls (or results) in a batch. */
 export function countOf(batch: CallsBatch | ResultsBatch): number {
   return (batch.length - 1) / STRIDE;

@@ -46,6 +46,10 @@ export class Counter {
   count(counter: SharedCounter): number {
     return counter.increment();
   }
+  /** A result that cannot cross machines (shared memory). */
+  sharedBack(): SharedCounter {
+    return new SharedCounter();
+  }
 }
 
 export class TallyError extends Error {
@@ -151,6 +155,10 @@ export class Relay {
   }
   async pid(): Promise<number> {
     return process.pid;
+  }
+  /** The handle it was given, handed back: a handle in a result. */
+  async targetBack(): Promise<ActorHandle<Counter> | undefined> {
+    return this.target;
   }
 }
 
