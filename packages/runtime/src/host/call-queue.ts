@@ -75,21 +75,40 @@ export class CallQueue<T extends Queued> {
 
 /** Slots of one waiting call: endpoint, call id, target, arguments, when it was queued. */
 const STRIDE = 5;
-/** Calls an emptied ring keeps room for (a burst's ring is dropped, not kept). */
-const MAX_KEPT = 4096;
+/** Calls a block holds (20 KB of slots: an ordinary young-generation object). */
+const BLOCK_CALLS = 512;
+/** Slots of a block's calls; the slot after them links the next block. */
+const BLOCK_SLOTS = STRIDE * BLOCK_CALLS;
+
+type Block = unknown[];
+
+function newBlock(): Block {
+  return new Array(BLOCK_SLOTS + 1).fill(undefined);
+}
 
 /**
  * Calls waiting to start in one of an actor's concurrency groups, in arrival order: five slots
- * each in one ring-buffer array, not an object each. An actor can have 200k calls queued; an
+ * each in linked blocks of 512 calls, not an object each. An actor can have 200k calls queued; an
  * object per call (about 100 bytes) outlives the young generation and the garbage collector
- * copies it twice, while slots of one large array cost nothing to keep. A cancelled call stays
- * in its place: the compare-and-swap when its turn comes skips it. Read the first call's fields,
- * then `shift`.
+ * copies it twice, while slots cost 40 bytes a call. Blocks, not one ring that doubles: doubling
+ * a ring of 200k calls copied a million slots into fresh old-generation arrays, each store through
+ * the write barrier (a quarter of the actor thread's time with 200k calls queued, against 5% with
+ * 10k), while a block is written once and the queue grows by one block at a time. A drained block
+ * is kept for the next one, so a queue that fills and empties allocates nothing. A cancelled call
+ * stays in its place: the compare-and-swap when its turn comes skips it. Read the first call's
+ * fields, then `shift`.
  */
 export class WaitingCalls<E, T> {
-  private slots: unknown[] = new Array(STRIDE * 16).fill(undefined);
-  /** The first call's first slot. */
+  /** The block of the first call (undefined until the first push). */
+  private first: Block | undefined;
+  /** The block the next call goes into. */
+  private last: Block | undefined;
+  /** A drained block, kept for reuse. */
+  private spare: Block | undefined;
+  /** The first call's first slot in `first`. */
   private head = 0;
+  /** Where the next call goes in `last`. */
+  private tail = 0;
   private count = 0;
 
   get size(): number {
@@ -97,53 +116,73 @@ export class WaitingCalls<E, T> {
   }
 
   push(endpoint: E, callId: number, target: T, args: unknown[], queuedAt: number): void {
-    if (this.count * STRIDE === this.slots.length) this.grow();
-    const slots = this.slots;
-    let i = this.head + this.count * STRIDE;
-    if (i >= slots.length) i -= slots.length;
-    slots[i] = endpoint;
-    slots[i + 1] = callId;
-    slots[i + 2] = target;
-    slots[i + 3] = args;
-    slots[i + 4] = queuedAt;
+    let block = this.last;
+    if (block === undefined) {
+      block = this.takeBlock();
+      this.first = block;
+      this.last = block;
+    } else if (this.tail === BLOCK_SLOTS) {
+      const next = this.takeBlock();
+      block[BLOCK_SLOTS] = next;
+      block = next;
+      this.last = next;
+      this.tail = 0;
+    }
+    const i = this.tail;
+    block[i] = endpoint;
+    block[i + 1] = callId;
+    block[i + 2] = target;
+    block[i + 3] = args;
+    block[i + 4] = queuedAt;
+    this.tail = i + STRIDE;
     this.count++;
   }
 
   get endpoint(): E {
-    return this.slots[this.head] as E;
+    return (this.first as Block)[this.head] as E;
   }
 
   get callId(): number {
-    return this.slots[this.head + 1] as number;
+    return (this.first as Block)[this.head + 1] as number;
   }
 
   get target(): T {
-    return this.slots[this.head + 2] as T;
+    return (this.first as Block)[this.head + 2] as T;
   }
 
   get args(): unknown[] {
-    return this.slots[this.head + 3] as unknown[];
+    return (this.first as Block)[this.head + 3] as unknown[];
   }
 
   get queuedAt(): number {
-    return this.slots[this.head + 4] as number;
+    return (this.first as Block)[this.head + 4] as number;
   }
 
   /** Drops the first call (read its fields first). */
   shift(): void {
     if (this.count === 0) return;
-    const slots = this.slots;
+    const block = this.first as Block;
     const head = this.head;
-    slots[head] = undefined;
-    slots[head + 2] = undefined;
-    slots[head + 3] = undefined;
+    block[head] = undefined;
+    block[head + 2] = undefined;
+    block[head + 3] = undefined;
     this.count--;
     if (this.count === 0) {
+      // Empty: the next call starts the block again.
       this.head = 0;
-      if (slots.length > STRIDE * MAX_KEPT) this.slots = new Array(STRIDE * 16).fill(undefined);
-    } else {
-      this.head = head + STRIDE === slots.length ? 0 : head + STRIDE;
+      this.tail = 0;
+      return;
     }
+    if (head + STRIDE < BLOCK_SLOTS) {
+      this.head = head + STRIDE;
+      return;
+    }
+    // The block is drained: its successor holds the next call.
+    const next = block[BLOCK_SLOTS] as Block;
+    block[BLOCK_SLOTS] = undefined;
+    this.first = next;
+    this.head = 0;
+    this.spare = block;
   }
 
   /** Empties the queue, handing each call to `each` in order. */
@@ -157,14 +196,10 @@ export class WaitingCalls<E, T> {
     }
   }
 
-  /** Doubles the ring, its calls first and in order. */
-  private grow(): void {
-    const old = this.slots;
-    const slots: unknown[] = new Array(old.length * 2).fill(undefined);
-    const tail = old.length - this.head;
-    for (let i = 0; i < tail; i++) slots[i] = old[this.head + i];
-    for (let i = 0; i < this.head; i++) slots[tail + i] = old[i];
-    this.slots = slots;
-    this.head = 0;
+  private takeBlock(): Block {
+    const spare = this.spare;
+    if (spare === undefined) return newBlock();
+    this.spare = undefined;
+    return spare;
   }
 }
