@@ -414,19 +414,22 @@ export class Cluster {
 
   /**
    * Resolves once the node hosting the actor at `subject` is past its lease: `leaseMs` after this
-   * process saw its last record (the lease began before that record was written). False if it
-   * wrote a new record meanwhile (it serves on); true at once where the host is not known.
+   * process saw its last record (the lease began before that record was written); true then,
+   * unless a newer record of the node lists the actor (it is back, and serves it: false). True at
+   * once where no record of the node lists it (it was restarted, or ended it) or none is known.
    */
   async fenced(subject: string): Promise<boolean> {
     const actorId = this.actorIdOf(subject);
     const node = actorId === undefined ? undefined : this.actors.get(bucketKey(actorId))?.node;
-    const record = node === undefined ? undefined : this.nodes.entries.get(bucketKey(node));
-    if (record === undefined) return true;
-    const { seenAt, revision } = record;
-    const wait = seenAt + this.leaseMs - performance.now();
+    if (actorId === undefined || node === undefined) return true;
+    const key = bucketKey(node);
+    const serves = (record: NodeRecord) => record.actors.some((actor) => actor.id === actorId);
+    const record = this.nodes.entries.get(key);
+    if (record === undefined || !serves(record.value)) return true;
+    const wait = record.seenAt + this.leaseMs - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
-    const now = this.nodes.entries.get(bucketKey(node as string));
-    return now === undefined || (now.revision === revision && now.seenAt === seenAt);
+    const now = this.nodes.entries.get(key);
+    return now === undefined || now.revision === record.revision || !serves(now.value);
   }
 
   /**
