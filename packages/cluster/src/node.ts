@@ -185,7 +185,7 @@ export class NodeHost {
       );
       if (this.lapsed) {
         // Unheard for suspectMs by now: others took it for dead, and an owner may have given its
-        // actors up without being able to say so (no JetStream quorum): all end.
+        // actors up without being able to say so (no JetStream quorum): they end.
         const unheard =
           process.hrtime.bigint() - this.renewed >= BigInt(this.cluster.suspectMs) * 1_000_000n;
         await this.reconcile(unheard);
@@ -206,12 +206,16 @@ export class NodeHost {
   private beating: Promise<void> | undefined;
 
   /**
-   * After a lapse: ends the actors whose owner gave them up (their entry moved or was lost), or
-   * every actor (`all`).
+   * After a lapse: ends the actors whose owner gave them up (their entry moved or was lost), and
+   * with `all` every actor but the detached ones (those move only by their entry).
    */
   private async reconcile(all: boolean): Promise<void> {
-    const given: string[] = all ? [...this.served.keys()] : [];
-    for (const [localId, served] of all ? [] : this.served) {
+    const given: string[] = [];
+    for (const [localId, served] of this.served) {
+      if (all && !served.detached) {
+        given.push(localId);
+        continue;
+      }
       const entry = await this.cluster.buckets.actors.get(bucketKey(served.clusterId));
       let value: ActorEntry | undefined;
       try {
