@@ -125,9 +125,10 @@ export class Peer {
   directoryVersion: () => number = () => 0;
 
   /**
-   * Resolves once the node hosting the actor at `subject` has certainly stopped serving (its
-   * lease, counted from before its last record this process saw, has lapsed): true; false if it
-   * was heard from meanwhile. At once (true) where no node is known.
+   * Resolves once the node hosting the actor at `subject` has certainly stopped serving it (its
+   * lease, counted from before its last record this process saw, has lapsed): true; false if a
+   * newer record of the node lists the actor (it is back). At once (true) where no record of a
+   * node lists it.
    */
   fenced: (subject: string) => Promise<boolean> = async () => true;
 
