@@ -67,6 +67,24 @@ async function serverOf(client: string): Promise<ClusterServer> {
   return nats.servers.find((server) => server.name === name) as ClusterServer;
 }
 
+/**
+ * Resolves once the registry takes writes: a spawn (which writes the actor directory) succeeds.
+ * A NATS cluster just started or healed may still be settling its JetStream leaders.
+ */
+async function registryWritable(): Promise<void> {
+  const log = path.join(dir, 'probe.log');
+  await until(async () => {
+    try {
+      const probe = spawn(Journal, { args: [log] });
+      await probe.ready();
+      await kill(probe);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 suite('a NATS cluster of three: quorum lost and regained', () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-quorum-'));
@@ -78,6 +96,7 @@ suite('a NATS cluster of three: quorum lost and regained', () => {
     nodes.push(...(await Promise.all(['q1', 'q2'].map((id) => startNode(servers, id, nodeFlags)))));
     // Every bucket has elected its leader (until then its writes fail).
     await nats.healthy();
+    await registryWritable();
     await until(() => listNodes().length === 2);
   }, 240_000);
 
@@ -111,6 +130,7 @@ suite('a NATS cluster of three: quorum lost and regained', () => {
     ).toEqual(['q1', 'q2']);
     await victim.start();
     await nats.healthy();
+    await registryWritable();
     await Promise.all([kill(journal), kill(other)]);
     expect(lines(log).sort()).toEqual(
       ['100', ...Array.from({ length: 12 }, (_, i) => String(i))].sort(),
