@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -147,4 +148,163 @@ export async function startNode(url: string, name: string, extra: string[] = [])
     /troupe-node \S+ ready/,
     `troupe-node ${name}`,
   );
+}
+
+/** A free TCP port on loopback (asked of the kernel, then released for the server to take). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** One server of a NATS cluster: it can be killed and started again (same ports and store). */
+export interface ClusterServer {
+  readonly name: string;
+  readonly url: string;
+  /** Its monitoring endpoint (`http://127.0.0.1:port`). */
+  readonly monitor: string;
+  /** Whether it runs now. */
+  readonly up: boolean;
+  /** Kills it (SIGKILL), by its PID. */
+  kill(): Promise<void>;
+  /** Starts it again after `kill()`, on the same ports and JetStream store. */
+  start(): Promise<void>;
+  /** Its JetStream is current: it knows the meta leader and its streams have caught up. */
+  healthy(): Promise<boolean>;
+}
+
+export interface NatsCluster {
+  readonly servers: ClusterServer[];
+  /** Every server's client URL (what `connect({ servers })` and `--nats a,b,c` take). */
+  readonly urls: string[];
+  /** Resolves once every running server reports JetStream current (checked at each `pollMs`). */
+  healthy(pollMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A cluster of `size` nats-servers with JetStream on free loopback ports: each has its
+ * `server_name`, its route to the others, its own store and a monitoring port (for `/healthz`).
+ */
+export async function startNatsCluster(binary: string, size = 3): Promise<NatsCluster> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-nats-cluster-'));
+  const ports: { client: number; route: number; http: number }[] = [];
+  for (let i = 0; i < size; i++) {
+    ports.push({ client: await freePort(), route: await freePort(), http: await freePort() });
+  }
+  const routes = ports.map((p) => `"nats-route://127.0.0.1:${p.route}"`).join(', ');
+  const servers = ports.map((p, i): ClusterServer => {
+    const name = `n${i + 1}`;
+    const file = path.join(dir, `${name}.conf`);
+    fs.writeFileSync(
+      file,
+      [
+        `server_name: ${name}`,
+        `listen: "127.0.0.1:${p.client}"`,
+        `http: "127.0.0.1:${p.http}"`,
+        `jetstream { store_dir: "${dir}/${name}" }`,
+        `cluster { name: troupe, listen: "127.0.0.1:${p.route}", routes: [${routes}] }`,
+        '',
+      ].join('\n'),
+    );
+    let running: Running | undefined;
+    const server: ClusterServer = {
+      name,
+      url: `nats://127.0.0.1:${p.client}`,
+      monitor: `http://127.0.0.1:${p.http}`,
+      get up() {
+        return running !== undefined;
+      },
+      kill: async () => {
+        const was = running;
+        running = undefined;
+        await was?.stop('SIGKILL');
+      },
+      start: async () => {
+        if (running !== undefined) return;
+        running = await start(binary, ['-c', file], /Server is ready/, `nats-server ${name}`);
+      },
+      healthy: async () => {
+        if (running === undefined) return false;
+        try {
+          // A meta leader (JetStream's API answers), and every stream it holds current.
+          const jsz = await fetch(`http://127.0.0.1:${p.http}/jsz`);
+          const meta = ((await jsz.json()) as { meta_cluster?: { leader?: string } }).meta_cluster;
+          if (!meta?.leader) return false;
+          const answer = await fetch(`http://127.0.0.1:${p.http}/healthz`);
+          return answer.ok && ((await answer.json()) as { status?: string }).status === 'ok';
+        } catch {
+          return false;
+        }
+      },
+    };
+    return server;
+  });
+  const cluster: NatsCluster = {
+    servers,
+    urls: servers.map((s) => s.url),
+    healthy: async (pollMs = 100) => {
+      for (;;) {
+        const running = servers.filter((s) => s.up);
+        const answers = await Promise.all(running.map((s) => s.healthy()));
+        if (answers.every(Boolean) && (await leadersElected(running))) return;
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+    },
+    stop: async () => {
+      await Promise.all(servers.map((s) => s.kill()));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await Promise.all(servers.map((s) => s.start()));
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
+
+/** Every stream a running server holds has a leader (its raft group elected one). */
+async function leadersElected(running: ClusterServer[]): Promise<boolean> {
+  try {
+    for (const server of running) {
+      const answer = await fetch(`${server.monitor}/jsz?accounts=true&streams=true`);
+      const body = (await answer.json()) as {
+        account_details?: { stream_detail?: { cluster?: { leader?: string } }[] }[];
+      };
+      for (const account of body.account_details ?? []) {
+        for (const stream of account.stream_detail ?? []) {
+          if (!stream.cluster?.leader) return false;
+        }
+      }
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The server (its `server_name`) each named client of `cluster` is connected to now. */
+export async function whereConnected(cluster: NatsCluster): Promise<Map<string, string>> {
+  const where = new Map<string, string>();
+  for (const server of cluster.servers) {
+    if (!server.up) continue;
+    const http = server.monitor;
+    try {
+      const answer = await fetch(`${http}/connz?limit=1024`);
+      const body = (await answer.json()) as { connections?: { name?: string }[] };
+      for (const conn of body.connections ?? []) {
+        if (conn.name) where.set(conn.name, server.name);
+      }
+    } catch {
+      // Going down: its clients are on their way elsewhere.
+    }
+  }
+  return where;
 }

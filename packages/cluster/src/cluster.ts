@@ -60,6 +60,13 @@ export interface ConnectOptions {
   leaseMs?: number;
   /** A node not heard from for this long is not placed on (ms). @default 15000 */
   suspectMs?: number;
+  /**
+   * How many NATS servers keep each of the cluster's JetStream buckets (names, actors, nodes, and
+   * the blob store): 1, 3 or 5, at most the servers there are. With 3 (production: three NATS
+   * servers) the registry stays writable while any two are up. Used by whichever process makes
+   * the buckets first. @default 1
+   */
+  replicas?: number;
 }
 
 const CLUSTER_NAME = /^[A-Za-z0-9_-]+$/;
@@ -111,6 +118,13 @@ export class Cluster {
 
   static async open(options: ConnectOptions): Promise<Cluster> {
     timings(options);
+    const replicas = options.replicas ?? 1;
+    if (![1, 3, 5].includes(replicas)) {
+      throw new TypeError(
+        `connect(): replicas must be 1, 3 or 5 (JetStream keeps a quorum of an odd number of ` +
+          `servers), not ${JSON.stringify(options.replicas)}.`,
+      );
+    }
     const cluster = options.cluster ?? 'default';
     if (!CLUSTER_NAME.test(cluster)) {
       throw new TypeError(
@@ -148,8 +162,8 @@ export class Cluster {
     if (options.maxMessageBytes !== undefined) peer.maxMessageBytes = options.maxMessageBytes;
     peer.start(options.heartbeatMs ?? 2000);
     try {
-      const buckets = await Buckets.open(nc, cluster);
-      peer.blobs = await Buckets.blobs(nc, cluster);
+      const buckets = await Buckets.open(nc, cluster, options.replicas);
+      peer.blobs = await Buckets.blobs(nc, cluster, options.replicas);
       const [names, nodes, actors] = await Promise.all([
         Mirror.start<NameEntry>(buckets.names, id),
         Mirror.start<NodeRecord>(buckets.nodes, id),
@@ -157,6 +171,7 @@ export class Cluster {
       ]);
       const joined = new Cluster(nc, peer, buckets, names, nodes, actors, name, options);
       peer.hostOf = (subject) => joined.hostOf(subject);
+      peer.fenced = (subject) => joined.fenced(subject);
       peer.gate = (subject) => joined.gateOf(subject);
       peer.movedFrom = (subject) => joined.movedFrom(subject);
       peer.follows = (subject) => joined.follows(subject);
@@ -176,7 +191,13 @@ export class Cluster {
     const now = performance.now();
     const live: NodeRecord[] = [];
     for (const [key, { value, seenAt, revision }] of this.nodes.entries) {
-      if (now - seenAt < this.suspectMs && this.gone.get(key) !== revision) live.push(value);
+      if (
+        now - seenAt < this.suspectMs &&
+        this.gone.get(key) !== revision &&
+        this.refused.get(key) !== revision
+      ) {
+        live.push(value);
+      }
     }
     return live;
   }
@@ -392,6 +413,26 @@ export class Cluster {
   }
 
   /**
+   * Resolves once the node hosting the actor at `subject` is past its lease: `leaseMs` after this
+   * process saw its last record (the lease began before that record was written); true then,
+   * unless a newer record of the node lists the actor (it is back, and serves it: false). True at
+   * once where no record of the node lists it (it was restarted, or ended it) or none is known.
+   */
+  async fenced(subject: string): Promise<boolean> {
+    const actorId = this.actorIdOf(subject);
+    const node = actorId === undefined ? undefined : this.actors.get(bucketKey(actorId))?.node;
+    if (actorId === undefined || node === undefined) return true;
+    const key = bucketKey(node);
+    const serves = (record: NodeRecord) => record.actors.some((actor) => actor.id === actorId);
+    const record = this.nodes.entries.get(key);
+    if (record === undefined || !serves(record.value)) return true;
+    const wait = record.seenAt + this.leaseMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+    const now = this.nodes.entries.get(key);
+    return now === undefined || now.revision === record.revision || !serves(now.value);
+  }
+
+  /**
    * The owner gives up actor `actorId` (its node stopped heartbeating): its directory entry says
    * so, by compare-and-set, and its node ends it if it ever serves again.
    */
@@ -406,6 +447,18 @@ export class Cluster {
 
   /** Nodes whose control subject had no listener, by key: revision of their last record. */
   private readonly gone = new Map<string, number>();
+  /** Nodes that refused a spawn (past their lease, or no registry), by key, as `gone`. */
+  private readonly refused = new Map<string, number>();
+
+  /**
+   * Node `id` refused a spawn (it answered: it is alive, but past its lease or unable to write
+   * the registry): not placed on until it writes a new record. Its actors are not given up.
+   */
+  nodeRefused(id: string): void {
+    const key = bucketKey(id);
+    const entry = this.nodes.entries.get(key);
+    if (entry !== undefined) this.refused.set(key, entry.revision);
+  }
 
   /**
    * Node `id` is certainly gone (nothing listens on its control subject): not placed on until it

@@ -76,11 +76,15 @@ export class Buckets {
    * The object store that carries messages larger than one NATS message, or undefined where
    * there is none (such messages are then refused by name). Objects nobody took expire in an hour.
    */
-  static async blobs(nc: NatsConnection, cluster: string): Promise<ObjectStore | undefined> {
+  static async blobs(
+    nc: NatsConnection,
+    cluster: string,
+    replicas = 1,
+  ): Promise<ObjectStore | undefined> {
     const objm = new Objm(nc);
     const name = `troupe_${cluster}_blobs`;
     try {
-      return await objm.create(name, { ttl: 3600 * 1e9 });
+      return await objm.create(name, { ttl: 3600 * 1e9, replicas });
     } catch {
       try {
         const store = await objm.open(name);
@@ -92,14 +96,18 @@ export class Buckets {
     }
   }
 
-  static async open(nc: NatsConnection, cluster: string): Promise<Buckets> {
+  /**
+   * Opens (or makes) the cluster's buckets, each kept on `replicas` NATS servers (1, 3 or 5): with
+   * three, the registry stays writable while any two servers of three are up.
+   */
+  static async open(nc: NatsConnection, cluster: string, replicas = 1): Promise<Buckets> {
     const kvm = new Kvm(nc);
     // Made by whoever comes first, where the user may; a driver whose permissions only let it use
     // the buckets (see nats-server.example.conf) opens what a node made.
     const bucket = async (kind: string): Promise<KV> => {
       const name = `troupe_${cluster}_${kind}`;
       try {
-        return await kvm.create(name, { history: 1 });
+        return await kvm.create(name, { history: 1, replicas });
       } catch (error) {
         if (!/permission/i.test(String(error))) throw error;
         const kv = await kvm.open(name);

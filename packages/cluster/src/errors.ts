@@ -1,4 +1,4 @@
-import { TroupeError } from '@troupe/runtime';
+import { registerErrorClass, TroupeError } from '@troupe/runtime';
 
 /**
  * The cluster's registry (its JetStream key-value store) cannot be reached or written: no
@@ -7,3 +7,6 @@ import { TroupeError } from '@troupe/runtime';
 export class ClusterUnavailableError extends TroupeError {
   override name = 'ClusterUnavailableError';
 }
+
+// A spawn that failed answers its calls as an actor would: the error keeps its class on the way.
+registerErrorClass(ClusterUnavailableError);

@@ -8,7 +8,7 @@ import { NodeHost } from './node.js';
 const USAGE =
   'usage: troupe-node --nats <url>[,<url>…] --manifest <troupe-manifest.json> [--threads N] ' +
   '[--labels k=v,k=v] [--creds <file>] [--name <id>] [--cluster <name>] [--inbox-prefix <token>] ' +
-  '[--tls-ca <file>] [--tls-cert <file>] [--tls-key <file>] [--heartbeat-ms N] [--lease-ms N] [--suspect-ms N]';
+  '[--tls-ca <file>] [--tls-cert <file>] [--tls-key <file>] [--heartbeat-ms N] [--lease-ms N] [--suspect-ms N] [--replicas 1|3|5]';
 
 function labelsFrom(text: string | undefined): Record<string, string> {
   const labels: Record<string, string> = {};
@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<void> {
         'heartbeat-ms': { type: 'string' },
         'suspect-ms': { type: 'string' },
         'lease-ms': { type: 'string' },
+        replicas: { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -78,6 +79,7 @@ export async function main(argv: string[]): Promise<void> {
       heartbeatMs: positive(values['heartbeat-ms'], '--heartbeat-ms', 2000),
       suspectMs: positive(values['suspect-ms'], '--suspect-ms', 15000),
       ...(values['lease-ms'] ? { leaseMs: positive(values['lease-ms'], '--lease-ms', 10000) } : {}),
+      replicas: positive(values.replicas, '--replicas', 1),
     });
     cluster.installNames();
     node = new NodeHost(cluster, manifest, {

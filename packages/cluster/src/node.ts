@@ -183,8 +183,15 @@ export class NodeHost {
           timeout: Math.max(this.cluster.heartbeatMs, Math.floor(this.cluster.leaseMs / 2)),
         },
       );
-      if (this.lapsed) await this.reconcile();
+      if (this.lapsed) {
+        // Unheard for suspectMs by now: others took it for dead, and an owner may have given its
+        // actors up without being able to say so (no JetStream quorum): they end.
+        const unheard =
+          process.hrtime.bigint() - this.renewed >= BigInt(this.cluster.suspectMs) * 1_000_000n;
+        await this.reconcile(unheard);
+      }
       this.lapsed = false;
+      this.renewed = began;
       Atomics.store(this.fence, 0, began + BigInt(this.cluster.leaseMs) * 1_000_000n);
       Atomics.notify(this.fence, 0);
     } catch {
@@ -192,13 +199,23 @@ export class NodeHost {
     }
   }
 
+  /** When the last heartbeat that renewed the lease began (process.hrtime.bigint()). */
+  private renewed = process.hrtime.bigint();
+
   /** The heartbeat on its way, if one is. */
   private beating: Promise<void> | undefined;
 
-  /** After a lapse: ends the actors whose owner gave them up (their entry moved or was lost). */
-  private async reconcile(): Promise<void> {
+  /**
+   * After a lapse: ends the actors whose owner gave them up (their entry moved or was lost), and
+   * with `all` every actor but the detached ones (those move only by their entry).
+   */
+  private async reconcile(all: boolean): Promise<void> {
     const given: string[] = [];
     for (const [localId, served] of this.served) {
+      if (all && !served.detached) {
+        given.push(localId);
+        continue;
+      }
       const entry = await this.cluster.buckets.actors.get(bucketKey(served.clusterId));
       let value: ActorEntry | undefined;
       try {

@@ -124,6 +124,14 @@ export class Peer {
   /** Changes each time the actor directory does: a link re-reads where its actor is then. */
   directoryVersion: () => number = () => 0;
 
+  /**
+   * Resolves once the node hosting the actor at `subject` has certainly stopped serving it (its
+   * lease, counted from before its last record this process saw, has lapsed): true; false if a
+   * newer record of the node lists the actor (it is back). At once (true) where no record of a
+   * node lists it.
+   */
+  fenced: (subject: string) => Promise<boolean> = async () => true;
+
   /** The node hosting the actor a subject reaches, and whether it is alive, where known. */
   hostOf: (subject: string) => { node: string; alive: boolean } | undefined = () => undefined;
 
@@ -168,12 +176,16 @@ export class Peer {
         .request(subject, undefined, { timeout: timeoutMs })
         .then(
           () => {},
-          (error: unknown) => {
+          async (error: unknown) => {
             if (!(error instanceof RequestError) || !error.isNoResponders()) return;
             const reason =
               host === undefined
                 ? 'no process serves it any more: the process that served it ended'
                 : `no process serves it any more: its node ${host.node} ended`;
+            // Nothing serves it: its node was killed, or it was cut off from NATS and runs on
+            // what it holds until its lease lapses. Its calls go on once it certainly has (not
+            // if its node was heard meanwhile, serving it: then the next probe decides).
+            if (!(await this.fenced(subject))) return;
             if (!link.owned && this.follows(subject)) this.follow(link, subject, reason);
             else link.lost(reason);
           },
@@ -184,14 +196,17 @@ export class Peer {
     }
     for (const [node, links] of dead) {
       for (const link of links) link.probing = true;
-      // Its node stopped heartbeating: it fences itself (its lease is shorter than the
-      // suspicion), and ends the actors given up here if it wakes: their calls will not run
-      // later, and reject now.
-      void this.onNodeDead(node)
-        .catch(() => {})
-        .then(() => {
+      // Its node stopped heartbeating (or nothing listens to it): it fences itself once its
+      // lease lapses (shorter than the suspicion), and ends the actors given up here if it
+      // wakes: their calls will not run later, and reject then (not if it was heard meanwhile).
+      const subject = links[0]?.pendingSubject() ?? '';
+      void this.fenced(subject).then(async (fenced) => {
+        if (fenced) {
+          await this.onNodeDead(node).catch(() => {});
           for (const link of links) link.lost(`its node ${node} stopped heartbeating`);
-        });
+        }
+        for (const link of links) link.probing = false;
+      });
     }
   }
 

@@ -198,7 +198,7 @@ export class RemoteActor implements ActorRecord {
       const moving = incarnation.number > 1;
       const deadline = performance.now() + this.cluster.suspectMs;
       for (let tries = 0; !reply.ok && reply.error.name === 'ClusterUnavailableError'; tries++) {
-        this.cluster.nodeGone(incarnation.node);
+        this.cluster.nodeRefused(incarnation.node);
         if (moving ? performance.now() >= deadline : tries >= 3) break;
         const other = await this.anotherNode(moving, deadline);
         if (other === undefined) break;
@@ -285,11 +285,28 @@ export class RemoteActor implements ActorRecord {
             'Pass getIfExists: true to use it, or pick another name.',
         );
       }
+      // Not refused, unanswered (no quorum): the write may still land later, and is undone then.
+      this.freeNameIfClaimed(bucketKey(key));
       throw new ClusterUnavailableError(
         `spawn(${request.className}): the cluster's name registry cannot be written (${error}); ` +
           'is JetStream up (with a quorum of NATS servers)?',
       );
     }
+  }
+
+  /** Deletes the name at `key` if it names this actor, now or once it arrives. */
+  private freeNameIfClaimed(key: string): void {
+    const { names, buckets } = this.cluster;
+    const free = (): boolean => {
+      const entry = names.entries.get(key);
+      if (entry?.value.actorId !== this.info.actorId) return false;
+      void buckets.names.delete(key, { previousSeq: entry.revision }).catch(() => {});
+      return true;
+    };
+    if (free()) return;
+    const stop = names.onChange((changed) => {
+      if (changed === key && free()) stop();
+    });
   }
 
   /**

@@ -697,9 +697,14 @@ export class Executor implements Served, CallRunner {
  * renews it (and wakes this thread), or ends the actor.
  */
 function awaitLease(fence: BigInt64Array): void {
+  let flushed = false;
   for (;;) {
     const until = Atomics.load(fence, 0);
     if (until === 0n || process.hrtime.bigint() < until) return;
+    // The answers of the calls that ran within the lease go out before this thread blocks:
+    // withheld, their callers would take them for lost (may have run).
+    if (!flushed) flushReplies();
+    flushed = true;
     Atomics.wait(fence, 0, until, 100);
   }
 }
