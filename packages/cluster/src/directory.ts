@@ -156,8 +156,16 @@ export class Mirror<T> {
   /** Starts the watch; resolves once every entry written before it is mirrored. */
   static async start<T>(kv: KV, sentinel: string): Promise<Mirror<T>> {
     const mirror = new Mirror<T>(kv, sentinel);
-    await mirror.sync();
-    return mirror;
+    // A fresh stream may still be electing its leader: a watch that does not catch up in time is
+    // made again, with more time, before the process is told the registry cannot be read.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await mirror.sync(Mirror.SYNC_TIMEOUT_MS * 2 ** attempt);
+        return mirror;
+      } catch (error) {
+        if (attempt >= 2) throw error;
+      }
+    }
   }
 
   /**
@@ -171,7 +179,8 @@ export class Mirror<T> {
     this.syncing ??= (async () => {
       for (let attempt = 0; !this.stopped; attempt++) {
         try {
-          await this.sync();
+          // A watch of a stream whose leader is still being elected may take long to catch up.
+          await this.sync(Mirror.SYNC_TIMEOUT_MS * 2 ** Math.min(attempt, 3));
           return;
         } catch {
           await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
@@ -186,7 +195,7 @@ export class Mirror<T> {
   /** How long one attempt to mirror a bucket may take before it is given up and tried again. */
   static readonly SYNC_TIMEOUT_MS = 10_000;
 
-  private async sync(): Promise<void> {
+  private async sync(timeoutMs: number): Promise<void> {
     this.stop?.();
     const watch = await this.kv.watch();
     this.stop = () => watch.stop();
@@ -233,7 +242,7 @@ export class Mirror<T> {
         new Promise((_, reject) => {
           timer = setTimeout(
             () => reject(new Error('the watch did not catch up in time')),
-            Mirror.SYNC_TIMEOUT_MS,
+            timeoutMs,
           );
         }),
       ]);
