@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { listActors, shutdown, spawn } from '@troupe/runtime';
+import fc from 'fast-check';
+import { Backlog } from './fixtures/dist/concurrency.js';
 import { Counter } from './fixtures/dist/counter.js';
+import { threadsOnly } from './support/transport.js';
 
 afterAll(() => shutdown());
 
@@ -20,6 +23,32 @@ describe('a serial actor', () => {
     // track() returns a promise: the next call starts only once it settled.
     expect(peak).toBe(1);
   });
+
+  // On a thread of its own: in-process (the fake transport) it would block its caller too.
+  threadsOnly(
+    'answers each call when it ends, not once the calls queued behind it have run',
+    async () => {
+      // Sync calls run back to back yield no tick; their answers must not wait for the backlog.
+      // Each waitFor() holds the thread until the test has the answers of the calls before it.
+      const backlog = spawn(Backlog);
+      await backlog.ready();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 3, max: 8 }), { minLength: 1, maxLength: 4 }),
+          async (ms) => {
+            const flags = new Int32Array(new SharedArrayBuffer(4));
+            const before = ms.map((busy, i) => backlog.work(i, busy));
+            const held = backlog.waitFor(flags);
+            expect(await Promise.all(before)).toEqual(ms.map((_, i) => i));
+            Atomics.store(flags, 0, 1);
+            Atomics.notify(flags, 0);
+            expect(await held).toBe('released');
+          },
+        ),
+        { numRuns: 8 },
+      );
+    },
+  );
 
   test('is usable before it is ready, and ready() resolves once built', async () => {
     const counter = spawn(Counter, { args: [41] });

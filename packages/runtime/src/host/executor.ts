@@ -1,6 +1,6 @@
 import { ActorDefinitionError, EndReason, notStartedMessage } from '../errors.js';
 import { groupOf, metaOf, methodOf } from '../wire/batch.js';
-import { type Endpoint, flushReplies, type Served } from '../wire/endpoint.js';
+import { type Endpoint, flushReplies, replyFlushes, type Served } from '../wire/endpoint.js';
 import {
   type CallMeta,
   type CallTarget,
@@ -387,9 +387,29 @@ export class Executor implements Served, CallRunner {
     if (this.state === State.Terminating) this.settledWhileEnding();
   }
 
+  /** When the first call whose result is not yet sent started (performance.now()). */
+  private sliceStart = 0;
+  /** `replyFlushes()` when `sliceStart` was taken: a later flush starts a new slice. */
+  private sliceFlush = -1;
+
+  /**
+   * Results are sent once per tick, so that a burst of calls is answered in one message. But a
+   * thread running sync calls back to back (a serial actor's backlog, or a batch of calls run as
+   * they arrive) yields no tick: its results are sent as soon as the calls run since the last
+   * send took more than RESULT_SLICE_MS, so that no caller waits for the calls after its own.
+   */
+  private startSlice(): void {
+    const flushes = replyFlushes();
+    if (flushes === this.sliceFlush) return;
+    this.sliceFlush = flushes;
+    this.sliceStart = performance.now();
+  }
+
+  private endSlice(): void {
+    if (performance.now() - this.sliceStart > RESULT_SLICE_MS) flushReplies();
+  }
+
   private pump(group: Group): void {
-    // Read the clock only when a batch holds more than one call: a lone call flushes at once.
-    let sliceStart = 0;
     while (group.running < group.limit && group.queue.size > 0) {
       if (this.stats[StatSlot.ShutdownRequested] !== 0) {
         this.beginDrain();
@@ -412,13 +432,6 @@ export class Executor implements Served, CallRunner {
         queuedAt,
         this.watch === null ? undefined : metaOf(target),
       );
-      if (group.queue.size > 0) {
-        if (sliceStart === 0) sliceStart = performance.now();
-        else if (performance.now() - sliceStart > RESULT_SLICE_MS) {
-          flushReplies();
-          sliceStart = performance.now();
-        }
-      }
     }
   }
 
@@ -454,6 +467,7 @@ export class Executor implements Served, CallRunner {
     }
     let result: unknown;
     let stamp = 0;
+    this.startSlice();
     enterCall(this, endpoint, callId);
     try {
       if (this.watch === null) result = runInCall(endpoint, callId, fn, this.instance, args);
@@ -469,11 +483,13 @@ export class Executor implements Served, CallRunner {
     } catch (error) {
       leaveCall();
       this.settle(group, endpoint, callId, error, false, methodId, stamp);
+      this.endSlice();
       return;
     }
     leaveCall();
     if (typeof result !== 'object' || result === null) {
       this.settle(group, endpoint, callId, result, true, methodId, stamp);
+      this.endSlice();
       return;
     }
     // A returned object may be hostile (a Proxy whose traps throw): looking at it fails the call.
@@ -496,10 +512,12 @@ export class Executor implements Served, CallRunner {
     } catch {
       // Sending it fails the same way, as a result that cannot be sent (SerializationError).
       this.settle(group, endpoint, callId, result, true, methodId, stamp);
+      this.endSlice();
       return;
     }
     if (typeof then !== 'function') {
       this.settle(group, endpoint, callId, result, true, methodId, stamp);
+      this.endSlice();
       return;
     }
     this.awaitResult(group, endpoint, callId, methodId, stamp, (ok, fail) =>

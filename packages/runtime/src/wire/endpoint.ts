@@ -47,9 +47,16 @@ export interface Served {
 
 const dirty: Endpoint[] = [];
 let flushScheduled = false;
+let flushes = 0;
+
+/** How many times this thread's results were sent: a run of calls counts its time from the last. */
+export function replyFlushes(): number {
+  return flushes;
+}
 
 /** Sends every result waiting in any endpoint of this thread now. */
 export function flushReplies(): void {
+  flushes++;
   flushScheduled = false;
   for (let i = 0; i < dirty.length; i++) (dirty[i] as Endpoint).flush();
   dirty.length = 0;
