@@ -28,6 +28,29 @@ export interface Running {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * Every server and node a suite started and that has not exited. A suite ends what it started in
+ * its afterAll; one whose setup failed half way may not know of all of them: these never keep
+ * the test process alive, and whatever is left is killed when it exits.
+ */
+const children = new Set<ChildProcess>();
+let reaping = false;
+
+function track(child: ChildProcess): void {
+  if (!reaping) {
+    reaping = true;
+    process.once('exit', () => {
+      for (const left of children) left.kill('SIGKILL');
+    });
+  }
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) {
+    (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+}
+
 /** Starts `command` and resolves once its output matches `ready` (its match is returned). */
 function start(
   command: string,
@@ -40,6 +63,7 @@ function start(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
+  track(child);
   let text = '';
   return new Promise((resolve, reject) => {
     let settled = false;
