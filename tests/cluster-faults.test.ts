@@ -59,8 +59,12 @@ async function until(done: () => boolean): Promise<void> {
 /** Resolves once every thread of process `pid` is stopped (`SIGSTOP` has taken effect). */
 async function stopped(pid: number): Promise<void> {
   const state = (task: string) => {
-    const stat = fs.readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-    return stat.charAt(stat.lastIndexOf(')') + 2);
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    } catch {
+      return 'T'; // A thread that ended meanwhile runs nothing either.
+    }
   };
   while (!fs.readdirSync(`/proc/${pid}/task`).every((task) => 'Tt'.includes(state(task)))) {
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -123,7 +127,10 @@ suite('failures: heartbeats, leases and fencing', () => {
       const f1 = listNodes().find((node) => node.id === 'f1');
       return f1 !== undefined && f1.actors.length === 0;
     });
-    expect(lines(log).length).toBe(ranBeforeFreeze);
+    // No call starts after the lease. One may have passed its check of the lease just before
+    // the freeze and write its line only after the wake (the check and the write are two steps;
+    // a freeze can fall between): it was running, and was reported as may-have-run.
+    expect(lines(log).length - ranBeforeFreeze).toBeLessThanOrEqual(1);
   }, 120_000);
 
   test('nats-server killed and restarted: calls in flight settle as may-have-run, later calls and names work', async () => {
