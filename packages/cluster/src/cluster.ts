@@ -264,7 +264,7 @@ export class Cluster {
    */
   private awaitNodes(): void {
     const unheard = new Map<string, Promise<void>>();
-    for (const { value } of this.nodes.entries.values()) {
+    for (const [nodeKey, { value, revision }] of this.nodes.entries) {
       const id = value.id;
       const wait: Promise<void> = new Promise<void>((resolve) => {
         const done = () => {
@@ -273,8 +273,10 @@ export class Cluster {
           if (this.unheard.get(id) === wait) this.unheard.delete(id);
           resolve();
         };
+        // A record written since (a higher revision), not the old one the mirror's catching up
+        // replays: written after the node reconnected, so after it subscribed again.
         const stop = this.nodes.onChange((key) => {
-          if (key === bucketKey(id)) done();
+          if (key === nodeKey && (this.nodes.entries.get(key)?.revision ?? 0) > revision) done();
         });
         const timer = setTimeout(done, this.suspectMs);
         timer.unref();
