@@ -22,10 +22,10 @@ import {
   oneResult,
   RelayedCalls,
   reviveRef,
-  type SerializedError,
   Status,
   type ToHost,
   type Transport,
+  unsendableError,
 } from '@troupe/runtime/transport';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -890,21 +890,13 @@ class ServerLink implements Transport, Receiver {
 
   post(message: Message, transfers?: readonly unknown[]): void {
     if (this.closed) return;
-    const frame = this.peer.encode([this.id, message], transfers);
-    this.outbound.send(
+    answer(
       this.peer,
+      this.outbound,
       this.id,
-      frame,
-      (bytes) => {
-        try {
-          this.peer.nc.publish(this.inbox, bytes);
-        } catch {
-          this.ended();
-        }
-      },
-      // Results the blob store did not take: the caller hears the link end (its calls reject
-      // with ActorDiedError, as having maybe run), rather than wait for them.
-      () => this.close(),
+      this.inbox,
+      this.peer.encode([this.id, message], transfers),
+      this,
     );
   }
 
@@ -1066,21 +1058,10 @@ class RelayLink implements Receiver {
   }
 
   private send(frame: Buffer): void {
-    this.outbound.send(
-      this.peer,
-      this.id,
-      frame,
-      (bytes) => {
-        try {
-          this.peer.nc.publish(this.inbox, bytes);
-        } catch {
-          this.ended();
-        }
-      },
-      // Results the blob store did not take: the caller hears the link end (its calls reject
-      // with ActorDiedError, as having maybe run), rather than wait for them.
-      () => this.close(),
-    );
+    answer(this.peer, this.outbound, this.id, this.inbox, frame, {
+      ended: () => this.ended(),
+      close: () => this.close(),
+    });
   }
 
   /**
@@ -1117,21 +1098,35 @@ class RelayLink implements Receiver {
 }
 
 /** The reason a value was refused, as a string whatever it is. */
+/** Sends a serving link's answers to its caller's inbox, in order. */
+function answer(
+  peer: Peer,
+  outbound: Outbound,
+  id: number,
+  inbox: string,
+  frame: Buffer,
+  link: { ended(): void; close(): void },
+): void {
+  outbound.send(
+    peer,
+    id,
+    frame,
+    (bytes) => {
+      try {
+        peer.nc.publish(inbox, bytes);
+      } catch {
+        link.ended();
+      }
+    },
+    // Results the blob store did not take: the caller hears the link end (its calls reject
+    // with ActorDiedError, as having maybe run), rather than wait for them.
+    () => link.close(),
+  );
+}
+
 function reasonOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
-}
-
-/** A thrown value's form when even its serialized form could not be sent: strings alone. */
-function unsendableError(value: unknown, reason: string): SerializedError {
-  const s = value as Partial<SerializedError> | undefined;
-  const text = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
-  return {
-    isError: true,
-    name: text(s?.name, 'Error'),
-    message: `${text(s?.message, '')} (the thrown value could not be sent whole: ${reason})`,
-    stack: text(s?.stack, ''),
-  };
 }
 
 /**

@@ -353,7 +353,7 @@ export class Endpoint {
 }
 
 /** A thrown value's form when even its serialized form could not be sent: strings alone. */
-function unsendableError(value: unknown, reason: string): SerializedError {
+export function unsendableError(value: unknown, reason: string): SerializedError {
   const s = value as Partial<SerializedError> | undefined;
   const text = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
   return {
