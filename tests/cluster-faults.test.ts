@@ -31,30 +31,23 @@ import {
   type Running,
   startNats,
   startNode,
+  timingFlags,
+  waitUntil,
 } from './support/nats.js';
 
 const binary = natsServerBinary('tests/cluster-faults.test.ts');
 const suite = binary ? describe : describe.skip;
 /** Test settings: heartbeat, lease, suspicion (ms). */
 const TIMINGS = { heartbeatMs: 200, leaseMs: 2000, suspectMs: 4000 };
-const nodeFlags = [
-  '--heartbeat-ms',
-  String(TIMINGS.heartbeatMs),
-  '--lease-ms',
-  String(TIMINGS.leaseMs),
-  '--suspect-ms',
-  String(TIMINGS.suspectMs),
-];
+const nodeFlags = timingFlags(TIMINGS);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let nats: NatsServer;
 const nodes: Running[] = [];
 let dir: string;
 
-/** Waits for `done()`, checking at each heartbeat (what it waits for is a node's next record). */
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((resolve) => setTimeout(resolve, TIMINGS.heartbeatMs));
-}
+/** Waits for `done()`, checking at each heartbeat. */
+const until = (done: () => boolean | Promise<boolean>) => waitUntil(done, TIMINGS.heartbeatMs);
 
 /** Resolves once every thread of process `pid` is stopped (`SIGSTOP` has taken effect). */
 async function stopped(pid: number): Promise<void> {

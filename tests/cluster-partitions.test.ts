@@ -19,6 +19,8 @@ import {
   type Running,
   startNats,
   startNode,
+  timingFlags,
+  waitUntil,
 } from './support/nats.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
@@ -26,14 +28,7 @@ const binary = natsServerBinary('tests/cluster-partitions.test.ts');
 const suite = binary ? describe : describe.skip;
 /** Test settings: heartbeat, lease, suspicion (ms). */
 const TIMINGS = { heartbeatMs: 200, leaseMs: 2000, suspectMs: 4000 };
-const nodeFlags = [
-  '--heartbeat-ms',
-  String(TIMINGS.heartbeatMs),
-  '--lease-ms',
-  String(TIMINGS.leaseMs),
-  '--suspect-ms',
-  String(TIMINGS.suspectMs),
-];
+const nodeFlags = timingFlags(TIMINGS);
 /**
  * The latency the delay test adds each way: a heartbeat's write takes two of them, a twentieth of
  * the lease, so no lease lapses and no node is suspected for it, however loaded the machine is.
@@ -48,10 +43,8 @@ const nodes: Running[] = [];
 const proxies = new Map<string, TcpProxy>();
 let dir: string;
 
-/** Waits for `done()`, checking at each heartbeat (what it waits for is a node's next record). */
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((resolve) => setTimeout(resolve, TIMINGS.heartbeatMs));
-}
+/** Waits for `done()`, checking at each heartbeat. */
+const until = (done: () => boolean | Promise<boolean>) => waitUntil(done, TIMINGS.heartbeatMs);
 
 function lines(file: string): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];

@@ -19,6 +19,8 @@ import {
   type Running,
   startNatsCluster,
   startNode,
+  timingFlags,
+  waitUntil,
   whereConnected,
 } from './support/nats.js';
 
@@ -42,28 +44,15 @@ const suite = binary && quorumTests ? describe : describe.skip;
  * losing one server of three fences no node.
  */
 const TIMINGS = { heartbeatMs: 250, leaseMs: 8000, suspectMs: 12000 };
-const nodeFlags = [
-  '--heartbeat-ms',
-  String(TIMINGS.heartbeatMs),
-  '--lease-ms',
-  String(TIMINGS.leaseMs),
-  '--suspect-ms',
-  String(TIMINGS.suspectMs),
-  '--replicas',
-  '3',
-];
+const nodeFlags = [...timingFlags(TIMINGS), '--replicas', '3'];
 const DRIVER = 'quorum-driver';
 
 let nats: NatsCluster;
 const nodes: Running[] = [];
 let dir: string;
 
-/** Waits for `done()`, checking at each heartbeat (what it waits for is a node's next record). */
-async function until(done: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await done())) {
-    await new Promise((resolve) => setTimeout(resolve, TIMINGS.heartbeatMs));
-  }
-}
+/** Waits for `done()`, checking at each heartbeat. */
+const until = (done: () => boolean | Promise<boolean>) => waitUntil(done, TIMINGS.heartbeatMs);
 
 function lines(file: string): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];

@@ -332,3 +332,33 @@ export async function whereConnected(cluster: NatsCluster): Promise<Map<string, 
   }
   return where;
 }
+
+/** A fault suite's liveness settings (ms): short, so that failures are found in seconds. */
+export interface Timings {
+  heartbeatMs: number;
+  leaseMs: number;
+  suspectMs: number;
+}
+
+/** `troupe-node`'s flags for `timings`. */
+export function timingFlags(timings: Timings): string[] {
+  return [
+    '--heartbeat-ms',
+    String(timings.heartbeatMs),
+    '--lease-ms',
+    String(timings.leaseMs),
+    '--suspect-ms',
+    String(timings.suspectMs),
+  ];
+}
+
+/**
+ * Waits for `done()`, checking every `everyMs` (what a fault suite waits for is a node's next
+ * record, written each heartbeat).
+ */
+export async function waitUntil(
+  done: () => boolean | Promise<boolean>,
+  everyMs: number,
+): Promise<void> {
+  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, everyMs));
+}
