@@ -412,8 +412,8 @@ export class NodeHost {
             ? this.localIds.has(actorId) || this.handling.has(actorId)
             : this.cluster.isLive(value.node);
         if (alive) continue;
-        if (spec.restartsLeft === 0) await this.endDetached(key, value, revision);
-        else await this.adoptOne(key, value, revision, spec).catch(() => {});
+        if (spec.restartsLeft === 0) await this.endDetached(key, actorId, value, revision);
+        else await this.adoptOne(key, actorId, value, revision, spec).catch(() => {});
       }
     } finally {
       this.adopting = false;
@@ -422,6 +422,7 @@ export class NodeHost {
 
   private async adoptOne(
     key: string,
+    actorId: string,
     value: ActorEntry,
     revision: number,
     spec: DetachedSpec,
@@ -434,7 +435,6 @@ export class NodeHost {
     if (sent.op !== 'spawn' || !this.manifest.has(sent.classKey)) return;
     const threads = Math.max(1, Math.floor(Number(sent.threads) || 1));
     if (this.busy + threads > this.options.threads) return;
-    const actorId = Buffer.from(key, 'base64url').toString();
     const incarnation = value.incarnation + 1;
     const restartsLeft = spec.restartsLeft < 0 ? -1 : spec.restartsLeft - 1;
     const request: ControlRequest = { ...sent, incarnation, detached: { restartsLeft } };
@@ -467,13 +467,17 @@ export class NodeHost {
   }
 
   /** A detached actor whose node died with no restarts left: its entry and name go. */
-  private async endDetached(key: string, value: ActorEntry, revision: number): Promise<void> {
+  private async endDetached(
+    key: string,
+    actorId: string,
+    value: ActorEntry,
+    revision: number,
+  ): Promise<void> {
     try {
       await this.cluster.buckets.actors.delete(key, { previousSeq: revision });
     } catch {
       return;
     }
-    const actorId = Buffer.from(key, 'base64url').toString();
     for (const [nameKey, entry] of this.cluster.names.entries) {
       if (entry.value.actorId === actorId) {
         await this.cluster.buckets.names
