@@ -24,8 +24,10 @@ import {
   listActors,
   spawn,
 } from '@troupe/runtime';
+import fc from 'fast-check';
 import { type Counter, Echoer, Journal } from './cluster/app/dist/actors.js';
 import {
+  dropped,
   type NatsServer,
   natsServerBinary,
   type Running,
@@ -62,6 +64,11 @@ async function stopped(pid: number): Promise<void> {
   while (!fs.readdirSync(`/proc/${pid}/task`).every((task) => 'Tt'.includes(state(task)))) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** `work` with `retries` task retries (the plain method where none). */
+function journal(actor: Journal, retries: number): Journal['work'] {
+  return retries === 0 ? actor.work : actor.work.options({ maxTaskRetries: retries });
 }
 
 function lines(file: string): string[] {
@@ -201,6 +208,43 @@ suite('failures: heartbeats, leases and fencing', () => {
     expect(listed).toBeDefined();
     expect(listed?.node).not.toBe('mv');
     await kill(journal);
+  }, 120_000);
+
+  test('calls that reach no node (the server answers "no responders") did not run: they go to the next incarnation whatever their retries, or reject with mayHaveRun false', async () => {
+    const gone = await startNode(nats.url, 'gn', nodeFlags);
+    nodes.push(gone);
+    await until(() => listNodes().some((node) => node.id === 'gn'));
+    const log = path.join(dir, 'unreached.log');
+    const fixedLog = path.join(dir, 'unreached-fixed.log');
+    const mover = spawn(Journal, { args: [log], placement: { node: 'gn' }, maxRestarts: 1 });
+    const fixed = spawn(Journal, { args: [fixedLog], placement: { node: 'gn' } });
+    expect(await mover.work(0, 0)).toBe(0);
+    expect(await fixed.work(0, 0)).toBe(0);
+    await gone.stop('SIGKILL');
+    // Handshake: the server has dropped the node (its control subject has no responders), so
+    // every frame sent from now on reaches no one.
+    await dropped(nats.url, 'gn');
+    // Retries drawn at random, none needed: a call that reached no one did not run.
+    const [retries] = fc.sample(
+      fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 5, maxLength: 20 }),
+      1,
+    );
+    const ids = (retries as number[]).map((_, i) => i + 1);
+    const moved = (retries as number[]).map((n, i) => journal(mover, n)(i + 1, 0));
+    const refused = [1, 2, 3].map((i) => fixed.work(i, 0));
+    // Each runs once, in order, on the next incarnation.
+    expect(await Promise.all(moved)).toEqual(ids);
+    expect(lines(log)).toEqual(['0', ...ids.map(String)]);
+    // Not restartable: each rejects, and says it did not run.
+    for (const outcome of await Promise.allSettled(refused)) {
+      expect(outcome.status).toBe('rejected');
+      const error = (outcome as PromiseRejectedResult).reason as ActorDiedError;
+      expect(error).toBeInstanceOf(ActorDiedError);
+      expect(error.mayHaveRun).toBe(false);
+      expect(error.message).toMatch(/did not run/);
+    }
+    expect(lines(fixedLog)).toEqual(['0']);
+    await kill(mover);
   }, 120_000);
 
   test('owner death ends its actors; a detached one lives on, and moves when its node dies', async () => {

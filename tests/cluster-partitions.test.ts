@@ -14,6 +14,7 @@ import { connect, disconnect, listNodes } from '@troupe/cluster';
 import { ActorDiedError, kill, listActors, spawn } from '@troupe/runtime';
 import { Journal } from './cluster/app/dist/actors.js';
 import {
+  dropped,
   type NatsServer,
   natsServerBinary,
   type Running,
@@ -196,5 +197,39 @@ suite('partitions through a TCP proxy per node', () => {
     expect(new Set(log).size).toBe(log.length);
     expect(proxy.carried.down).toBeGreaterThan(0);
     await kill(journal);
+  }, 120_000);
+
+  test('a short cut, healed within the lease: calls sent while the node was away reached no one; they go once it is back, and each runs once', async () => {
+    const proxy = proxies.get('p3') as TcpProxy;
+    const file = path.join(dir, 'p3-short.log');
+    const journal = spawn(Journal, { args: [file], placement: { node: 'p3' } });
+    const witness = spawn(Journal, {
+      args: [path.join(dir, 'witness.log')],
+      placement: { node: 'p1' },
+    });
+    expect(await journal.work(0, 0)).toBe(0);
+    expect(await witness.work(0, 0)).toBe(0);
+    proxy.cut();
+    await dropped(nats.url, 'p3');
+    const sent = Array.from({ length: 5 }, (_, i) => track(journal.work(i + 1, 0), file));
+    // Sent after them on this process's connection: its answer comes after the server's "no
+    // responders" to theirs.
+    expect(await witness.work(1, 0)).toBe(1);
+    proxy.heal();
+    const outcomes = await Promise.all(sent);
+    const log = lines(file);
+    outcomes.forEach((outcome, i) => {
+      const id = i + 1;
+      if ('value' in outcome) {
+        expect(outcome.value).toBe(id);
+        expect(count(log, id)).toBe(1);
+        return;
+      }
+      // Its node was taken for dead meanwhile (a loaded machine): it did not run, and says so.
+      expect(outcome.error).toBeInstanceOf(ActorDiedError);
+      expect((outcome.error as ActorDiedError).mayHaveRun).toBe(false);
+      expect(count(log, id)).toBe(0);
+    });
+    await Promise.all([kill(journal), kill(witness)]);
   }, 120_000);
 });

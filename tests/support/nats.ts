@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connect as natsConnect, RequestError } from '@nats-io/transport-node';
 import { systemBinary } from './system-binary.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -361,4 +362,25 @@ export async function waitUntil(
   everyMs: number,
 ): Promise<void> {
   while (!(await done())) await new Promise((resolve) => setTimeout(resolve, everyMs));
+}
+
+/**
+ * Resolves once the NATS server at `url` has dropped node `node` (its control subject has no
+ * responders): from then on, a frame sent to its actors reaches no one.
+ */
+export async function dropped(url: string, node: string, cluster = 'default'): Promise<void> {
+  const nc = await natsConnect({ servers: url });
+  try {
+    for (;;) {
+      const answer = await nc
+        .request(`troupe.${cluster}.n.${node}.ctl`, undefined, { timeout: 1000 })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      if (answer instanceof RequestError && answer.isNoResponders()) return;
+    }
+  } finally {
+    await nc.close();
+  }
 }

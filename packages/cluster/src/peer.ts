@@ -11,7 +11,9 @@ import { ActorDiedError } from '@troupe/runtime';
 import {
   type ActorInfo,
   type ActorRef,
+  type Call,
   Connection,
+  callIdRange,
   Endpoint,
   ForwardingTarget,
   type FromHost,
@@ -68,6 +70,7 @@ export class Peer {
   /** Handles of actors this process reached by address, by actor id (one connection each). */
   private readonly remotes = new Map<string, { address: Address; conn: Connection }>();
   private inboxSub: Subscription | undefined;
+  private unreachedSub: Subscription | undefined;
   maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
   /** Where a message too large for one NATS message goes (JetStream's object store). */
   blobs: ObjectStore | undefined;
@@ -87,11 +90,29 @@ export class Peer {
         this.receive(msg);
       },
     });
+    // A frame goes out with reply `<inbox>.<link>.<first>.<last>` (its call ids): where nothing
+    // listens to its subject, the server answers there "no responders" (503), and those calls
+    // did not run. Answers come to the inbox itself.
+    this.unreachedSub = this.nc.subscribe(`${this.inbox}.>`, {
+      callback: (error, msg) => {
+        if (!error && msg.headers?.code === 503) this.unreached(msg.subject);
+      },
+    });
     this.prober = setInterval(() => this.probe(probeMs), probeMs);
     this.prober.unref();
   }
 
   private prober: NodeJS.Timeout | undefined;
+
+  /** The server found no one to take a frame: its link learns which of its calls did not run. */
+  private unreached(subject: string): void {
+    const [link, first, last] = subject
+      .slice(this.inbox.length + 1)
+      .split('.')
+      .map(Number);
+    if (link === undefined || first === undefined || last === undefined) return;
+    if (first > 0 && last >= first) this.links.get(link)?.unreached(first, last);
+  }
 
   /**
    * Whether a message may run now: a node serves only while its lease holds (a message that
@@ -175,9 +196,13 @@ export class Peer {
       this.nc
         .request(subject, undefined, { timeout: timeoutMs })
         .then(
-          () => {},
+          () => this.redeliver(link),
           async (error: unknown) => {
-            if (!(error instanceof RequestError) || !error.isNoResponders()) return;
+            if (!(error instanceof RequestError) || !error.isNoResponders()) {
+              // Something serves it: calls that found no one while it was away go now.
+              this.redeliver(link);
+              return;
+            }
             const reason =
               host === undefined
                 ? 'no process serves it any more: the process that served it ended'
@@ -411,22 +436,38 @@ export class Peer {
 
   /**
    * The calls pending on `link` were sent and not answered: they may have run. Those whose
-   * retries allow are sent again (to where the link sends now), the others reject.
+   * retries allow are sent again (to where the link sends now), the others reject; those that
+   * reached no one did not run, and are sent again in any case.
    */
   private resend(link: ClientLink, reason: string): void {
     const conn = link.conn;
     if (conn === undefined || conn.pendingCalls === 0) return;
-    for (const call of conn.takePending()) {
-      call.interrupted(true, () => mayHaveRun(conn.info.name, call.method, reason));
-    }
+    link.takePending((call, reached) => {
+      call.interrupted(reached, () => mayHaveRun(conn.info.name, call.method, reason));
+    });
   }
 
-  /** Rejects the calls pending on `link` as having maybe run; the link goes on. */
+  /**
+   * Rejects the calls pending on `link` as having maybe run; the link goes on. Those that reached
+   * no one did not run: they are sent again.
+   */
   private interrupt(link: ClientLink, reason: string): void {
     const conn = link.conn;
     if (conn === undefined || conn.pendingCalls === 0) return;
-    for (const call of conn.takePending())
-      call.reject(mayHaveRun(conn.info.name, call.method, reason));
+    link.takePending((call, reached) => {
+      const error = mayHaveRun(conn.info.name, call.method, reason);
+      if (reached) call.reject(error);
+      else call.interrupted(false, () => error);
+    });
+  }
+
+  /** Sends again, where `link` sends now, its calls that reached no one (they did not run). */
+  private redeliver(link: ClientLink): void {
+    const conn = link.conn;
+    if (conn === undefined) return;
+    for (const call of link.takeUnreached()) {
+      call.interrupted(false, () => mayHaveRun(conn.info.name, call.method, 'it was not reached'));
+    }
   }
 
   /** The connection to NATS is gone for good: every link ends, and its calls reject. */
@@ -439,6 +480,7 @@ export class Peer {
     for (const service of [...this.services.values()]) service.close();
     for (const link of [...this.links.values()]) link.ended();
     this.inboxSub?.unsubscribe();
+    this.unreachedSub?.unsubscribe();
   }
 }
 
@@ -641,6 +683,13 @@ export class ClientLink implements Transport, Receiver {
   expectingEnd = false;
   /** Its actor is being moved: messages wait for its next address. */
   private moving: Promise<void> | undefined;
+  /**
+   * Ranges of call ids (first, last, …) whose frame the server said reached no one ("no
+   * responders"): those calls did not run.
+   */
+  private unreachedIds: number[] | undefined;
+  /** The reply subjects of its frames start so: `<inbox>.<link>.` (then their call ids). */
+  private readonly replyBase: string;
 
   constructor(
     private readonly peer: Peer,
@@ -648,6 +697,7 @@ export class ClientLink implements Transport, Receiver {
     private address: Address | undefined,
   ) {
     if (address !== undefined) this.waiting = undefined;
+    this.replyBase = `${peer.inbox}.${id}.`;
   }
 
   setAddress(address: Address): void {
@@ -682,6 +732,8 @@ export class ClientLink implements Transport, Receiver {
     if (!this.owned && this.address !== undefined) this.followDirectory(this.address.subject);
     const address = this.address;
     if (address === undefined) return;
+    const [first, last] = message?.[0] === Op.Calls ? callIdRange(message) : [0, 0];
+    const reply = `${this.replyBase}${first}.${last}`;
     this.outbound.send(
       this.peer,
       this.id,
@@ -690,7 +742,7 @@ export class ClientLink implements Transport, Receiver {
         try {
           // Where it is now: a message that waited for a move goes to the actor's next address.
           const subject = (this.address ?? address).subject;
-          this.peer.nc.publish(subject, bytes, { reply: this.peer.inbox });
+          this.peer.nc.publish(subject, bytes, { reply });
         } catch {
           // The connection is closed: the link ends, and its calls with it.
           this.ended();
@@ -718,6 +770,47 @@ export class ClientLink implements Transport, Receiver {
 
   get isMoving(): boolean {
     return this.moving !== undefined;
+  }
+
+  /** The server said the frame of calls `first` to `last` reached no one: they did not run. */
+  unreached(first: number, last: number): void {
+    if (this.closed) return;
+    if (this.unreachedIds === undefined) this.unreachedIds = [first, last];
+    else this.unreachedIds.push(first, last);
+  }
+
+  /** False if the frame of the call with wire id `id` reached no one (it did not run). */
+  reached(id: number): boolean {
+    const ids = this.unreachedIds;
+    if (ids === undefined) return true;
+    for (let i = 0; i < ids.length; i += 2) {
+      if (id >= (ids[i] as number) && id <= (ids[i + 1] as number)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Takes the pending calls away unsettled and hands each, in order, to `each` with whether it
+   * may have reached its actor.
+   */
+  takePending(each: (call: Call, reached: boolean) => void): void {
+    const calls = this.conn?.takePending() ?? [];
+    const reached = calls.map((call) => this.reached(call.wireId));
+    this.unreachedIds = undefined;
+    for (let i = 0; i < calls.length; i++) each(calls[i] as Call, reached[i] as boolean);
+  }
+
+  /** The pending calls that reached no one, taken away unsettled, in their order. */
+  takeUnreached(): Call[] {
+    const ids = this.unreachedIds;
+    const conn = this.conn;
+    if (ids === undefined || conn === undefined) return [];
+    this.unreachedIds = undefined;
+    const calls: Call[] = [];
+    for (let i = 0; i < ids.length; i += 2) {
+      calls.push(...conn.takeRange(ids[i] as number, ids[i + 1] as number));
+    }
+    return calls.sort((a, b) => a.wireId - b.wireId);
   }
 
   /** Messages wait for `next`, the actor's next address (undefined: it ended). */
@@ -834,6 +927,8 @@ export class Service {
 
   private receive(msg: Msg): void {
     if (this.closed || !msg.reply || !this.admit()) return;
+    const inbox = inboxOf(msg.reply);
+    if (inbox === undefined) return;
     let frame: Frame;
     try {
       frame = this.peer.decodeFrame(msg.data);
@@ -841,11 +936,11 @@ export class Service {
       return;
     }
     const linkId = frame.envelope[0];
-    const key = `${msg.reply} ${linkId}`;
+    const key = `${inbox} ${linkId}`;
     let link = this.links.get(key);
     if (link === undefined) {
       if (frame.envelope[1] === null) return;
-      link = this.open(msg.reply, linkId, () => {
+      link = this.open(inbox, linkId, () => {
         if (this.links.get(key) === link) this.links.delete(key);
       });
       this.links.set(key, link);
@@ -870,6 +965,19 @@ export class Service {
     this.links.clear();
     this.peer.unserve(this);
   }
+}
+
+/**
+ * The caller's inbox a frame's reply subject names: `<inbox>.<link>.<first>.<last>` (the frame's
+ * link and call ids, for the server's "no responders"). Undefined for any other reply.
+ */
+function inboxOf(reply: string): string | undefined {
+  let end = reply.length;
+  for (let i = 0; i < 3; i++) {
+    end = reply.lastIndexOf('.', end - 1);
+    if (end <= 0) return undefined;
+  }
+  return reply.slice(0, end);
 }
 
 /** The serving side of one calling link: answers go to the caller's inbox. */

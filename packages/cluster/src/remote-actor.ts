@@ -5,6 +5,7 @@ import {
   type ActorRecord,
   type ActorRef,
   type ActorSummary,
+  type Call,
   CancelOutcome,
   encodeValue,
   ForwardingTarget,
@@ -129,32 +130,43 @@ export class RemoteActor implements ActorRecord {
     }
     this.restartsLeft--;
     this.restarts++;
-    // Its pending calls are taken before the connection rejects them.
-    const interrupted = incarnation.conn.takePending();
+    // Its pending calls are taken before the connection rejects them; those that reached no one
+    // did not run, and go to the next incarnation whatever their retries.
+    const interrupted: { call: Call; reached: boolean }[] = [];
+    incarnation.link.takePending((call, reached) => interrupted.push({ call, reached }));
     this.cluster.nodeGone(incarnation.node);
     let next: Incarnation;
     try {
       next = this.incarnate(this.pick(true), incarnation.number + 1);
     } catch (error) {
-      for (const call of interrupted) call.reject(this.diedError(call.method, lost, error));
+      for (const { call, reached } of interrupted) {
+        call.reject(this.diedError(call.method, lost, error, reached));
+      }
       this.markExited();
       return;
     }
     this.current = next;
-    for (const call of interrupted) {
+    for (const { call, reached } of interrupted) {
       if (call.methodId === READY) next.conn.send(call);
-      else call.interrupted(true, () => this.diedError(call.method, lost));
+      else call.interrupted(reached, () => this.diedError(call.method, lost));
     }
     void this.start(next);
   }
 
-  private diedError(method: string, reason: string, also?: unknown): ActorDiedError {
+  private diedError(
+    method: string,
+    reason: string,
+    also?: unknown,
+    reached = true,
+  ): ActorDiedError {
     const more = also === undefined ? '' : `, and it could not be started elsewhere: ${also}`;
     return new ActorDiedError(
-      `Actor ${this.info.name} is dead (${reason}${more}); call '${method}' did not complete: ` +
-        'it may have run in part, or not at all.',
+      `Actor ${this.info.name} is dead (${reason}${more}); call '${method}' ` +
+        (reached
+          ? 'did not complete: it may have run in part, or not at all.'
+          : 'reached no node: it did not run.'),
       this.info.name,
-      true,
+      reached,
     );
   }
 

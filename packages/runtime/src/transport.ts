@@ -38,7 +38,7 @@ export {
 } from './supervisor/placement.js';
 export { useFence } from './supervisor/plan.js';
 export type { ActorRecord, ActorSummary } from './supervisor/record.js';
-export { forEachResult, oneResult } from './wire/batch.js';
+export { callIdRange, forEachResult, oneResult } from './wire/batch.js';
 export { decodeDeep as decodeValue, encodeDeep as encodeValue } from './wire/codec.js';
 export { Endpoint, unsendableError } from './wire/endpoint.js';
 export type {

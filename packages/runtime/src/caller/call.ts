@@ -222,9 +222,12 @@ export class Call {
       : (this.ref.info.methods[this.methodId] ?? `#${this.methodId}`);
   }
 
-  /** The call left for a connection: its arguments are kept only if it may be sent again. */
-  sent(): void {
-    if (this.retry === undefined && this.ref.resends !== true) this.args = NO_ARGS;
+  /**
+   * The call left for a connection: its arguments are kept only if it may be sent again (`keepArgs`:
+   * the connection sends again a call that reached no host, whatever its retries).
+   */
+  sent(keepArgs: boolean): void {
+    if (!keepArgs && this.retry === undefined && this.ref.resends !== true) this.args = NO_ARGS;
   }
 
   resolve(value: unknown): void {

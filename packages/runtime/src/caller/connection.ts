@@ -81,6 +81,11 @@ export class Connection implements ActorRef {
    * call waits for the host's answer.
    */
   private readonly sharesMemory: boolean;
+  /**
+   * Calls keep their arguments until answered: the transport can tell a call that reached no host
+   * (`reached`), and such a call is sent again, whatever its retries.
+   */
+  private readonly keepsArgs: boolean;
 
   constructor(
     readonly transport: Transport,
@@ -89,9 +94,12 @@ export class Connection implements ActorRef {
     owner = false,
   ) {
     this.sharesMemory = transport.sharesMemory !== false;
+    this.keepsArgs = transport.reached !== undefined;
     transport.listen(
       (message) => this.receive(message),
-      owner ? undefined : () => this.die(this.endingReason ?? "the actor's thread ended"),
+      owner
+        ? undefined
+        : () => this.die(this.endingReason ?? "the actor's thread ended", this.unreached),
     );
   }
 
@@ -110,7 +118,7 @@ export class Connection implements ActorRef {
     call.conn = this;
     call.wireId = callId;
     appendCall(this.outbox, callId, targetOf(call.methodId, call.group, call.meta), call.args);
-    call.sent();
+    call.sent(this.keepsArgs);
     if (isFull(this.outbox)) this.flushCalls();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -256,7 +264,7 @@ export class Connection implements ActorRef {
    * Rejects every pending call and every later one with `ActorDiedError`. `started` tells, where
    * the owner can, whether a pending call had started (its `mayHaveRun`).
    */
-  die(reason: string, started?: (call: Call) => boolean): void {
+  die(reason: string, started?: (call: Call) => boolean | undefined): void {
     if (this.death !== undefined) return;
     this.death = reason;
     this.onDeath?.();
@@ -269,6 +277,26 @@ export class Connection implements ActorRef {
       call.reject(died.inFlight(this.info.name, call.method, reason, started?.(call)));
     }
     this.transport.close();
+  }
+
+  /** Calls whose message the transport knows reached no host: they did not start. */
+  private readonly unreached = (call: Call): false | undefined =>
+    this.transport.reached?.(call.wireId) === false ? false : undefined;
+
+  /**
+   * The pending calls with wire ids `first` to `last`, taken away unsettled, in their order: their
+   * message reached no host (the transport's `reached`), so they are sent again.
+   */
+  takeRange(first: number, last: number): Call[] {
+    const taken: Call[] = [];
+    for (let id = first; id <= last; id++) {
+      const call = this.pending.take(id);
+      if (call === undefined) continue;
+      call.conn = undefined;
+      taken.push(call);
+    }
+    if (taken.length > 0 && this.pending.size === 0) this.transport.hold(false);
+    return taken;
   }
 
   /**

@@ -99,6 +99,18 @@ export function removeCall(batch: CallsBatch, callId: number): boolean {
   return false;
 }
 
+/** The lowest and highest call id in a batch of calls (0 and 0 for an empty one). */
+export function callIdRange(batch: CallsBatch): readonly [first: number, last: number] {
+  let first = 0;
+  let last = 0;
+  for (let i = 1; i < batch.length; i += STRIDE) {
+    const id = batch[i] as number;
+    if (first === 0 || id < first) first = id;
+    if (id > last) last = id;
+  }
+  return [first, last];
+}
+
 export function forEachCall(
   batch: CallsBatch,
   each: (callId: number, target: CallTarget, args: SentArgs) => void,

@@ -37,6 +37,12 @@ export interface Transport {
    * finished before a crash). Optional: a link that delivers in order before `onClose` needs none.
    */
   drain?(): void;
+  /**
+   * False where this link knows that the message carrying call `callId` reached no host (a
+   * network's "no responders"): the call did not run. Optional: without it, or true, a call sent
+   * and not answered may have run.
+   */
+  reached?(callId: number): boolean;
 }
 
 /** The transport over a MessagePort between two threads of one process. */
