@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { Kvm } from '@nats-io/kv';
+import { connect as natsConnect } from '@nats-io/transport-node';
 import {
   ClusterUnavailableError,
   connect,
@@ -245,6 +247,34 @@ suite('failures: heartbeats, leases and fencing', () => {
     }
     expect(lines(fixedLog)).toEqual(['0']);
     await kill(mover);
+  }, 120_000);
+
+  test('an actor whose directory entry was given up ends on its node at once, though the node holds its lease', async () => {
+    const before = new Set(listActors().map((actor) => actor.id));
+    const log = path.join(dir, 'given-up.log');
+    const journal = spawn(Journal, { args: [log], placement: { node: 'f2' } });
+    expect(await journal.work(0, 0)).toBe(0);
+    const id = listActors().find((actor) => !before.has(actor.id))?.id as string;
+    // What an owner writes when it gives an actor up (as after a suspicion that raced a renewal).
+    const nc = await natsConnect({ servers: nats.url });
+    try {
+      const kv = await new Kvm(nc).open('troupe_default_actors');
+      const key = Buffer.from(id).toString('base64url');
+      const entry = await kv.get(key);
+      expect(entry?.operation).toBe('PUT');
+      const value = entry?.json<Record<string, unknown>>() ?? {};
+      await kv.update(key, JSON.stringify({ ...value, state: 'lost' }), entry?.revision ?? 0);
+    } finally {
+      await nc.close();
+    }
+    // The node ends it (its record lists it no more), with no lapse: f2 stays listed throughout.
+    await until(() => {
+      const f2 = listNodes().find((node) => node.id === 'f2');
+      expect(f2).toBeDefined();
+      return f2 !== undefined && !f2.actors.some((actor) => actor.id === id);
+    });
+    await expect(journal.work(1, 0)).rejects.toBeInstanceOf(ActorDiedError);
+    expect(lines(log)).toEqual(['0']);
   }, 120_000);
 
   test('owner death ends its actors; a detached one lives on, and moves when its node dies', async () => {

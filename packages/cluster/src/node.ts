@@ -70,6 +70,9 @@ export class NodeHost {
       },
     });
     await peer.nc.flush();
+    this.stopWatching = this.cluster.actors.onChange((key, value) => {
+      if (value !== undefined) this.entryChanged(key, value);
+    });
     await this.beat();
     this.heartbeat = setInterval(() => {
       void this.beat().then(() => this.adopt());
@@ -78,6 +81,26 @@ export class NodeHost {
   }
 
   private checking = false;
+  private stopWatching: (() => void) | undefined;
+
+  /**
+   * An actor served here whose directory entry now says it was given up (`lost`) or started again
+   * elsewhere (a later incarnation) ends at once, lease or not: its owner no longer counts on it,
+   * and a call it still held must not run. (A node past its lease also checks every entry when it
+   * renews, in case it missed the change.) Only what the entry says for certain counts: an entry
+   * gone, or an older incarnation replayed by a mirror catching up, ends nothing.
+   */
+  private entryChanged(key: string, value: ActorEntry): void {
+    const localId = this.localIds.get(Buffer.from(key, 'base64url').toString());
+    const served = localId === undefined ? undefined : this.served.get(localId);
+    if (localId === undefined || served === undefined) return;
+    if (
+      value.incarnation > served.incarnation ||
+      (value.incarnation === served.incarnation && value.state === 'lost')
+    ) {
+      void ownedRecord(localId)?.kill();
+    }
+  }
 
   /** Owners whose inbox had no listener at the last check, since when (performance.now()). */
   private readonly unanswered = new Map<string, number>();
@@ -183,6 +206,9 @@ export class NodeHost {
           timeout: Math.max(this.cluster.heartbeatMs, Math.floor(this.cluster.leaseMs / 2)),
         },
       );
+      // A write that outlasted the lease is a lapse too: others may have given the node up
+      // meanwhile, so it reads the directory before it serves again.
+      if (!this.leaseHolds()) this.lapsed = true;
       if (this.lapsed) {
         // Unheard for suspectMs by now: others took it for dead, and an owner may have given its
         // actors up without being able to say so (no JetStream quorum): they end.
@@ -499,6 +525,7 @@ export class NodeHost {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.heartbeat);
+    this.stopWatching?.();
     this.ctl?.unsubscribe();
     await this.cluster.buckets.nodes.delete(bucketKey(this.options.id)).catch(() => {});
   }
