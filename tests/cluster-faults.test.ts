@@ -277,6 +277,50 @@ suite('failures: heartbeats, leases and fencing', () => {
     expect(lines(log)).toEqual(['0']);
   }, 120_000);
 
+  test('a node declared dead (a compare-and-set on its record) ends what it held, restarts its detached actors, and joins again', async () => {
+    const before = new Set(listActors().map((actor) => actor.id));
+    const log = path.join(dir, 'declared.log');
+    const journal = spawn(Journal, { args: [log], placement: { node: 'f2' } });
+    const ledger = spawn(Journal, {
+      args: [path.join(dir, 'declared-ledger.log')],
+      name: 'declared-ledger',
+      lifetime: 'detached',
+      maxRestarts: 1,
+      placement: { node: 'f2' },
+    });
+    expect(await journal.work(0, 0)).toBe(0);
+    expect(await ledger.work(0, 0)).toBe(0);
+    const id = listActors().find(
+      (actor) => !before.has(actor.id) && actor.name !== 'declared-ledger',
+    )?.id as string;
+    // What a process writes once it finds the node's lease lapsed: the node's last record,
+    // marked, at that record's revision.
+    const nc = await natsConnect({ servers: nats.url });
+    try {
+      const kv = await new Kvm(nc).open('troupe_default_nodes');
+      const key = Buffer.from('f2').toString('base64url');
+      const entry = await kv.get(key);
+      const value = entry?.json<Record<string, unknown>>() ?? {};
+      await kv.update(key, JSON.stringify({ ...value, suspected: 'test' }), entry?.revision ?? 0);
+    } finally {
+      await nc.close();
+    }
+    // Its next heartbeat cannot renew: it ends its actors, and writes its record anew.
+    await until(() => {
+      const f2 = listNodes().find((node) => node.id === 'f2');
+      return f2 !== undefined && !f2.actors.some((actor) => actor.id === id);
+    });
+    await expect(journal.work(1, 0)).rejects.toBeInstanceOf(ActorDiedError);
+    // The detached one starts again (its next incarnation); its handle and its name follow it.
+    await until(() =>
+      listNodes().some((node) => node.actors.some((actor) => actor.name === 'declared-ledger')),
+    );
+    expect(await ledger.work(1, 0)).toBe(1);
+    expect(await (await getActorAsync<Journal>('declared-ledger')).work(2, 0)).toBe(2);
+    expect(lines(path.join(dir, 'declared-ledger.log'))).toEqual(['0', '1', '2']);
+    await kill(ledger);
+  }, 120_000);
+
   test('owner death ends its actors; a detached one lives on, and moves when its node dies', async () => {
     const home = await startNode(nats.url, 'dh', nodeFlags);
     nodes.push(home);

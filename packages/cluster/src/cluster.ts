@@ -22,6 +22,7 @@ import {
   type ActorEntry,
   Buckets,
   bucketKey,
+  isStale,
   Mirror,
   type NameEntry,
   type NodeRecord,
@@ -193,6 +194,7 @@ export class Cluster {
     for (const [key, { value, seenAt, revision }] of this.nodes.entries) {
       if (
         now - seenAt < this.suspectMs &&
+        value.suspected === undefined &&
         this.gone.get(key) !== revision &&
         this.refused.get(key) !== revision
       ) {
@@ -276,7 +278,10 @@ export class Cluster {
         // A record written since (a higher revision), not the old one the mirror's catching up
         // replays: written after the node reconnected, so after it subscribed again.
         const stop = this.nodes.onChange((key) => {
-          if (key === nodeKey && (this.nodes.entries.get(key)?.revision ?? 0) > revision) done();
+          const now = key === nodeKey ? this.nodes.entries.get(key) : undefined;
+          if (now !== undefined && now.revision > revision && now.value.suspected === undefined) {
+            done();
+          }
         });
         const timer = setTimeout(done, this.suspectMs);
         timer.unref();
@@ -394,6 +399,7 @@ export class Cluster {
     return (
       entry !== undefined &&
       performance.now() - entry.seenAt < this.suspectMs &&
+      entry.value.suspected === undefined &&
       this.gone.get(key) !== entry.revision
     );
   }
@@ -415,23 +421,49 @@ export class Cluster {
   }
 
   /**
-   * Resolves once the node hosting the actor at `subject` is past its lease: `leaseMs` after this
-   * process saw its last record (the lease began before that record was written); true then,
-   * unless a newer record of the node lists the actor (it is back, and serves it: false). True at
-   * once where no record of the node lists it (it was restarted, or ended it) or none is known.
+   * Resolves once the node hosting the actor at `subject` has certainly stopped serving it: true
+   * then; false if a newer record of the node lists the actor (it is back, and serves it). True
+   * at once where no record of the node lists it (it was restarted, or ended it), none is known,
+   * or the node was declared dead already.
+   *
+   * The node's lease lapses `leaseMs` after this process saw its last record (the lease began
+   * before that record was written). Then this process declares the node dead, by a
+   * compare-and-set on that record: a renewal on its way (written, not yet seen here) makes it
+   * fail, and the node is alive; once it succeeds, the node can renew nothing from that record,
+   * so it serves nothing more until it has learnt so and ended what it held. Where the registry
+   * cannot be written (no JetStream quorum) neither side can write: the answer waits for
+   * `suspectMs`, past which a node that comes back ends everything it held before it serves.
    */
   async fenced(subject: string): Promise<boolean> {
     const actorId = this.actorIdOf(subject);
     const node = actorId === undefined ? undefined : this.actors.get(bucketKey(actorId))?.node;
     if (actorId === undefined || node === undefined) return true;
     const key = bucketKey(node);
-    const serves = (record: NodeRecord) => record.actors.some((actor) => actor.id === actorId);
+    const serves = (record: NodeRecord) =>
+      record.suspected === undefined && record.actors.some((actor) => actor.id === actorId);
     const record = this.nodes.entries.get(key);
     if (record === undefined || !serves(record.value)) return true;
-    const wait = record.seenAt + this.leaseMs - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+    await sleep(record.seenAt + this.leaseMs - performance.now());
     const now = this.nodes.entries.get(key);
-    return now === undefined || now.revision === record.revision || !serves(now.value);
+    if (now === undefined || !serves(now.value)) return true;
+    if (now.revision !== record.revision) return false;
+    try {
+      const declared: NodeRecord = { ...now.value, suspected: this.peer.id };
+      await this.buckets.nodes.update(key, JSON.stringify(declared), now.revision);
+      return true;
+    } catch (error) {
+      if (!isStale(error)) {
+        await sleep(record.seenAt + this.suspectMs - performance.now());
+        return true;
+      }
+    }
+    // Written since: by the node (it renewed), or by another process that declared it dead.
+    try {
+      const latest = await this.buckets.nodes.get(key);
+      return latest?.operation !== 'PUT' || !serves(latest.json<NodeRecord>());
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -583,4 +615,9 @@ export function nameEntry(info: ActorInfo, subject: string): NameEntry {
 
 export function infoFrom(encoded: unknown): ActorInfo {
   return v8.deserialize(Buffer.from(String(encoded), 'base64')) as ActorInfo;
+}
+
+/** Resolves after `ms` (at once if not positive), holding no process open. */
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve();
 }

@@ -16,6 +16,17 @@ export interface NodeRecord {
   actors: RemoteActorStats[];
   pid: number;
   host: string;
+  /**
+   * Written by another process, not the node: the process that declared the node dead, by a
+   * compare-and-set on the record the node last wrote. The node can renew nothing from that
+   * record on: it learns it was declared dead, ends what it held, and writes its record anew.
+   */
+  suspected?: string;
+}
+
+/** Whether `error` is JetStream's refusal of a compare-and-set (the entry was written since). */
+export function isStale(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 10071;
 }
 
 /** One actor as its node reports it (the counts of `listActors()`). */

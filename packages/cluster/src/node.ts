@@ -10,7 +10,13 @@ import {
 } from '@troupe/runtime/transport';
 import type { Cluster } from './cluster.js';
 import type { ControlReply, ControlRequest } from './control.js';
-import { type ActorEntry, bucketKey, type DetachedSpec, type NodeRecord } from './directory.js';
+import {
+  type ActorEntry,
+  bucketKey,
+  type DetachedSpec,
+  isStale,
+  type NodeRecord,
+} from './directory.js';
 import { ClusterUnavailableError } from './errors.js';
 import { type Manifest, refused } from './manifest.js';
 import type { Service } from './peer.js';
@@ -98,8 +104,23 @@ export class NodeHost {
       value.incarnation > served.incarnation ||
       (value.incarnation === served.incarnation && value.state === 'lost')
     ) {
-      void ownedRecord(localId)?.kill();
+      void this.giveUp(localId, value.incarnation > served.incarnation ? 'moved' : 'ended');
     }
+  }
+
+  /**
+   * Ends an actor served here that its callers no longer count on here: given up (`ended`: its
+   * callers hear that it ended), started again elsewhere (`moved`), or held by a node taken for
+   * dead and detached (`restart`: its entry stays, and it starts again here as its next
+   * incarnation, `adopt`). An actor that goes on somewhere does not tell its callers it ended:
+   * they find nothing here, and follow it.
+   */
+  private async giveUp(localId: string, why: 'ended' | 'moved' | 'restart'): Promise<void> {
+    const served = this.served.get(localId);
+    if (served === undefined) return;
+    if (why === 'restart') this.restarting.add(served.clusterId);
+    if (why !== 'ended') served.service.close(true);
+    await ownedRecord(localId)?.kill();
   }
 
   /** Owners whose inbox had no listener at the last check, since when (performance.now()). */
@@ -198,18 +219,17 @@ export class NodeHost {
     const began = process.hrtime.bigint();
     if (!this.leaseHolds()) this.lapsed = true;
     try {
-      // Bounded: a write lost in an outage must not hold back the heartbeats after it.
-      await this.cluster.buckets.nodes.put(
-        bucketKey(this.options.id),
-        JSON.stringify(this.record()),
-        {
-          timeout: Math.max(this.cluster.heartbeatMs, Math.floor(this.cluster.leaseMs / 2)),
-        },
-      );
+      const declared = !(await this.writeRecord());
       // A write that outlasted the lease is a lapse too: others may have given the node up
       // meanwhile, so it reads the directory before it serves again.
       if (!this.leaseHolds()) this.lapsed = true;
-      if (this.lapsed) {
+      if (declared) {
+        // Another process declared it dead (its lease had lapsed, as seen there): the calls it
+        // held were given up. Everything it held ends, and it joins again.
+        await this.reconcile(true);
+        this.revision = undefined;
+        await this.writeRecord();
+      } else if (this.lapsed) {
         // Unheard for suspectMs by now: others took it for dead, and an owner may have given its
         // actors up without being able to say so (no JetStream quorum): they end.
         const unheard =
@@ -225,6 +245,44 @@ export class NodeHost {
     }
   }
 
+  /** The revision of the record this node last wrote (undefined: it writes it anew). */
+  private revision: number | undefined;
+
+  /**
+   * Writes this node's record: by compare-and-set on the one it wrote last, so that a record
+   * another process wrote since (declaring it dead) stops it renewing. False if it was declared
+   * dead; throws if the record could not be written. Bounded: a write lost in an outage must not
+   * hold back the heartbeats after it.
+   */
+  private async writeRecord(): Promise<boolean> {
+    const { nodes } = this.cluster.buckets;
+    const key = bucketKey(this.options.id);
+    const data = JSON.stringify(this.record());
+    const timeout = Math.max(this.cluster.heartbeatMs, Math.floor(this.cluster.leaseMs / 2));
+    if (this.revision === undefined) {
+      this.revision = await nodes.put(key, data, { timeout });
+      return true;
+    }
+    try {
+      this.revision = await nodes.update(key, data, this.revision, timeout);
+      return true;
+    } catch (error) {
+      if (!isStale(error)) throw error;
+    }
+    // Written since: declared dead, or its own write that timed out here landed after all.
+    const latest = await nodes.get(key);
+    let declared = false;
+    try {
+      declared = latest?.operation === 'PUT' && latest.json<NodeRecord>().suspected !== undefined;
+    } catch {}
+    if (declared) return false;
+    this.revision = latest?.revision;
+    this.revision = await (this.revision === undefined
+      ? nodes.put(key, data, { timeout })
+      : nodes.update(key, data, this.revision, timeout));
+    return true;
+  }
+
   /** When the last heartbeat that renewed the lease began (process.hrtime.bigint()). */
   private renewed = process.hrtime.bigint();
 
@@ -233,13 +291,15 @@ export class NodeHost {
 
   /**
    * After a lapse: ends the actors whose owner gave them up (their entry moved or was lost), and
-   * with `all` every actor but the detached ones (those move only by their entry).
+   * with `all` every actor (taken for dead, the node may have had its calls given up): a detached
+   * one whose entry still names this node starts again here, as its next incarnation (`adopt`),
+   * and its callers follow it there.
    */
   private async reconcile(all: boolean): Promise<void> {
-    const given: string[] = [];
+    const given: Promise<void>[] = [];
     for (const [localId, served] of this.served) {
-      if (all && !served.detached) {
-        given.push(localId);
+      if (all) {
+        given.push(this.giveUp(localId, served.detached ? 'restart' : 'ended'));
         continue;
       }
       const entry = await this.cluster.buckets.actors.get(bucketKey(served.clusterId));
@@ -255,10 +315,11 @@ export class NodeHost {
         value.incarnation !== served.incarnation ||
         value.state === 'lost'
       ) {
-        given.push(localId);
+        const moved = value !== undefined && value.incarnation > served.incarnation;
+        given.push(this.giveUp(localId, moved ? 'moved' : 'ended'));
       }
     }
-    await Promise.all(given.map((localId) => ownedRecord(localId)?.kill()));
+    await Promise.all(given);
   }
 
   private async control(msg: Msg): Promise<void> {
@@ -304,6 +365,9 @@ export class NodeHost {
       this.handling.delete(request.actorId);
     }
   }
+
+  /** Detached actors ended here to start again here (by cluster id): their entry stays. */
+  private readonly restarting = new Set<string>();
 
   /** Actors being started here (by cluster id). */
   private readonly handling = new Set<string>();
@@ -395,9 +459,13 @@ export class NodeHost {
       this.busy -= threads;
       this.served.delete(ref.info.actorId);
       this.localIds.delete(request.actorId);
-      // Its entry and name go, unless it moved on (a later incarnation elsewhere has them now).
+      // Its entry and name go, unless it moved on (a later incarnation elsewhere has them now),
+      // or starts again here.
       const now = this.cluster.actors.get(bucketKey(request.actorId));
-      if (now !== undefined && (now.node !== id || now.incarnation !== incarnation)) {
+      if (
+        this.restarting.delete(request.actorId) ||
+        (now !== undefined && (now.node !== id || now.incarnation !== incarnation))
+      ) {
         void this.beat();
         return;
       }
@@ -438,6 +506,8 @@ export class NodeHost {
             ? this.localIds.has(actorId) || this.handling.has(actorId)
             : this.cluster.isLive(value.node);
         if (alive) continue;
+        // Another node's: once this process has declared it dead (it can serve nothing more).
+        if (value.node !== this.options.id && !(await this.cluster.fenced(value.subject))) continue;
         if (spec.restartsLeft === 0) await this.endDetached(key, actorId, value, revision);
         else await this.adoptOne(key, actorId, value, revision, spec).catch(() => {});
       }

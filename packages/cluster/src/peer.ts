@@ -956,12 +956,18 @@ export class Service {
     return link;
   }
 
-  /** Stops serving: every calling link hears that the actor is gone. */
-  close(): void {
+  /**
+   * Stops serving: every calling link hears that the actor is gone; `quietly`, none does (the
+   * actor starts again elsewhere: its callers find nothing here, and follow it).
+   */
+  close(quietly = false): void {
     if (this.closed) return;
     this.closed = true;
     this.sub.unsubscribe();
-    for (const link of [...this.links.values()]) link.close();
+    for (const link of [...this.links.values()]) {
+      if (quietly) link.ended();
+      else link.close();
+    }
     this.links.clear();
     this.peer.unserve(this);
   }
@@ -1195,7 +1201,7 @@ class RelayLink implements Receiver {
     this.ended();
   }
 
-  private ended(): void {
+  ended(): void {
     if (this.closed) return;
     this.closed = true;
     this.forget();
