@@ -8,6 +8,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { connect as natsConnect, RequestError } from '@nats-io/transport-node';
 import { systemBinary } from './system-binary.js';
 
@@ -207,7 +209,10 @@ export interface NatsCluster {
   readonly servers: ClusterServer[];
   /** Every server's client URL (what `connect({ servers })` and `--nats a,b,c` take). */
   readonly urls: string[];
-  /** Resolves once every running server reports JetStream current (checked at each `pollMs`). */
+  /**
+   * Resolves once every running server reports JetStream current and every bucket takes a write
+   * through every running server (checked at each `pollMs`): what the cluster's processes need.
+   */
   healthy(pollMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -277,7 +282,13 @@ export async function startNatsCluster(binary: string, size = 3): Promise<NatsCl
       for (;;) {
         const running = servers.filter((s) => s.up);
         const answers = await Promise.all(running.map((s) => s.healthy()));
-        if (answers.every(Boolean) && (await leadersElected(running))) return;
+        if (
+          answers.every(Boolean) &&
+          (await leadersElected(running)) &&
+          (await Promise.all(running.map(answersJetStream))).every(Boolean)
+        ) {
+          return;
+        }
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
     },
@@ -312,6 +323,35 @@ async function leadersElected(running: ClusterServer[]): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The handshake a client of `server` needs: its JetStream API answers (an account INFO request),
+ * and every key-value bucket takes a put and answers a get of it through this server. /healthz
+ * says ok before that: a stream's new leader's interest in its subjects may not have crossed the
+ * routes yet, and a put is answered "no responders" ("jetstream is not enabled" in nats.js). The
+ * key starts `sync.`, which the cluster's mirrors skip.
+ */
+async function answersJetStream(server: ClusterServer): Promise<boolean> {
+  let nc: Awaited<ReturnType<typeof natsConnect>> | undefined;
+  try {
+    nc = await natsConnect({ servers: server.url, reconnect: false, timeout: 2000 });
+    const jsm = await jetstreamManager(nc, { timeout: 2000 });
+    await jsm.getAccountInfo();
+    const kvm = new Kvm(nc);
+    for await (const status of kvm.list()) {
+      const kv = await kvm.open(status.bucket, { timeout: 2000 });
+      const key = `sync.probe-${server.name}`;
+      const revision = await kv.put(key, '1', { timeout: 2000 });
+      if ((await kv.get(key))?.revision !== revision) return false;
+      await kv.delete(key);
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await nc?.close().catch(() => {});
   }
 }
 

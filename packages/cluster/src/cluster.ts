@@ -26,6 +26,9 @@ import {
   Mirror,
   type NameEntry,
   type NodeRecord,
+  persist,
+  unanswered,
+  WRITE_BUDGET_MS,
 } from './directory.js';
 import { Peer } from './peer.js';
 
@@ -567,9 +570,16 @@ export class Cluster {
     useNameDirectory(directory);
   }
 
-  /** Writes the directory entry of an actor placed here. */
+  /**
+   * Writes the directory entry of an actor placed here; while JetStream is settling (after a start
+   * or a heal) it is sent again, for `WRITE_BUDGET_MS` at most.
+   */
   async putActor(actorId: string, entry: ActorEntry): Promise<void> {
-    await this.buckets.actors.put(bucketKey(actorId), JSON.stringify(entry));
+    await persist(
+      () => this.buckets.actors.put(bucketKey(actorId), JSON.stringify(entry)),
+      WRITE_BUDGET_MS,
+      unanswered,
+    );
   }
 
   async deleteActor(actorId: string): Promise<void> {

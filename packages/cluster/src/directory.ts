@@ -75,6 +75,57 @@ export interface NameEntry {
   info: unknown;
 }
 
+/**
+ * JetStream did not take the request, and it can be sent again: nats.js names "no responders"
+ * on a JetStream subject `JetStreamNotEnabled` ("jetstream is not enabled"). A NATS cluster just
+ * started or healed answers so while a stream has no leader, or before the leader's interest in
+ * its subjects has crossed the routes to this client's server (nats-server 2.9), and answers "JetStream
+ * system temporarily unavailable" while it has no meta leader. Neither request was carried out.
+ */
+export function notTaken(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return (
+    name === 'JetStreamNotEnabled' ||
+    /no responders|temporarily unavailable|no suitable peers/i.test(String(message))
+  );
+}
+
+/** `notTaken`, or no answer in time: retried only where doing it twice is harmless. */
+export function unanswered(error: unknown): boolean {
+  return notTaken(error) || (error as { name?: unknown } | undefined)?.name === 'TimeoutError';
+}
+
+/**
+ * Runs `request` until it succeeds, fails for good (`retry(error)` false) or `budgetMs` would be
+ * spent, backing off from 50 ms to 1 s: a registry that settles after a start or a heal is waited
+ * for, and one without a quorum is reported in bounded time (the last error is thrown).
+ */
+export async function persist<T>(
+  request: () => Promise<T>,
+  budgetMs: number,
+  retry: (error: unknown) => boolean = notTaken,
+): Promise<T> {
+  const deadline = performance.now() + budgetMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      const wait = Math.min(1000, 50 * 2 ** attempt);
+      if (!retry(error) || performance.now() + wait >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+/**
+ * How long opening the buckets waits for a NATS cluster that is still settling (its JetStream
+ * leaders elected, their interest carried by the routes) before it reports it unavailable.
+ */
+export const OPEN_BUDGET_MS = 30_000;
+
+/** How long a directory write waits for JetStream to take it before it is reported unavailable. */
+export const WRITE_BUDGET_MS = 5_000;
+
 /** The JetStream KV buckets of one cluster. */
 export class Buckets {
   private constructor(
@@ -95,7 +146,11 @@ export class Buckets {
     const objm = new Objm(nc);
     const name = `troupe_${cluster}_blobs`;
     try {
-      return await objm.create(name, { ttl: 3600 * 1e9, replicas });
+      return await persist(
+        () => objm.create(name, { ttl: 3600 * 1e9, replicas }),
+        OPEN_BUDGET_MS,
+        unanswered,
+      );
     } catch {
       try {
         const store = await objm.open(name);
@@ -117,13 +172,24 @@ export class Buckets {
     // the buckets (see nats-server.example.conf) opens what a node made.
     const bucket = async (kind: string): Promise<KV> => {
       const name = `troupe_${cluster}_${kind}`;
+      // Making a bucket that exists with the same settings is opening it: safe to send again.
       try {
-        return await kvm.create(name, { history: 1, replicas });
+        return await persist(
+          () => kvm.create(name, { history: 1, replicas }),
+          OPEN_BUDGET_MS,
+          unanswered,
+        );
       } catch (error) {
         if (!/permission/i.test(String(error))) throw error;
-        const kv = await kvm.open(name);
-        await kv.status();
-        return kv;
+        return await persist(
+          async () => {
+            const kv = await kvm.open(name);
+            await kv.status();
+            return kv;
+          },
+          OPEN_BUDGET_MS,
+          unanswered,
+        );
       }
     };
     try {
@@ -208,7 +274,7 @@ export class Mirror<T> {
 
   private async sync(timeoutMs: number): Promise<void> {
     this.stop?.();
-    const watch = await this.kv.watch();
+    const watch = await persist(() => this.kv.watch(), timeoutMs, unanswered);
     this.stop = () => watch.stop();
     let synced: () => void = () => {};
     const ready = new Promise<void>((resolve) => {
@@ -247,7 +313,9 @@ export class Mirror<T> {
     // A write after the watch began arrives after every entry before it.
     let timer: NodeJS.Timeout | undefined;
     try {
-      await this.kv.put(sentinelKey, '1');
+      // Until the stream has a leader whose interest reached this server, its subject has no
+      // responder: sent again (a put of the same value twice is harmless).
+      await persist(() => this.kv.put(sentinelKey, '1'), timeoutMs, unanswered);
       await Promise.race([
         ready,
         new Promise((_, reject) => {

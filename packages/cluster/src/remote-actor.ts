@@ -20,7 +20,7 @@ import {
   type ControlRequest,
   type SentOptions,
 } from './control.js';
-import { type ActorEntry, bucketKey } from './directory.js';
+import { type ActorEntry, bucketKey, persist, WRITE_BUDGET_MS } from './directory.js';
 import { ClusterUnavailableError } from './errors.js';
 import { type ClientLink, RemoteConnection } from './peer.js';
 
@@ -285,9 +285,15 @@ export class RemoteActor implements ActorRecord {
   private async claimName(key: string): Promise<number> {
     const { cluster, request, info } = this;
     try {
-      return await cluster.buckets.names.create(
-        bucketKey(key),
-        JSON.stringify(nameEntry(info, cluster.peer.subject('a', info.actorId, '1'))),
+      // Sent again only when it was certainly not taken: a create that timed out may have
+      // landed, and its retry would be refused as if another process held the name.
+      return await persist(
+        () =>
+          cluster.buckets.names.create(
+            bucketKey(key),
+            JSON.stringify(nameEntry(info, cluster.peer.subject('a', info.actorId, '1'))),
+          ),
+        WRITE_BUDGET_MS,
       );
     } catch (error) {
       if (String(error).includes('wrong last sequence') || String(error).includes('exists')) {
@@ -347,7 +353,11 @@ export class RemoteActor implements ActorRecord {
       state: 'starting',
     };
     try {
-      await this.cluster.buckets.actors.update(key, JSON.stringify(moved), entry.revision);
+      // A compare-and-set not taken (no responder yet) is sent again; one unanswered is not.
+      await persist(
+        () => this.cluster.buckets.actors.update(key, JSON.stringify(moved), entry.revision),
+        WRITE_BUDGET_MS,
+      );
     } catch (error) {
       throw new ClusterUnavailableError(
         `actor ${this.info.name} could not be moved: its directory entry cannot be written ` +
