@@ -68,6 +68,24 @@ async function stopped(pid: number): Promise<void> {
   }
 }
 
+/**
+ * Changes `fields` of the entry for `id` in the cluster's `bucket`, by compare-and-set on its
+ * revision, as another process of the cluster would.
+ */
+async function rewrite(bucket: string, id: string, fields: Record<string, unknown>): Promise<void> {
+  const nc = await natsConnect({ servers: nats.url });
+  try {
+    const kv = await new Kvm(nc).open(`troupe_default_${bucket}`);
+    const key = Buffer.from(id).toString('base64url');
+    const entry = await kv.get(key);
+    expect(entry?.operation).toBe('PUT');
+    const value = entry?.json<Record<string, unknown>>() ?? {};
+    await kv.update(key, JSON.stringify({ ...value, ...fields }), entry?.revision ?? 0);
+  } finally {
+    await nc.close();
+  }
+}
+
 /** `work` with `retries` task retries (the plain method where none). */
 function journal(actor: Journal, retries: number): Journal['work'] {
   return retries === 0 ? actor.work : actor.work.options({ maxTaskRetries: retries });
@@ -256,17 +274,7 @@ suite('failures: heartbeats, leases and fencing', () => {
     expect(await journal.work(0, 0)).toBe(0);
     const id = listActors().find((actor) => !before.has(actor.id))?.id as string;
     // What an owner writes when it gives an actor up (as after a suspicion that raced a renewal).
-    const nc = await natsConnect({ servers: nats.url });
-    try {
-      const kv = await new Kvm(nc).open('troupe_default_actors');
-      const key = Buffer.from(id).toString('base64url');
-      const entry = await kv.get(key);
-      expect(entry?.operation).toBe('PUT');
-      const value = entry?.json<Record<string, unknown>>() ?? {};
-      await kv.update(key, JSON.stringify({ ...value, state: 'lost' }), entry?.revision ?? 0);
-    } finally {
-      await nc.close();
-    }
+    await rewrite('actors', id, { state: 'lost' });
     // The node ends it (its record lists it no more), with no lapse: f2 stays listed throughout.
     await until(() => {
       const f2 = listNodes().find((node) => node.id === 'f2');
@@ -295,16 +303,7 @@ suite('failures: heartbeats, leases and fencing', () => {
     )?.id as string;
     // What a process writes once it finds the node's lease lapsed: the node's last record,
     // marked, at that record's revision.
-    const nc = await natsConnect({ servers: nats.url });
-    try {
-      const kv = await new Kvm(nc).open('troupe_default_nodes');
-      const key = Buffer.from('f2').toString('base64url');
-      const entry = await kv.get(key);
-      const value = entry?.json<Record<string, unknown>>() ?? {};
-      await kv.update(key, JSON.stringify({ ...value, suspected: 'test' }), entry?.revision ?? 0);
-    } finally {
-      await nc.close();
-    }
+    await rewrite('nodes', 'f2', { suspected: 'test' });
     // Its next heartbeat cannot renew: it ends its actors, and writes its record anew.
     await until(() => {
       const f2 = listNodes().find((node) => node.id === 'f2');
