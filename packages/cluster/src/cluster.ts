@@ -456,8 +456,11 @@ export class Cluster {
       return true;
     } catch (error) {
       if (!isStale(error)) {
+        // Not written (no quorum, or no permission to write node records): by `suspectMs` a
+        // renewal would have been seen here, and a node that comes back later ends all it held.
         await sleep(record.seenAt + this.suspectMs - performance.now());
-        return true;
+        const later = this.nodes.entries.get(key);
+        return later === undefined || later.revision === now.revision || !serves(later.value);
       }
     }
     // Written since: by the node (it renewed), or by another process that declared it dead.
