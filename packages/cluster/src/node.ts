@@ -276,10 +276,10 @@ export class NodeHost {
       declared = latest?.operation === 'PUT' && latest.json<NodeRecord>().suspected !== undefined;
     } catch {}
     if (declared) return false;
-    this.revision = latest?.revision;
-    this.revision = await (this.revision === undefined
+    const revision = latest?.revision;
+    this.revision = await (revision === undefined
       ? nodes.put(key, data, { timeout })
-      : nodes.update(key, data, this.revision, timeout));
+      : nodes.update(key, data, revision, timeout));
     return true;
   }
 

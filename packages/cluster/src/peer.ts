@@ -794,10 +794,8 @@ export class ClientLink implements Transport, Receiver {
    * may have reached its actor.
    */
   takePending(each: (call: Call, reached: boolean) => void): void {
-    const calls = this.conn?.takePending() ?? [];
-    const reached = calls.map((call) => this.reached(call.wireId));
+    for (const call of this.conn?.takePending() ?? []) each(call, this.reached(call.wireId));
     this.unreachedIds = undefined;
-    for (let i = 0; i < calls.length; i++) each(calls[i] as Call, reached[i] as boolean);
   }
 
   /** The pending calls that reached no one, taken away unsettled, in their order. */
@@ -1172,10 +1170,7 @@ class RelayLink implements Receiver {
   }
 
   private send(frame: Buffer): void {
-    answer(this.peer, this.outbound, this.id, this.inbox, frame, {
-      ended: () => this.ended(),
-      close: () => this.close(),
-    });
+    answer(this.peer, this.outbound, this.id, this.inbox, frame, this);
   }
 
   /**
@@ -1211,7 +1206,6 @@ class RelayLink implements Receiver {
   }
 }
 
-/** The reason a value was refused, as a string whatever it is. */
 /** Sends a serving link's answers to its caller's inbox, in order. */
 function answer(
   peer: Peer,
@@ -1238,6 +1232,7 @@ function answer(
   );
 }
 
+/** The reason a value was refused, as a string whatever it is. */
 function reasonOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -290,12 +290,11 @@ export class Connection implements ActorRef {
   takeRange(first: number, last: number): Call[] {
     const taken: Call[] = [];
     for (let id = first; id <= last; id++) {
-      const call = this.pending.take(id);
+      const call = this.pending.get(id);
       if (call === undefined) continue;
-      call.conn = undefined;
+      this.forget(call);
       taken.push(call);
     }
-    if (taken.length > 0 && this.pending.size === 0) this.transport.hold(false);
     return taken;
   }
 
