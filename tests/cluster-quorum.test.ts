@@ -47,8 +47,9 @@ let nats: NatsCluster;
 const nodes: Running[] = [];
 let dir: string;
 
-/** Waits for `done()`, checking at each heartbeat. */
-const until = (done: () => boolean | Promise<boolean>) => waitUntil(done, TIMINGS.heartbeatMs);
+/** Waits for `done()`, checking at each heartbeat; rejects naming `what` after a minute. */
+const until = (what: string, done: () => boolean | Promise<boolean>) =>
+  waitUntil(done, TIMINGS.heartbeatMs, what, 60_000);
 
 function lines(file: string): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
@@ -57,7 +58,7 @@ function lines(file: string): string[] {
 /** The server `client` (a node's id, or the driver) is connected to, once it is. */
 async function serverOf(client: string): Promise<ClusterServer> {
   let name: string | undefined;
-  await until(async () => {
+  await until(`${client} connected to a server`, async () => {
     name = (await whereConnected(nats)).get(client);
     return name !== undefined;
   });
@@ -70,7 +71,7 @@ async function serverOf(client: string): Promise<ClusterServer> {
  */
 async function registryWritable(): Promise<void> {
   const log = path.join(dir, 'probe.log');
-  await until(async () => {
+  await until('a spawn to succeed', async () => {
     try {
       const probe = spawn(Journal, { args: [log] });
       await probe.ready();
@@ -94,7 +95,7 @@ suite('a NATS cluster of three: quorum lost and regained', () => {
     // Every bucket has elected its leader (until then its writes fail).
     await nats.healthy();
     await registryWritable();
-    await until(() => listNodes().length === 2);
+    await until('nodes q1 and q2 listed', () => listNodes().length === 2);
   }, 240_000);
 
   afterAll(async () => {
@@ -135,11 +136,17 @@ suite('a NATS cluster of three: quorum lost and regained', () => {
   }, 120_000);
 
   test('two servers of three lost: spawn rejects with ClusterUnavailableError, placed actors serve until their lease lapses and run nothing after; healed, all resumes', async () => {
+    // Where the time goes, printed as it goes (a run that times out says how far it got).
+    const began = performance.now();
+    const reached = (stage: string) =>
+      console.log(
+        `quorum, two lost: ${((performance.now() - began) / 1000).toFixed(1)} s ${stage}`,
+      );
     // A node on the server that will stay (given only its address), as this process is.
     const stay = await serverOf(DRIVER);
     const pinned = await startNode(stay.url, 'qs', nodeFlags);
     nodes.push(pinned);
-    await until(() => listNodes().some((node) => node.id === 'qs'));
+    await until('node qs listed', () => listNodes().some((node) => node.id === 'qs'));
     const log = path.join(dir, 'two.log');
     const busy = path.join(dir, 'two-busy.log');
     const journal = spawn(Journal, { args: [log], placement: { node: 'qs' } });
@@ -155,8 +162,9 @@ suite('a NATS cluster of three: quorum lost and regained', () => {
         (error: unknown) => ({ error, logged: lines(busy).length }),
       ),
     );
-    await until(() => lines(busy).length >= 2);
+    await until('two queued calls started', () => lines(busy).length >= 2);
 
+    reached('queued calls started');
     const lost = nats.servers.filter((server) => server !== stay);
     await Promise.all(lost.map((server) => server.kill()));
     // No quorum: calls still go (core NATS), while qs's lease holds.
@@ -167,9 +175,11 @@ suite('a NATS cluster of three: quorum lost and regained', () => {
     const named = spawn(Journal, { args: [log], name: 'no-quorum' });
     await expect(named.ready()).rejects.toBeInstanceOf(ClusterUnavailableError);
 
+    reached('spawns refused');
     // No node can renew its heartbeat: each is taken for dead after suspectMs, later than its
     // lease lapsed (suspectMs > leaseMs, both from before the last record this process saw).
-    await until(() => listNodes().length === 0);
+    await until('every node taken for dead', () => listNodes().length === 0);
+    reached('every node taken for dead');
     const ranInLease = lines(busy).length;
     const ranJournal = lines(log).length;
     expect(() => spawn(Journal, { args: [log] })).toThrow(ClusterUnavailableError);
@@ -190,25 +200,29 @@ suite('a NATS cluster of three: quorum lost and regained', () => {
     // A call after the lapse is not run by the fenced node.
     await expect(journal.work(99, 0)).rejects.toBeInstanceOf(ActorDiedError);
 
+    reached('queued calls settled');
     // Healed: the nodes renew, qs ends the actors whose owner gave them up, and nothing they held
     // runs, however long they waited on the fence.
     await Promise.all(lost.map((server) => server.start()));
+    reached('servers restarted');
     await nats.healthy();
-    await until(() => {
+    await until('qs to end its actors', () => {
       const qs = listNodes().find((node) => node.id === 'qs');
       return qs !== undefined && qs.actors.length === 0;
     });
+    reached('qs ended its actors');
     expect(lines(busy).length).toBe(ranInLease);
     expect(lines(log).length).toBe(ranJournal);
     // Every call that ran within the lease was answered (the fence withholds no answer).
     expect(values).toBe(ranInLease - 1);
     // Spawns work again, and their calls.
-    await until(() => listNodes().length === 3);
+    await until('three nodes listed again', () => listNodes().length === 3);
+    reached('three nodes listed');
     const again = spawn(Journal, { args: [log] });
     expect(await again.work(200, 0)).toBe(200);
     // A name claimed when the registry could not answer may have been written all the same: it
     // is freed once it arrives.
-    await until(() => {
+    await until("the name 'no-quorum' freed", () => {
       try {
         getActor('no-quorum');
         return false;
@@ -216,6 +230,7 @@ suite('a NATS cluster of three: quorum lost and regained', () => {
         return true;
       }
     });
+    reached('name freed');
     const named2 = spawn(Journal, { args: [log], name: 'no-quorum' });
     expect(await named2.work(201, 0)).toBe(201);
     await Promise.all([kill(again), kill(named2)]);

@@ -215,8 +215,9 @@ export interface NatsCluster {
   /**
    * Resolves once every running server reports JetStream current and every bucket takes a write
    * through every running server (checked at each `pollMs`): what the cluster's processes need.
+   * Rejects after `withinMs`, naming what was still missing.
    */
-  healthy(pollMs?: number): Promise<void>;
+  healthy(pollMs?: number, withinMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -286,16 +287,26 @@ export async function startNatsCluster(binary: string, size = 3): Promise<NatsCl
   const cluster: NatsCluster = {
     servers,
     urls: servers.map((s) => s.url),
-    healthy: async (pollMs = 100) => {
+    healthy: async (pollMs = 100, withinMs = 90_000) => {
+      const deadline = performance.now() + withinMs;
       for (;;) {
         const running = servers.filter((s) => s.up);
         const answers = await Promise.all(running.map((s) => s.healthy()));
-        if (
-          answers.every(Boolean) &&
-          (await leadersElected(running)) &&
-          (await Promise.all(running.map(answersJetStream))).every(Boolean)
-        ) {
-          return;
+        const missing = running.filter((_, i) => !answers[i]).map((s) => `${s.name} not current`);
+        if (missing.length === 0 && !(await leadersElected(running))) {
+          missing.push('a stream without a leader');
+        }
+        if (missing.length === 0) {
+          const answering = await Promise.all(running.map(answersJetStream));
+          missing.push(
+            ...running
+              .filter((_, i) => !answering[i])
+              .map((s) => `${s.name}'s buckets not writable`),
+          );
+        }
+        if (missing.length === 0) return;
+        if (performance.now() > deadline) {
+          throw new Error(`NATS cluster not healthy after ${withinMs} ms: ${missing.join(', ')}`);
         }
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
@@ -403,13 +414,22 @@ export function timingFlags(timings: Timings): string[] {
 
 /**
  * Waits for `done()`, checking every `everyMs` (what a fault suite waits for is a node's next
- * record, written each heartbeat).
+ * record, written each heartbeat); rejects after `withinMs`, naming `what` it waited for, so that
+ * a suite that hangs says where.
  */
 export async function waitUntil(
   done: () => boolean | Promise<boolean>,
   everyMs: number,
+  what = 'a condition',
+  withinMs = 90_000,
 ): Promise<void> {
-  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, everyMs));
+  const deadline = performance.now() + withinMs;
+  while (!(await done())) {
+    if (performance.now() > deadline) {
+      throw new Error(`waited ${withinMs} ms for ${what}, in vain`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
 }
 
 /**

@@ -547,11 +547,8 @@ export class Cluster {
         }).catch(() => {});
         const bucket = this.buckets.names;
         const entry = nameEntry(ref.info, subject);
-        let revision: number | undefined;
         bucket.create(bucketKey(key), JSON.stringify(entry)).then(
-          (r) => {
-            revision = r;
-          },
+          () => {},
           () => {
             process.emitWarning(
               `actor ${ref.info.name}: another process took the name '${key}' at the same ` +
@@ -563,14 +560,56 @@ export class Cluster {
         exited.then(() => {
           service.close();
           void this.deleteActor(`${this.peer.id}-${ref.info.actorId}`);
-          if (revision !== undefined) {
-            bucket.delete(bucketKey(key), { previousSeq: revision }).catch(() => {});
-          }
+          this.freeName(bucketKey(key), entry.actorId);
         });
         return true;
       },
     };
     useNameDirectory(directory);
+  }
+
+  /**
+   * Deletes the name at `key` (a bucket key) while it names actor `actorId`: now, or once its
+   * entry reaches the mirror (a claim that went unanswered may land later). A delete the registry
+   * does not take (settling after a heal, no quorum) is sent again until it is taken or this
+   * process disconnects: a name left behind would refuse every later spawn of it.
+   */
+  freeName(key: string, actorId: string): void {
+    let freeing = false;
+    let seen = false;
+    const free = async (): Promise<void> => {
+      if (freeing) return;
+      freeing = true;
+      try {
+        for (;;) {
+          const entry = this.names.entries.get(key);
+          if (this.closed || entry?.value.actorId !== actorId) {
+            // Gone after it was seen: deleted (by this process, answered late, or another).
+            if (this.closed || seen) stop();
+            return;
+          }
+          seen = true;
+          try {
+            await persist(
+              () => this.buckets.names.delete(key, { previousSeq: entry.revision }),
+              WRITE_BUDGET_MS,
+              unanswered,
+            );
+            stop();
+            return;
+          } catch (error) {
+            // Written since (the mirror will tell by what), or not writable yet: tried again.
+            await sleep(isStale(error) ? this.heartbeatMs : 1000);
+          }
+        }
+      } finally {
+        freeing = false;
+      }
+    };
+    const stop = this.names.onChange((changed) => {
+      if (changed === key) void free();
+    });
+    void free();
   }
 
   /**

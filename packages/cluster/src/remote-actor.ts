@@ -173,10 +173,11 @@ export class RemoteActor implements ActorRecord {
   /** Starts `incarnation` on its node (the first start claims the name first). */
   private async start(incarnation: Incarnation): Promise<void> {
     const { cluster, request, info } = this;
-    let nameRevision: number | undefined;
+    let claimed = false;
     try {
       if (incarnation.number === 1 && request.key !== undefined) {
-        nameRevision = await this.claimName(request.key);
+        await this.claimName(request.key);
+        claimed = true;
       } else if (incarnation.number > 1) {
         await this.claimMove(incarnation);
       }
@@ -224,10 +225,8 @@ export class RemoteActor implements ActorRecord {
       }
       incarnation.link.setAddress({ subject: reply.subject });
     } catch (error) {
-      if (nameRevision !== undefined && request.key !== undefined) {
-        await cluster.buckets.names
-          .delete(bucketKey(request.key), { previousSeq: nameRevision })
-          .catch(() => {});
+      if (claimed && request.key !== undefined) {
+        cluster.freeName(bucketKey(request.key), info.actorId);
       }
       incarnation.link.fail(this.refusal(error));
       // Its calls have failed; the actor is no more.
@@ -282,12 +281,12 @@ export class RemoteActor implements ActorRecord {
     return -1;
   }
 
-  private async claimName(key: string): Promise<number> {
+  private async claimName(key: string): Promise<void> {
     const { cluster, request, info } = this;
     try {
       // Sent again only when it was certainly not taken: a create that timed out may have
       // landed, and its retry would be refused as if another process held the name.
-      return await persist(
+      await persist(
         () =>
           cluster.buckets.names.create(
             bucketKey(key),
@@ -304,27 +303,12 @@ export class RemoteActor implements ActorRecord {
         );
       }
       // Not refused, unanswered (no quorum): the write may still land later, and is undone then.
-      this.freeNameIfClaimed(bucketKey(key));
+      cluster.freeName(bucketKey(key), info.actorId);
       throw new ClusterUnavailableError(
         `spawn(${request.className}): the cluster's name registry cannot be written (${error}); ` +
           'is JetStream up (with a quorum of NATS servers)?',
       );
     }
-  }
-
-  /** Deletes the name at `key` if it names this actor, now or once it arrives. */
-  private freeNameIfClaimed(key: string): void {
-    const { names, buckets } = this.cluster;
-    const free = (): boolean => {
-      const entry = names.entries.get(key);
-      if (entry?.value.actorId !== this.info.actorId) return false;
-      void buckets.names.delete(key, { previousSeq: entry.revision }).catch(() => {});
-      return true;
-    };
-    if (free()) return;
-    const stop = names.onChange((changed) => {
-      if (changed === key && free()) stop();
-    });
   }
 
   /**
