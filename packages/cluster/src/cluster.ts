@@ -624,8 +624,17 @@ export class Cluster {
     );
   }
 
+  /**
+   * Deletes the directory entry of an actor that ended; sent again while the registry settles
+   * (after a start or a heal), for `WRITE_BUDGET_MS` at most: an entry left behind would list a
+   * dead actor, and restart it if it was detached.
+   */
   async deleteActor(actorId: string): Promise<void> {
-    await this.buckets.actors.delete(bucketKey(actorId)).catch(() => {});
+    await persist(
+      () => this.buckets.actors.delete(bucketKey(actorId)),
+      WRITE_BUDGET_MS,
+      unanswered,
+    ).catch(() => {});
   }
 
   async close(): Promise<void> {

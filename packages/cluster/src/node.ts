@@ -471,13 +471,7 @@ export class NodeHost {
       }
       await this.cluster.deleteActor(request.actorId);
       if (request.nameKey !== undefined) {
-        const key = bucketKey(request.nameKey);
-        const entry = this.cluster.names.entries.get(key);
-        if (entry?.value.actorId === request.actorId) {
-          await this.cluster.buckets.names
-            .delete(key, { previousSeq: entry.revision })
-            .catch(() => {});
-        }
+        this.cluster.freeName(bucketKey(request.nameKey), request.actorId);
       }
       void this.beat();
     });
