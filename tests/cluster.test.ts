@@ -458,6 +458,20 @@ suite('actors across three troupe-node processes', () => {
     await kill(named);
   });
 
+  test('a named spawn that fails after claiming its name frees it', async () => {
+    // The name is claimed first; the constructor argument then cannot reach the node.
+    const failed = spawn(Counter, { name: 'claimed-then-failed', args: [new SharedCounter()] });
+    await expect(failed.ready()).rejects.toBeInstanceOf(SerializationError);
+    // Its end is seen through listActors() (live actors only), as on one machine; the cluster's
+    // name was deleted before the spawn rejected, so spawning it again is not refused as taken.
+    while (listActors().some((a) => a.name === 'claimed-then-failed')) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const again = spawn(Counter, { name: 'claimed-then-failed', args: [5] });
+    expect(await again.incr(1)).toBe(6);
+    await kill(again);
+  });
+
   test('getActorAsync gives up with ActorNotFoundError after its timeout', async () => {
     await expect(getActorAsync('nobody', { timeoutMs: 100 })).rejects.toThrow(/nobody/);
   });

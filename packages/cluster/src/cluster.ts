@@ -547,8 +547,11 @@ export class Cluster {
         }).catch(() => {});
         const bucket = this.buckets.names;
         const entry = nameEntry(ref.info, subject);
+        let revision: number | undefined;
         bucket.create(bucketKey(key), JSON.stringify(entry)).then(
-          () => {},
+          (r) => {
+            revision = r;
+          },
           () => {
             process.emitWarning(
               `actor ${ref.info.name}: another process took the name '${key}' at the same ` +
@@ -560,7 +563,7 @@ export class Cluster {
         exited.then(() => {
           service.close();
           void this.deleteActor(`${this.peer.id}-${ref.info.actorId}`);
-          this.freeName(bucketKey(key), entry.actorId);
+          void this.freeName(bucketKey(key), entry.actorId, revision);
         });
         return true;
       },
@@ -572,9 +575,23 @@ export class Cluster {
    * Deletes the name at `key` (a bucket key) while it names actor `actorId`: now, or once its
    * entry reaches the mirror (a claim that went unanswered may land later). A delete the registry
    * does not take (settling after a heal, no quorum) is sent again until it is taken or this
-   * process disconnects: a name left behind would refuse every later spawn of it.
+   * process disconnects: a name left behind would refuse every later spawn of it. `revision`:
+   * the entry's, where the caller wrote it; the returned promise then resolves once that delete
+   * was taken (the name is free for a spawn that follows) or handed to the retries.
    */
-  freeName(key: string, actorId: string): void {
+  async freeName(key: string, actorId: string, revision?: number): Promise<void> {
+    if (revision !== undefined) {
+      try {
+        await persist(
+          () => this.buckets.names.delete(key, { previousSeq: revision }),
+          WRITE_BUDGET_MS,
+          unanswered,
+        );
+        return;
+      } catch {
+        // Not taken, or written since: the mirror tells what to do.
+      }
+    }
     let freeing = false;
     let seen = false;
     const free = async (): Promise<void> => {

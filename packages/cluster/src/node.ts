@@ -471,7 +471,10 @@ export class NodeHost {
       }
       await this.cluster.deleteActor(request.actorId);
       if (request.nameKey !== undefined) {
-        this.cluster.freeName(bucketKey(request.nameKey), request.actorId);
+        const key = bucketKey(request.nameKey);
+        const entry = this.cluster.names.entries.get(key);
+        const own = entry?.value.actorId === request.actorId ? entry.revision : undefined;
+        await this.cluster.freeName(key, request.actorId, own);
       }
       void this.beat();
     });

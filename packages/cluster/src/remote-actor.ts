@@ -173,11 +173,10 @@ export class RemoteActor implements ActorRecord {
   /** Starts `incarnation` on its node (the first start claims the name first). */
   private async start(incarnation: Incarnation): Promise<void> {
     const { cluster, request, info } = this;
-    let claimed = false;
+    let nameRevision: number | undefined;
     try {
       if (incarnation.number === 1 && request.key !== undefined) {
-        await this.claimName(request.key);
-        claimed = true;
+        nameRevision = await this.claimName(request.key);
       } else if (incarnation.number > 1) {
         await this.claimMove(incarnation);
       }
@@ -225,8 +224,9 @@ export class RemoteActor implements ActorRecord {
       }
       incarnation.link.setAddress({ subject: reply.subject });
     } catch (error) {
-      if (claimed && request.key !== undefined) {
-        cluster.freeName(bucketKey(request.key), info.actorId);
+      if (nameRevision !== undefined && request.key !== undefined) {
+        // Freed before the spawn's caller hears of the failure: it may spawn the name again.
+        await cluster.freeName(bucketKey(request.key), info.actorId, nameRevision);
       }
       incarnation.link.fail(this.refusal(error));
       // Its calls have failed; the actor is no more.
@@ -281,12 +281,12 @@ export class RemoteActor implements ActorRecord {
     return -1;
   }
 
-  private async claimName(key: string): Promise<void> {
+  private async claimName(key: string): Promise<number> {
     const { cluster, request, info } = this;
     try {
       // Sent again only when it was certainly not taken: a create that timed out may have
       // landed, and its retry would be refused as if another process held the name.
-      await persist(
+      return await persist(
         () =>
           cluster.buckets.names.create(
             bucketKey(key),
@@ -303,7 +303,7 @@ export class RemoteActor implements ActorRecord {
         );
       }
       // Not refused, unanswered (no quorum): the write may still land later, and is undone then.
-      cluster.freeName(bucketKey(key), info.actorId);
+      void cluster.freeName(bucketKey(key), info.actorId);
       throw new ClusterUnavailableError(
         `spawn(${request.className}): the cluster's name registry cannot be written (${error}); ` +
           'is JetStream up (with a quorum of NATS servers)?',
