@@ -18,9 +18,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ClusterUnavailableError, connect, disconnect, listNodes } from '@troupe/cluster';
-import { ActorDiedError, getActor, kill, spawn } from '@troupe/runtime';
+import { ActorDiedError, getActor, kill, listActors, spawn } from '@troupe/runtime';
 import { Journal } from './cluster/app/dist/actors.js';
 import {
+  bucketContents,
   type ClusterServer,
   type NatsCluster,
   natsServerBinary,
@@ -229,6 +230,14 @@ suite('a NATS cluster of three: quorum lost and regained', () => {
       } catch {
         return true;
       }
+    }).catch(async (error: unknown) => {
+      // Where this process still sees it: its own actors, or its mirror of the registry.
+      const own = listActors().filter((actor) => actor.name === 'no-quorum');
+      console.log(`this process's own actors named no-quorum: ${JSON.stringify(own)}`);
+      console.log(
+        `names in the registry: ${(await bucketContents(stay.url, 'troupe_default_names')).join('; ')}`,
+      );
+      throw error;
     });
     reached('name freed');
     const named2 = spawn(Journal, { args: [log], name: 'no-quorum' });

@@ -452,3 +452,19 @@ export async function dropped(url: string, node: string, cluster = 'default'): P
     await nc.close();
   }
 }
+
+/** Every key of bucket `bucket` on the NATS server at `url`, with its revision and value. */
+export async function bucketContents(url: string, bucket: string): Promise<string[]> {
+  const nc = await natsConnect({ servers: url, timeout: 2000 });
+  try {
+    const kv = await new Kvm(nc).open(bucket);
+    const found: string[] = [];
+    for await (const key of await kv.keys()) {
+      const entry = await kv.get(key);
+      found.push(`${key}@${entry?.revision} ${entry?.operation} ${entry?.string().slice(0, 60)}`);
+    }
+    return found;
+  } finally {
+    await nc.close();
+  }
+}

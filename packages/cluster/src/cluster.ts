@@ -243,20 +243,12 @@ export class Cluster {
    * Nodes write their record every heartbeat: a nodes mirror that has heard nothing for half the
    * suspicion while it knows of nodes has lost its watch (a watch made while a restarted NATS
    * server was still recovering its streams can go quiet without ending), and every node would
-   * soon look dead. The mirrors then watch anew. Each mirror is also probed (`Mirror.check`).
+   * soon look dead. The mirrors then watch anew.
    */
   private watchMirrors(): void {
-    let ticks = 0;
     this.watchdog = setInterval(
       () => {
-        if (this.disconnected) return;
-        // Each mirror is probed every suspectMs: a names or actors watch can go quiet alone.
-        if (++ticks % 8 === 0) {
-          for (const mirror of [this.names, this.nodes, this.actors]) {
-            void mirror.check(this.suspectMs / 2);
-          }
-        }
-        if (this.nodes.entries.size === 0) return;
+        if (this.disconnected || this.nodes.entries.size === 0) return;
         if (performance.now() - this.nodes.lastDelivery < this.suspectMs / 2) return;
         this.nodes.lastDelivery = performance.now();
         for (const mirror of [this.names, this.nodes, this.actors]) {

@@ -294,10 +294,6 @@ export class Mirror<T> {
           }
           continue;
         }
-        if (entry.key === this.probeKey) {
-          if (entry.operation === 'PUT') this.probeSeen?.(entry.string());
-          continue;
-        }
         if (entry.key.startsWith('sync.')) continue;
         fresh?.add(entry.key);
         if (entry.operation === 'PUT') {
@@ -338,54 +334,11 @@ export class Mirror<T> {
     await this.kv.purge(sentinelKey).catch(() => {});
   }
 
-  /** The key this mirror's liveness probe writes (skipped, as every `sync.` key). */
-  private get probeKey(): string {
-    return `sync.${this.sentinel}-probe`;
-  }
-  private probeSeen: ((token: string) => void) | undefined;
-  private probes = 0;
-
-  /**
-   * Finds a watch that went quiet without ending (one made while a healed NATS server was still
-   * recovering its streams can): writes a probe key and waits `timeoutMs` for the watch to bring
-   * it back; if it does not, the mirror watches anew. Left stale, a mirror keeps deleted names
-   * and entries (a name freed in the registry would still be refused here) and misses new ones.
-   * A probe the registry does not take (no quorum) tells nothing, and nothing is done.
-   */
-  async check(timeoutMs: number): Promise<void> {
-    if (this.stopped || this.syncing !== undefined || this.probeSeen !== undefined) return;
-    const token = String(++this.probes);
-    let timer: NodeJS.Timeout | undefined;
-    const seen = new Promise<boolean>((resolve) => {
-      this.probeSeen = (value) => {
-        if (value === token) resolve(true);
-      };
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      try {
-        await this.kv.put(this.probeKey, token, { timeout: timeoutMs });
-      } catch {
-        return;
-      }
-      if (!(await seen) && !this.stopped) void this.resync().catch(() => {});
-    } finally {
-      clearTimeout(timer);
-      this.probeSeen = undefined;
-    }
-  }
-
   private set(key: string, value: T | undefined, revision = 0): void {
     this.version++;
     this.lastDelivery = performance.now();
     if (value === undefined) this.entries.delete(key);
-    else {
-      // The same revision again (a watch made anew): still seen when it was first written.
-      const known = this.entries.get(key);
-      const seenAt =
-        known !== undefined && known.revision === revision ? known.seenAt : performance.now();
-      this.entries.set(key, { value, revision, seenAt });
-    }
+    else this.entries.set(key, { value, revision, seenAt: performance.now() });
     for (const listener of this.listeners) listener(key, value);
   }
 
