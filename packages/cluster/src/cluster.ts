@@ -580,13 +580,15 @@ export class Cluster {
    * was taken (the name is free for a spawn that follows) or handed to the retries.
    */
   async freeName(key: string, actorId: string, revision?: number): Promise<void> {
+    const deleteAt = (seq: number) =>
+      persist(
+        () => this.buckets.names.delete(key, { previousSeq: seq }),
+        WRITE_BUDGET_MS,
+        unanswered,
+      );
     if (revision !== undefined) {
       try {
-        await persist(
-          () => this.buckets.names.delete(key, { previousSeq: revision }),
-          WRITE_BUDGET_MS,
-          unanswered,
-        );
+        await deleteAt(revision);
         return;
       } catch {
         // Not taken, or written since: the mirror tells what to do.
@@ -607,11 +609,7 @@ export class Cluster {
           }
           seen = true;
           try {
-            await persist(
-              () => this.buckets.names.delete(key, { previousSeq: entry.revision }),
-              WRITE_BUDGET_MS,
-              unanswered,
-            );
+            await deleteAt(entry.revision);
             stop();
             return;
           } catch (error) {
