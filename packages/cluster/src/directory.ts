@@ -24,9 +24,13 @@ export interface NodeRecord {
   suspected?: string;
 }
 
-/** Whether `error` is JetStream's refusal of a compare-and-set (the entry was written since). */
+/**
+ * Whether `error` is JetStream's refusal of a compare-and-set (the entry was written since):
+ * "wrong last sequence", code 10071, or 10164 where the server could not tell the last one.
+ */
 export function isStale(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 10071;
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 10071 || code === 10164;
 }
 
 /** One actor as its node reports it (the counts of `listActors()`). */

@@ -20,7 +20,7 @@ import {
   type ControlRequest,
   type SentOptions,
 } from './control.js';
-import { type ActorEntry, bucketKey, persist, WRITE_BUDGET_MS } from './directory.js';
+import { type ActorEntry, bucketKey, isStale, persist, WRITE_BUDGET_MS } from './directory.js';
 import { ClusterUnavailableError } from './errors.js';
 import { type ClientLink, RemoteConnection } from './peer.js';
 
@@ -295,7 +295,7 @@ export class RemoteActor implements ActorRecord {
         WRITE_BUDGET_MS,
       );
     } catch (error) {
-      if (String(error).includes('wrong last sequence') || String(error).includes('exists')) {
+      if (isStale(error)) {
         throw new ActorDefinitionError(
           `spawn(${request.className}, { name: '${request.options.name}' }): another process ` +
             `took that name in namespace '${request.options.namespace ?? 'default'}' first. ` +
