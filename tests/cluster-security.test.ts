@@ -1,15 +1,19 @@
 /**
  * The cluster's security (issue 15) under packages/cluster/nats-server.example.conf: users from
  * creds files, nodes and drivers in two roles, each driver with its own inbox prefix. A driver
- * works; it cannot read another driver's results, receive calls meant for nodes or write node
- * records; a wrong password is refused; the decoder survives any bytes (fast-check).
+ * works; it cannot read another driver's results, forge the server's "no responders" on its
+ * frames, receive calls meant for nodes or write node records; a wrong password is refused; the decoder survives any bytes (fast-check).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { connect as natsConnect, usernamePasswordAuthenticator } from '@nats-io/transport-node';
+import {
+  connect as natsConnect,
+  headers as natsHeaders,
+  usernamePasswordAuthenticator,
+} from '@nats-io/transport-node';
 import { connect, disconnect } from '@troupe/cluster';
 import { kill, spawn } from '@troupe/runtime';
 import fc from 'fast-check';
@@ -129,6 +133,19 @@ suite('a cluster under the example server configuration', () => {
     // The server answers the refused publish with an error, in order after it.
     await bob.nc.flush();
     expect(bob.errors.join('\n')).toMatch(/permission.*publish.*troupe_demo_nodes\.czE/i);
+    await bob.nc.close();
+  });
+
+  test('a driver cannot forge the server\'s "no responders" on another\'s frames', async () => {
+    // Below an inbox, a frame's reply subject names its calls: a 503 there would have them sent
+    // again as not run. Only the server may answer there.
+    const bob = await raw('bob', PASS.BOB_PASS);
+    bob.nc.publish('troupe.demo.r.alice.x.1.1.1', '', {
+      headers: natsHeaders(503, 'No Responders'),
+    });
+    await bob.nc.flush();
+    await bob.nc.flush();
+    expect(bob.errors.join('\n')).toMatch(/permission.*publish.*troupe\.demo\.r\.alice\.x\.1/i);
     await bob.nc.close();
   });
 
