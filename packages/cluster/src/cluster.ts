@@ -243,14 +243,23 @@ export class Cluster {
    * Nodes write their record every heartbeat: a nodes mirror that has heard nothing for half the
    * suspicion while it knows of nodes has lost its watch (a watch made while a restarted NATS
    * server was still recovering its streams can go quiet without ending), and every node would
-   * soon look dead. The mirrors then watch anew.
+   * soon look dead. The mirrors then watch anew. Names and actors are written seldom, so their
+   * silence tells nothing: each mirror is checked against its bucket's last revision every half
+   * suspicion (`Mirror.check`), and watches anew if it fell behind.
    */
   private watchMirrors(): void {
+    let checked = performance.now();
     this.watchdog = setInterval(
       () => {
-        if (this.disconnected || this.nodes.entries.size === 0) return;
-        if (performance.now() - this.nodes.lastDelivery < this.suspectMs / 2) return;
-        this.nodes.lastDelivery = performance.now();
+        if (this.disconnected) return;
+        const now = performance.now();
+        if (now - checked >= this.suspectMs / 2) {
+          checked = now;
+          for (const mirror of [this.names, this.nodes, this.actors]) void mirror.check();
+        }
+        if (this.nodes.entries.size === 0) return;
+        if (now - this.nodes.lastDelivery < this.suspectMs / 2) return;
+        this.nodes.lastDelivery = now;
         for (const mirror of [this.names, this.nodes, this.actors]) {
           void mirror.resync().catch(() => {});
         }

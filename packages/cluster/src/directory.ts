@@ -228,6 +228,11 @@ export class Mirror<T> {
   version = 0;
   /** When the watch last delivered an entry (performance.now()). */
   lastDelivery = performance.now();
+  /** The highest revision (stream sequence) the watch delivered, sentinels and deletes too. */
+  private lastRevision = 0;
+  /** The bucket's last revision at the previous `check`, where the watch had not delivered it. */
+  private behind: number | undefined;
+  private checking = false;
 
   private constructor(
     private readonly kv: KV,
@@ -276,8 +281,41 @@ export class Mirror<T> {
   /** How long one attempt to mirror a bucket may take before it is given up and tried again. */
   static readonly SYNC_TIMEOUT_MS = 10_000;
 
+  /**
+   * Watches anew if the watch has fallen behind the bucket: a revision the bucket held at the
+   * previous check (read from its stream, which takes no write) and the watch has still not
+   * delivered. A watch can go quiet without ending: nats.js remakes a watch's consumer when its
+   * heartbeats stop, and a consumer remade while JetStream recovered from an outage may deliver
+   * nothing more; the remade one is heartbeat-checked only every 30 s. A quiet names mirror kept a
+   * name that was freed, and refused every spawn of it. Called every so often (half `suspectMs`):
+   * a live watch delivers within that. A bucket that cannot be read now is checked next time.
+   */
+  async check(): Promise<void> {
+    if (this.checking || this.stopped || this.syncing !== undefined) return;
+    if (this.behind !== undefined && this.lastRevision < this.behind) {
+      this.behind = undefined;
+      void this.resync().catch(() => {});
+      return;
+    }
+    this.checking = true;
+    try {
+      const last = (await this.kv.status()).streamInfo.state.last_seq;
+      this.behind = last > this.lastRevision ? last : undefined;
+    } catch {
+      this.behind = undefined;
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** Counts the watches made: only the newest one's entries are mirrored. */
+  private generation = 0;
+
   private async sync(timeoutMs: number): Promise<void> {
     this.stop?.();
+    const generation = ++this.generation;
+    this.lastRevision = 0;
+    this.behind = undefined;
     const watch = await persist(() => this.kv.watch(), timeoutMs, unanswered);
     this.stop = () => watch.stop();
     let synced: () => void = () => {};
@@ -287,8 +325,22 @@ export class Mirror<T> {
     const sentinelKey = `sync.${this.sentinel}`;
     /** Keys seen before the sentinel: after it, the others are gone. */
     let fresh: Set<string> | undefined = new Set();
+    /** It caught up: from then on, its end (an error, or its consumer closed) makes a new one. */
+    let live = false;
+    let ended = false;
+    const renew = () => {
+      if (!live || !ended) return;
+      // After the sync under way, if any (this one, or one that made a newer watch).
+      void Promise.resolve(this.syncing)
+        .then(() => (generation === this.generation && !this.stopped ? this.resync() : undefined))
+        .catch(() => {});
+    };
     void (async () => {
       for await (const entry of watch) {
+        // A watch given up may still yield what it had received: an entry deleted since, that
+        // would stay in the mirror (a freed name still found) for good.
+        if (generation !== this.generation) break;
+        if (entry.revision > this.lastRevision) this.lastRevision = entry.revision;
         if (entry.key === sentinelKey) {
           if (entry.operation === 'PUT' && fresh !== undefined) {
             for (const key of [...this.entries.keys()])
@@ -313,7 +365,12 @@ export class Mirror<T> {
           this.set(entry.key, undefined);
         }
       }
-    })().catch(() => {});
+    })()
+      .catch(() => {})
+      .finally(() => {
+        ended = true;
+        renew();
+      });
     // A write after the watch began arrives after every entry before it.
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -335,6 +392,8 @@ export class Mirror<T> {
     } finally {
       clearTimeout(timer);
     }
+    live = true;
+    renew();
     await this.kv.purge(sentinelKey).catch(() => {});
   }
 
