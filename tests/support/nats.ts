@@ -224,8 +224,21 @@ export interface NatsCluster {
 /**
  * A cluster of `size` nats-servers with JetStream on free loopback ports: each has its
  * `server_name`, its route to the others, its own store and a monitoring port (for `/healthz`).
+ * A port found free can be taken by another suite's process before the server binds it (its
+ * routes name every port up front, so the OS cannot pick them): the cluster is then started
+ * again on other ports.
  */
 export async function startNatsCluster(binary: string, size = 3): Promise<NatsCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNatsClusterOnce(binary, size);
+    } catch (error) {
+      if (attempt >= 3 || !/address already in use/.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startNatsClusterOnce(binary: string, size: number): Promise<NatsCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-nats-cluster-'));
   const ports: { client: number; route: number; http: number }[] = [];
   for (let i = 0; i < size; i++) {
