@@ -3,7 +3,8 @@
  * in-memory bucket that behaves as a KV stream does: every write a revision of one sequence, a
  * watch that replays the last entry of each key and then delivers each write in order. Its watch
  * can go quiet (deliver nothing more without ending, as a consumer nats.js remade while JetStream
- * recovered from an outage did) or end. Whatever the writes and the watch's faults, the mirror
+ * recovered from an outage did), pass over an entry (as nats-server 2.9 did with a delete written
+ * while a new watch caught up after an outage) or end. Whatever the writes and the watch's faults, the mirror
  * comes to hold what the bucket holds once it has been checked (`Mirror.check`). A quiet names
  * mirror kept a freed name in the quorum suite, and refused every later spawn of it.
  */
@@ -25,9 +26,15 @@ class FakeWatch {
   private stopped = false;
   /** Gone quiet: takes nothing more, and does not end. */
   quiet = false;
+  /** Passes over the next entry it is offered (as nats-server 2.9 did once, after an outage). */
+  skipNext = false;
 
   offer(entry: Written): void {
     if (this.stopped || this.quiet) return;
+    if (this.skipNext) {
+      this.skipNext = false;
+      return;
+    }
     this.queue.push(entry);
     this.wake?.();
   }
@@ -63,9 +70,26 @@ class FakeBucket {
   private seq = 0;
   readonly latest = new Map<string, Written>();
   readonly watches: FakeWatch[] = [];
+  /** The next watch made delivers nothing (its consumer was made, and is stuck). */
+  quietNext = false;
+
+  /** The stream: each key's last entry, by revision (an entry written over is gone). */
+  private readonly stored = new Map<number, Written>();
+  readonly stream = 'KV_fake';
+  readonly jsm = {
+    streams: {
+      getMessage: async (_stream: string, { seq }: { seq: number }) => {
+        const entry = this.stored.get(seq);
+        return entry === undefined ? null : { subject: `$KV.fake.${entry.key}` };
+      },
+    },
+  };
 
   private write(key: string, operation: Written['operation'], value?: string): number {
     const entry: Written = { key, operation, revision: ++this.seq, value };
+    const before = this.latest.get(key);
+    if (before !== undefined) this.stored.delete(before.revision);
+    this.stored.set(entry.revision, entry);
     this.latest.set(key, entry);
     for (const watch of this.watches) watch.offer(entry);
     return entry.revision;
@@ -85,6 +109,8 @@ class FakeBucket {
 
   async watch(): Promise<FakeWatch> {
     const watch = new FakeWatch();
+    watch.quiet = this.quietNext;
+    this.quietNext = false;
     for (const entry of [...this.latest.values()].sort((a, b) => a.revision - b.revision)) {
       watch.offer(entry);
     }
@@ -139,6 +165,7 @@ type Command =
   | { op: 'put'; key: string; value: number }
   | { op: 'delete'; key: string }
   | { op: 'quiet' }
+  | { op: 'skip' }
   | { op: 'end' }
   | { op: 'check' };
 
@@ -159,6 +186,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ op: 'quiet' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'skip' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'end' as const }) },
   { weight: 2, arbitrary: fc.constant({ op: 'check' as const }) },
 );
@@ -188,6 +216,40 @@ describe('a mirror of a bucket', () => {
     mirror.close();
   });
 
+  test('a delete the watch passed over is found at the next check, and the mirror watches anew', async () => {
+    const bucket = new FakeBucket();
+    const mirror = await Mirror.start<unknown>(bucket as never, 'me');
+    await bucket.put('name', JSON.stringify({ actorId: 'x' }));
+    await settle();
+    const first = bucket.current;
+    first.skipNext = true;
+    await bucket.delete('name');
+    await bucket.put('other', '1');
+    await settle();
+    // Later entries came, the delete did not: the mirror still names the actor ...
+    expect(mirror.get('other')).toBe(1);
+    expect(mirror.get('name')).toEqual({ actorId: 'x' });
+    // ... until one check looks the passed-over revision up.
+    await mirror.check();
+    await settle();
+    expect(bucket.current).not.toBe(first);
+    expect(mirrored(mirror)).toEqual({ other: 1 });
+    mirror.close();
+  });
+
+  test('an entry this process deleted is forgotten at once, at that revision only', async () => {
+    const bucket = new FakeBucket();
+    const mirror = await Mirror.start<unknown>(bucket as never, 'me');
+    const revision = await bucket.put('name', '"x"');
+    await settle();
+    bucket.current.quiet = true;
+    mirror.forget('name', revision - 1);
+    expect(mirror.get('name')).toBe('x');
+    mirror.forget('name', revision);
+    expect(mirror.get('name')).toBeUndefined();
+    mirror.close();
+  });
+
   test('a watch that ends is made anew at once', async () => {
     const bucket = new FakeBucket();
     const mirror = await Mirror.start<unknown>(bucket as never, 'me');
@@ -199,6 +261,29 @@ describe('a mirror of a bucket', () => {
     await settle();
     expect(mirror.get('k')).toBe(1);
     mirror.close();
+  });
+
+  test('a watch made anew that delivers nothing is given up long before its timeout, and made again', async () => {
+    const { SYNC_TIMEOUT_MS, STALL_MS } = Mirror;
+    // Without the stall rule the resync below would wait out the (here, ten-minute) timeout.
+    Mirror.SYNC_TIMEOUT_MS = 600_000;
+    Mirror.STALL_MS = 200;
+    try {
+      const bucket = new FakeBucket();
+      const mirror = await Mirror.start<unknown>(bucket as never, 'me');
+      await bucket.put('k', '1');
+      bucket.quietNext = true;
+      await mirror.resync();
+      // The first watch, the stuck one, and the one that caught up.
+      expect(bucket.watches.length).toBe(3);
+      await bucket.put('k', '2');
+      await settle();
+      expect(mirror.get('k')).toBe(2);
+      mirror.close();
+    } finally {
+      Mirror.SYNC_TIMEOUT_MS = SYNC_TIMEOUT_MS;
+      Mirror.STALL_MS = STALL_MS;
+    }
   });
 
   test('a live watch is left alone by checks', async () => {
@@ -225,6 +310,7 @@ describe('a mirror of a bucket', () => {
             if (c.op === 'put') await bucket.put(c.key, JSON.stringify(c.value));
             else if (c.op === 'delete') await bucket.delete(c.key);
             else if (c.op === 'quiet') bucket.current.quiet = true;
+            else if (c.op === 'skip') bucket.current.skipNext = true;
             else if (c.op === 'end') bucket.current.stop();
             else await mirror.check();
             await settle();

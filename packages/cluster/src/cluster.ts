@@ -589,12 +589,15 @@ export class Cluster {
    * was taken (the name is free for a spawn that follows) or handed to the retries.
    */
   async freeName(key: string, actorId: string, revision?: number): Promise<void> {
-    const deleteAt = (seq: number) =>
-      persist(
+    const deleteAt = async (seq: number) => {
+      await persist(
         () => this.buckets.names.delete(key, { previousSeq: seq }),
         WRITE_BUDGET_MS,
         unanswered,
       );
+      // Gone from the registry: gone from the mirror too, whether or not its watch says so.
+      this.names.forget(key, seq);
+    };
     if (revision !== undefined) {
       try {
         await deleteAt(revision);

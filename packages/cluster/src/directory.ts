@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type KV, Kvm } from '@nats-io/kv';
+import { type Bucket, type KV, Kvm } from '@nats-io/kv';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ClusterUnavailableError } from './errors.js';
@@ -232,6 +232,13 @@ export class Mirror<T> {
   private lastRevision = 0;
   /** The bucket's last revision at the previous `check`, where the watch had not delivered it. */
   private behind: number | undefined;
+  /**
+   * Revisions the watch passed over once it had caught up, to be looked up at the next `check`:
+   * an entry written over meanwhile is gone from the bucket (history 1), rightly not delivered;
+   * one still there was skipped (nats-server 2.9 skipped a delete written as a watch caught up
+   * after an outage, and the mirror kept a freed name).
+   */
+  private skipped: number[] = [];
   private checking = false;
 
   private constructor(
@@ -265,8 +272,10 @@ export class Mirror<T> {
     this.syncing ??= (async () => {
       for (let attempt = 0; !this.stopped; attempt++) {
         try {
-          // A watch of a stream whose leader is still being elected may take long to catch up.
-          await this.sync(Mirror.SYNC_TIMEOUT_MS * 2 ** Math.min(attempt, 3));
+          // A watch of a stream whose leader is still being elected may take long to catch up;
+          // one that delivers nothing for STALL_MS is made anew sooner (the mirror stands still
+          // meanwhile: a name freed would stay).
+          await this.sync(Mirror.SYNC_TIMEOUT_MS * 2 ** Math.min(attempt, 3), Mirror.STALL_MS);
           return;
         } catch {
           await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
@@ -279,7 +288,12 @@ export class Mirror<T> {
   }
 
   /** How long one attempt to mirror a bucket may take before it is given up and tried again. */
-  static readonly SYNC_TIMEOUT_MS = 10_000;
+  static SYNC_TIMEOUT_MS = 10_000;
+  /**
+   * How long a watch made anew may deliver nothing, once its sentinel was written (the stream has
+   * a leader then), before the attempt is given up and tried again.
+   */
+  static STALL_MS = 5_000;
 
   /**
    * Watches anew if the watch has fallen behind the bucket: a revision the bucket held at the
@@ -298,7 +312,12 @@ export class Mirror<T> {
       return;
     }
     this.checking = true;
+    const generation = this.generation;
     try {
+      if (await this.skippedAny()) {
+        if (generation === this.generation) void this.resync().catch(() => {});
+        return;
+      }
       const last = (await this.kv.status()).streamInfo.state.last_seq;
       this.behind = last > this.lastRevision ? last : undefined;
     } catch {
@@ -308,14 +327,42 @@ export class Mirror<T> {
     }
   }
 
+  /** Whether a revision the watch passed over is still in the bucket (a mirrored key's). */
+  private async skippedAny(): Promise<boolean> {
+    if (this.skipped.length > Mirror.MAX_SKIPPED) return true;
+    const { jsm, stream } = this.kv as Bucket;
+    const list = this.skipped;
+    // Until a new watch replaces the list (it starts from a full replay).
+    while (list.length > 0 && list === this.skipped) {
+      // Null where it is not there (written over, or deleted): rightly passed over.
+      const message = await jsm.streams.getMessage(stream, { seq: list[0] as number });
+      list.shift();
+      const key = message?.subject.split('.').slice(2).join('.');
+      if (key !== undefined && !key.startsWith('sync.')) return true;
+    }
+    return false;
+  }
+
+  /** Revisions passed over that `check` looks up; more, and the mirror watches anew. */
+  static readonly MAX_SKIPPED = 64;
+
+  /**
+   * This process deleted `key` at `revision` (its compare-and-set was taken): the entry is gone
+   * from the bucket, whether or not the watch delivers the delete.
+   */
+  forget(key: string, revision: number): void {
+    if (this.entries.get(key)?.revision === revision) this.set(key, undefined);
+  }
+
   /** Counts the watches made: only the newest one's entries are mirrored. */
   private generation = 0;
 
-  private async sync(timeoutMs: number): Promise<void> {
+  private async sync(timeoutMs: number, stallMs = timeoutMs): Promise<void> {
     this.stop?.();
     const generation = ++this.generation;
     this.lastRevision = 0;
     this.behind = undefined;
+    this.skipped = [];
     const watch = await persist(() => this.kv.watch(), timeoutMs, unanswered);
     this.stop = () => watch.stop();
     let synced: () => void = () => {};
@@ -328,6 +375,8 @@ export class Mirror<T> {
     /** It caught up: from then on, its end (an error, or its consumer closed) makes a new one. */
     let live = false;
     let ended = false;
+    /** When this watch last delivered an entry (or its sentinel was written). */
+    let progress = performance.now();
     const renew = () => {
       if (!live || !ended) return;
       // After the sync under way, if any (this one, or one that made a newer watch).
@@ -340,6 +389,15 @@ export class Mirror<T> {
         // A watch given up may still yield what it had received: an entry deleted since, that
         // would stay in the mirror (a freed name still found) for good.
         if (generation !== this.generation) break;
+        progress = performance.now();
+        if (fresh === undefined && entry.revision > this.lastRevision + 1) {
+          // Caught up already: every revision since is delivered, unless written over.
+          const skipped = this.skipped;
+          for (let seq = this.lastRevision + 1; seq < entry.revision; seq++) {
+            if (skipped.length > Mirror.MAX_SKIPPED) break;
+            skipped.push(seq);
+          }
+        }
         if (entry.revision > this.lastRevision) this.lastRevision = entry.revision;
         if (entry.key === sentinelKey) {
           if (entry.operation === 'PUT' && fresh !== undefined) {
@@ -377,12 +435,19 @@ export class Mirror<T> {
       // Until the stream has a leader whose interest reached this server, its subject has no
       // responder: sent again (a put of the same value twice is harmless).
       await persist(() => this.kv.put(sentinelKey, '1'), timeoutMs, unanswered);
+      progress = performance.now();
+      const deadline = progress + timeoutMs;
       await Promise.race([
         ready,
         new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error('the watch did not catch up in time')),
-            timeoutMs,
+          timer = setInterval(
+            () => {
+              const now = performance.now();
+              if (now >= deadline || now - progress >= stallMs) {
+                reject(new Error('the watch did not catch up in time'));
+              }
+            },
+            Math.min(500, stallMs),
           );
         }),
       ]);
@@ -390,7 +455,7 @@ export class Mirror<T> {
       this.stop?.();
       throw error;
     } finally {
-      clearTimeout(timer);
+      clearInterval(timer);
     }
     live = true;
     renew();
@@ -400,8 +465,16 @@ export class Mirror<T> {
   private set(key: string, value: T | undefined, revision = 0): void {
     this.version++;
     this.lastDelivery = performance.now();
-    if (value === undefined) this.entries.delete(key);
-    else this.entries.set(key, { value, revision, seenAt: performance.now() });
+    if (value === undefined) {
+      this.entries.delete(key);
+    } else {
+      // A revision delivered again (a new watch replays the bucket) was not written again: it
+      // keeps the time it was first seen, or a node that stopped would look alive anew.
+      const known = this.entries.get(key);
+      const seenAt =
+        known !== undefined && known.revision === revision ? known.seenAt : performance.now();
+      this.entries.set(key, { value, revision, seenAt });
+    }
     for (const listener of this.listeners) listener(key, value);
   }
 
