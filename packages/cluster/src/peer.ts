@@ -585,7 +585,7 @@ function locate(
  * first, and the frames after it wait for it.
  */
 class Outbound {
-  private chain: Promise<void> | undefined;
+  private readonly order = new InOrder();
 
   send(
     peer: Peer,
@@ -596,11 +596,11 @@ class Outbound {
     gate?: Promise<void>,
   ): void {
     const large = frame.length > peer.inlineLimit;
-    if (!large && gate === undefined && this.chain === undefined) {
+    if (!large && gate === undefined && this.order.idle) {
       publish(frame);
       return;
     }
-    const next = (this.chain ?? Promise.resolve()).then(async () => {
+    this.order.add(async () => {
       await gate;
       try {
         publish(large ? await peer.upload(frame, link) : frame);
@@ -608,6 +608,22 @@ class Outbound {
         lost(error);
       }
     });
+  }
+}
+
+/**
+ * Runs tasks one after another, each once those added before it have settled; `idle` while none
+ * waits or runs (a link's next message may then go at once, in order all the same).
+ */
+class InOrder {
+  private chain: Promise<void> | undefined;
+
+  get idle(): boolean {
+    return this.chain === undefined;
+  }
+
+  add(task: () => Promise<void>): void {
+    const next = (this.chain ?? Promise.resolve()).then(task);
     this.chain = next;
     void next.then(() => {
       if (this.chain === next) this.chain = undefined;
@@ -623,24 +639,20 @@ interface Receiver {
 
 /** Delivers a link's messages in order: those after a blob wait until it is read. */
 class Inbound {
-  private chain: Promise<void> | undefined;
+  private readonly order = new InOrder();
 
   take(peer: Peer, frame: Frame, to: Receiver): void {
     const blob = (frame.flags & Flags.Blob) !== 0;
-    if (!blob && this.chain === undefined) {
+    if (!blob && this.order.idle) {
       to.receiveFrame(frame);
       return;
     }
-    const next = (this.chain ?? Promise.resolve()).then(async () => {
+    this.order.add(async () => {
       try {
         to.receiveFrame(blob ? peer.decodeFrame(await peer.download(frame.envelope[1])) : frame);
       } catch {
         to.unreadable();
       }
-    });
-    this.chain = next;
-    void next.then(() => {
-      if (this.chain === next) this.chain = undefined;
     });
   }
 }
