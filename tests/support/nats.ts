@@ -466,17 +466,17 @@ export async function dropped(url: string, node: string, cluster = 'default'): P
   }
 }
 
-/** Every key of bucket `bucket` on the NATS server at `url`, with its revision and value. */
-export async function bucketContents(url: string, bucket: string): Promise<string[]> {
+/**
+ * The entry of `key` in bucket `bucket`, read from the NATS server at `url`: its revision,
+ * operation and value (a delete shows as such), or "none".
+ */
+export async function bucketEntry(url: string, bucket: string, key: string): Promise<string> {
   const nc = await natsConnect({ servers: url, timeout: 2000 });
   try {
     const kv = await new Kvm(nc).open(bucket);
-    const found: string[] = [];
-    for await (const key of await kv.keys()) {
-      const entry = await kv.get(key);
-      found.push(`${key}@${entry?.revision} ${entry?.operation} ${entry?.string().slice(0, 60)}`);
-    }
-    return found;
+    const entry = await kv.get(key);
+    if (entry === null) return 'none';
+    return `${key}@${entry.revision} ${entry.operation} ${entry.string().slice(0, 60)}`;
   } finally {
     await nc.close();
   }
