@@ -278,7 +278,11 @@ export class Mirror<T> {
           await this.sync(Mirror.SYNC_TIMEOUT_MS * 2 ** Math.min(attempt, 3), Mirror.STALL_MS);
           return;
         } catch {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+          // Holding no process open: a watch that ended with its connection closed for good
+          // must not keep the process alive, retrying.
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)).unref(),
+          );
         }
       }
     })().finally(() => {
@@ -300,8 +304,9 @@ export class Mirror<T> {
    * previous check (read from its stream, which takes no write) and the watch has still not
    * delivered. A watch can go quiet without ending: nats.js remakes a watch's consumer when its
    * heartbeats stop, and a consumer remade while JetStream recovered from an outage may deliver
-   * nothing more; the remade one is heartbeat-checked only every 30 s. A quiet names mirror kept a
-   * name that was freed, and refused every spawn of it. Called every so often (half `suspectMs`):
+   * nothing more; the remade one is heartbeat-checked only every 30 s. A mirror that stands still
+   * keeps what was deleted (a freed name is found, and every spawn of it refused); one that passed
+   * an entry over is found by the revisions it skipped. Called every so often (half `suspectMs`):
    * a live watch delivers within that. A bucket that cannot be read now is checked next time.
    */
   async check(): Promise<void> {
