@@ -244,8 +244,8 @@ export class Cluster {
    * suspicion while it knows of nodes has lost its watch (a watch made while a restarted NATS
    * server was still recovering its streams can go quiet without ending), and every node would
    * soon look dead. The mirrors then watch anew. Names and actors are written seldom, so their
-   * silence tells nothing: each mirror is checked against its bucket's last revision every half
-   * suspicion (`Mirror.check`), and watches anew if it fell behind.
+   * silence tells nothing: each mirror is checked against its bucket every half suspicion
+   * (`Mirror.check`), and watches anew if it fell behind or passed an entry over.
    */
   private watchMirrors(): void {
     let checked = performance.now();
