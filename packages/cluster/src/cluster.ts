@@ -584,11 +584,12 @@ export class Cluster {
    * Deletes the name at `key` (a bucket key) while it names actor `actorId`: now, or once its
    * entry reaches the mirror (a claim that went unanswered may land later). A delete the registry
    * does not take (settling after a heal, no quorum) is sent again until it is taken or this
-   * process disconnects: a name left behind would refuse every later spawn of it. `revision`:
-   * the entry's, where the caller wrote it; the returned promise then resolves once that delete
-   * was taken (the name is free for a spawn that follows) or handed to the retries.
+   * process disconnects: a name left behind would refuse every later spawn of it. `written`:
+   * the entry's, where the caller wrote it (else the mirror's, where it names that actor); the
+   * returned promise then resolves once that delete was taken (the name is free for a spawn that
+   * follows) or handed to the retries.
    */
-  async freeName(key: string, actorId: string, revision?: number): Promise<void> {
+  async freeName(key: string, actorId: string, written?: number): Promise<void> {
     const deleteAt = async (seq: number) => {
       await persist(
         () => this.buckets.names.delete(key, { previousSeq: seq }),
@@ -598,6 +599,9 @@ export class Cluster {
       // Gone from the registry: gone from the mirror too, whether or not its watch says so.
       this.names.forget(key, seq);
     };
+    const mirrored = this.names.entries.get(key);
+    const revision =
+      written ?? (mirrored?.value.actorId === actorId ? mirrored.revision : undefined);
     if (revision !== undefined) {
       try {
         await deleteAt(revision);

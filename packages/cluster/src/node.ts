@@ -471,10 +471,7 @@ export class NodeHost {
       }
       await this.cluster.deleteActor(request.actorId);
       if (request.nameKey !== undefined) {
-        const key = bucketKey(request.nameKey);
-        const entry = this.cluster.names.entries.get(key);
-        const own = entry?.value.actorId === request.actorId ? entry.revision : undefined;
-        await this.cluster.freeName(key, request.actorId, own);
+        await this.cluster.freeName(bucketKey(request.nameKey), request.actorId);
       }
       void this.beat();
     });
