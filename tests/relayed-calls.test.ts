@@ -38,6 +38,9 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('answer' as const), pick: fc.nat() }),
 );
 
+/** The method a call is made for: several, and `ready()` (-1), so that withdraw must tell them. */
+const methodFor = (id: number): number => (id % 4) - 1;
+
 describe('RelayedCalls', () => {
   test('a call starts only if not cancelled or withdrawn first; withdrawn calls never started', () => {
     fc.assert(
@@ -66,7 +69,7 @@ describe('RelayedCalls', () => {
           if (s.kind === 'send') {
             const batch = newCalls();
             for (let i = 0; i < s.n; i++) {
-              appendCall(batch, nextId, 0, []);
+              appendCall(batch, nextId, methodFor(nextId), []);
               queued.push(nextId++);
             }
             relay.relay(batch);
@@ -108,7 +111,10 @@ describe('RelayedCalls', () => {
         relay.flush();
         expect(delivered).toEqual(Array.from({ length: nextId - 1 }, (_, i) => i + 1));
         // The link ends: what had not started is withdrawn, and never starts after.
-        const withdrawn = relay.withdraw().map(([id]) => id);
+        const pairs = relay.withdraw();
+        // Each with the method it was sent for (-1: \`ready()\`).
+        for (const [id, method] of pairs) expect(method).toBe(methodFor(id));
+        const withdrawn = pairs.map(([id]) => id);
         for (const id of withdrawn) {
           expect(started.has(id)).toBe(false);
           const { cells, index } = cellOf(id);

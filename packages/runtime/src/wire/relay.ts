@@ -29,11 +29,10 @@ import {
  * back the calls that had not started, so that they are known never to run.
  */
 export class RelayedCalls {
+  /** The calls' cells; calls sent and not answered for good are marked with their method. */
   private readonly cells = new CellChunks();
   /** The last chunk whose cells went to the host. */
   private openChunk = -1;
-  /** Calls sent and not answered for good: their method, by call id. */
-  private readonly pending = new Map<number, number>();
 
   /** Calls that arrived this tick, and what they move, sent at its end. */
   private outbox: CallsBatch | undefined;
@@ -80,13 +79,15 @@ export class RelayedCalls {
   /** A batch of calls is about to go to the host: the cells of its ids go first. */
   private sent(batch: CallsBatch): void {
     forEachCall(batch, (callId, target) => {
-      this.pending.set(callId, methodOf(target));
       const chunk = callId >> CELL_SHIFT;
-      if (chunk === this.openChunk || this.cells.cellsOf(callId) !== undefined) return;
-      const cells = new Int32Array(new SharedArrayBuffer(CELLS_PER_CHUNK * 4));
-      this.cells.add(chunk, cells);
-      this.openChunk = chunk;
-      this.post([Op.CallCells, chunk, cells]);
+      if (chunk !== this.openChunk && this.cells.cellsOf(callId) === undefined) {
+        const cells = new Int32Array(new SharedArrayBuffer(CELLS_PER_CHUNK * 4));
+        this.cells.add(chunk, cells);
+        this.openChunk = chunk;
+        this.post([Op.CallCells, chunk, cells]);
+      }
+      // Pending until answered for good, with its method (-1 is `ready()`): the mark is > 0.
+      this.cells.mark(callId, methodOf(target) + 2);
     });
   }
 
@@ -94,7 +95,6 @@ export class RelayedCalls {
   answered(batch: ResultsBatch): void {
     forEachResult(batch, (callId, status) => {
       if (status === Status.Yield || status === Status.YieldEncoded) return;
-      this.pending.delete(callId);
       this.cells.release(callId);
     });
   }
@@ -106,7 +106,7 @@ export class RelayedCalls {
    */
   withdraw(): [callId: number, methodId: number][] {
     const unstarted: [number, number][] = [];
-    for (const [callId, methodId] of this.pending) {
+    for (const [callId, mark] of this.cells.marked()) {
       const cells = this.cells.cellsOf(callId);
       if (
         cells !== undefined &&
@@ -117,10 +117,10 @@ export class RelayedCalls {
           CallState.Cancelled,
         ) === CallState.Queued
       ) {
-        unstarted.push([callId, methodId]);
+        unstarted.push([callId, mark - 2]);
       }
     }
-    this.pending.clear();
+    this.cells.unmarkAll();
     return unstarted;
   }
 
