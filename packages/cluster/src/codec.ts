@@ -8,8 +8,11 @@ import type { Message } from '@troupe/runtime/transport';
  * copied. What structured clone cannot carry across processes is refused by name: shared memory
  * (shared primitives) and ports other than those of handles.
  *
- * Layout: one flags byte, then the serialized `[link, message]`. Flag `HANDLES` says that handle
- * descriptors in it carry addresses (an actor's subject) in place of ports.
+ * Layout: one flags byte, the link (a uint32, little-endian), then the message as the serializer
+ * writes it (its header, then the value; null closes the link). Flag `HANDLES` says that handle
+ * descriptors in it carry addresses (an actor's subject) in place of ports. The message's bytes
+ * stand alone, so that a relay can pass a batch of calls to its host, and the host's results
+ * back, without decoding and encoding them again (`Op.Serialized`).
  */
 export enum Flags {
   None = 0,
@@ -41,28 +44,65 @@ class Writer extends v8.Serializer {
   }
 }
 
-/** The flags byte of each frame, written first by the serializer itself. */
-const FLAG_BYTES = [0, 1, 2, 3].map((flags) => Buffer.from([flags]));
+/** Bytes before a frame's message: the flags byte and the link. */
+export const PREFIX_BYTES = 5;
 
-/** Serializes `value` (whatever it holds that cannot cross machines throws `UnsendableError`). */
-export function serialize(flags: Flags, value: unknown): Buffer {
+function prefix(flags: Flags, link: number): Buffer {
+  if (!Number.isInteger(link) || link < 0 || link > 0xffffffff) {
+    throw new Error(`a link id is a uint32 (got ${link})`);
+  }
+  const bytes = Buffer.allocUnsafe(PREFIX_BYTES);
+  bytes[0] = flags;
+  bytes.writeUInt32LE(link, 1);
+  return bytes;
+}
+
+/** The frame of `envelope` (whatever it holds that cannot cross machines throws `UnsendableError`). */
+export function serialize(
+  flags: Flags,
+  envelope: readonly [link: number, message: unknown],
+): Buffer {
   const writer = new Writer();
-  // The flags byte, then the serializer's own header and the value: one buffer, no copy.
-  writer.writeRawBytes(FLAG_BYTES[flags] ?? Buffer.from([flags]));
+  // The prefix, then the serializer's own header and the message: one buffer, no copy.
+  writer.writeRawBytes(prefix(flags, envelope[0]));
   writer.writeHeader();
-  writer.writeValue(value);
+  writer.writeValue(envelope[1]);
   return writer.releaseBuffer();
 }
 
-/** Reads a frame: its flags and value. Throws on bytes that are not a frame. */
-export function deserialize(frame: Uint8Array): { flags: Flags; value: unknown } {
-  if (frame.length < 2) throw new Error('a frame is at least two bytes');
+/** The frame of a message already serialized (`bytes`: a header, then the value), for `link`. */
+export function frameOf(link: number, bytes: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(PREFIX_BYTES + bytes.length);
+  prefix(Flags.None, link).copy(frame, 0);
+  frame.set(bytes, PREFIX_BYTES);
+  return frame;
+}
+
+/** The bytes `value` takes as a message (throws `UnsendableError` where it cannot cross machines). */
+export function sizeOf(value: unknown): number {
+  const writer = new Writer();
+  writer.writeHeader();
+  writer.writeValue(value);
+  return writer.releaseBuffer().length;
+}
+
+/**
+ * Reads a frame: its flags, its envelope, and the message's own bytes (a view into `frame`).
+ * Throws on bytes that are not a frame.
+ */
+export function deserialize(frame: Uint8Array): {
+  flags: Flags;
+  envelope: Envelope;
+  body: Uint8Array;
+} {
+  if (frame.length < PREFIX_BYTES + 2) throw new Error('a frame is at least seven bytes');
   const flags = frame[0] as Flags;
-  const reader = new v8.Deserializer(
-    Buffer.from(frame.buffer, frame.byteOffset + 1, frame.length - 1),
-  );
+  const link = Buffer.from(frame.buffer, frame.byteOffset, frame.length).readUInt32LE(1);
+  const body = frame.subarray(PREFIX_BYTES);
+  const reader = new v8.Deserializer(Buffer.from(body.buffer, body.byteOffset, body.length));
   reader.readHeader();
-  return { flags, value: reader.readValue() };
+  const message = reader.readValue() as Message | null;
+  return { flags, envelope: [link, message], body };
 }
 
 /** One message on a link: which link of its sender, and the protocol message (or a close). */

@@ -14,6 +14,7 @@ import {
   type Call,
   Connection,
   callIdRange,
+  deserializeResults,
   Endpoint,
   ForwardingTarget,
   type FromHost,
@@ -24,6 +25,7 @@ import {
   oneResult,
   RelayedCalls,
   reviveRef,
+  type SerializedResultsMessage,
   Status,
   type ToHost,
   type Transport,
@@ -34,7 +36,9 @@ import {
   deserialize,
   type Envelope,
   Flags,
+  frameOf,
   serialize,
+  sizeOf,
   UnsendableError,
 } from './codec.js';
 
@@ -49,6 +53,11 @@ interface Frame {
   readonly envelope: Envelope;
   /** Ports made here for handles that arrived by address: they move with the message. */
   readonly ports: MessagePort[] | undefined;
+  /**
+   * The message's own bytes (a view into the frame) where they can be handed on as they are: a
+   * frame with no handles and no blob.
+   */
+  readonly body: Uint8Array | undefined;
 }
 
 interface AddressedHandle {
@@ -288,7 +297,7 @@ export class Peer {
    * reaches by address keeps its own; any other is served from here (its port stays here).
    */
   encode(envelope: Envelope, transfers: readonly unknown[] | undefined): Buffer {
-    return this.frameOf(envelope, transfers?.some(isPort) === true);
+    return this.frameOfEnvelope(envelope, transfers?.some(isPort) === true);
   }
 
   /**
@@ -298,13 +307,13 @@ export class Peer {
    */
   encodeRelayed(envelope: Envelope): Buffer {
     try {
-      return this.frameOf(envelope, false);
+      return this.frameOfEnvelope(envelope, false);
     } catch {
-      return this.frameOf(envelope, true);
+      return this.frameOfEnvelope(envelope, true);
     }
   }
 
-  private frameOf(envelope: Envelope, ports: boolean): Buffer {
+  private frameOfEnvelope(envelope: Envelope, ports: boolean): Buffer {
     let flags = Flags.None;
     if (ports && addressHandles(envelope, (handle) => this.addressOf(handle))) {
       flags |= Flags.Handles;
@@ -315,10 +324,7 @@ export class Peer {
     } catch (error) {
       throw locate(error, envelope);
     }
-    const serverLimit =
-      this.blobs === undefined
-        ? (this.nc.info?.max_payload ?? Number.POSITIVE_INFINITY)
-        : Number.POSITIVE_INFINITY;
+    const serverLimit = this.serverLimit;
     if (frame.length > Math.min(this.maxMessageBytes, serverLimit)) {
       const limit =
         serverLimit < this.maxMessageBytes
@@ -327,9 +333,16 @@ export class Peer {
       const error = new UnsendableError(
         `the message is ${frame.length} bytes, over ${limit}, or send large data in parts`,
       );
-      throw locate(error, envelope, (value) => serialize(Flags.None, value).length);
+      throw locate(error, envelope, sizeOf);
     }
     return frame;
+  }
+
+  /** The largest frame the server takes: its `max_payload`, unless larger ones go as blobs. */
+  private get serverLimit(): number {
+    return this.blobs === undefined
+      ? (this.nc.info?.max_payload ?? Number.POSITIVE_INFINITY)
+      : Number.POSITIVE_INFINITY;
   }
 
   /** The largest frame sent as one NATS message; a larger one goes through the blob store. */
@@ -366,21 +379,27 @@ export class Peer {
    * ports made for its handles.
    */
   decodeFrame(frame: Uint8Array): Frame {
-    const { flags, value } = deserialize(frame);
-    if (!Array.isArray(value) || typeof value[0] !== 'number') {
-      throw new Error('not a Troupe envelope');
-    }
+    const { flags, envelope, body } = deserialize(frame);
     let ports: MessagePort[] | undefined;
     if (flags & Flags.Handles) {
       ports = [];
       const made = ports;
-      reviveAddresses(value, (info, address) => {
+      reviveAddresses(envelope, (info, address) => {
         const port = new ForwardingTarget(this.connection(info, address)).connect();
         made.push(port);
         return port;
       });
     }
-    return { flags, envelope: value as unknown as Envelope, ports };
+    return { flags, envelope, ports, body: flags === Flags.None ? body : undefined };
+  }
+
+  /**
+   * The frame of a message the host serialized (`Op.Serialized`), for `link`; undefined where it
+   * cannot go as it is (over the size limits: it is then sent again result by result).
+   */
+  frameOfSerialized(link: number, bytes: Uint8Array): Buffer | undefined {
+    const frame = frameOf(link, bytes);
+    return frame.length > Math.min(this.maxMessageBytes, this.serverLimit) ? undefined : frame;
   }
 
   private addressOf(handle: AddressedHandle): Address {
@@ -554,7 +573,7 @@ function reviveAddresses(
 function locate(
   error: unknown,
   envelope: Envelope,
-  measure: (value: unknown) => number = (value) => serialize(Flags.None, value).length,
+  measure: (value: unknown) => number = sizeOf,
 ): unknown {
   const refusal = error instanceof UnsendableError ? error : new UnsendableError(String(error));
   const message = envelope[1] as unknown[] | null;
@@ -1117,7 +1136,10 @@ class RelayLink implements Receiver {
     }
     if (this.closed) return;
     if (message[0] === Op.Kill) void this.ref.kill();
-    else this.calls.relay(message as ToHost, frame.ports);
+    else if (FROM_CALLERS.has(message[0])) {
+      this.calls.relay(message as ToHost, frame.ports, frame.body);
+    }
+    // Anything else is for a host's own threads (its cells, its supervisor's orders): dropped.
   }
 
   unreadable(): void {
@@ -1126,7 +1148,25 @@ class RelayLink implements Receiver {
 
   private answer(message: FromHost): void {
     if (this.closed) return;
+    if (message[0] === Op.Serialized) {
+      // Results the host wrote itself: sent on as they are, unless they cannot go whole.
+      const serialized = message as SerializedResultsMessage;
+      this.calls.answeredIds(serialized[2]);
+      if (this.failedStreams === undefined) {
+        const frame = this.peer.frameOfSerialized(this.id, serialized[1]);
+        if (frame !== undefined) {
+          this.send(frame);
+          return;
+        }
+      }
+      this.answerBatch(deserializeResults(serialized));
+      return;
+    }
     if (message[0] === Op.Results) this.calls.answered(message);
+    this.answerBatch(message);
+  }
+
+  private answerBatch(message: FromHost): void {
     if (this.failedStreams === undefined) {
       let frame: Buffer | undefined;
       try {
@@ -1217,6 +1257,14 @@ class RelayLink implements Receiver {
     this.port.close();
   }
 }
+
+/** What a caller sends a host over the network; a relay passes on nothing else. */
+const FROM_CALLERS: ReadonlySet<unknown> = new Set([
+  Op.Calls,
+  Op.Cancel,
+  Op.StreamCredit,
+  Op.Terminate,
+]);
 
 /** Sends a serving link's answers to its caller's inbox, in order. */
 function answer(

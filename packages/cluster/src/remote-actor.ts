@@ -13,7 +13,7 @@ import {
 } from '@troupe/runtime/transport';
 import type { Cluster } from './cluster.js';
 import { nameEntry } from './cluster.js';
-import { Flags, serialize, UnsendableError } from './codec.js';
+import { sizeOf, UnsendableError } from './codec.js';
 import {
   CONTROL_TIMEOUT_MS,
   type ControlReply,
@@ -271,7 +271,7 @@ export class RemoteActor implements ActorRecord {
     for (let i = 0; i < args.length; i++) {
       const transfers: unknown[] = [];
       try {
-        serialize(Flags.None, encodeValue(args[i], transfers as never[]));
+        sizeOf(encodeValue(args[i], transfers as never[]));
       } catch {
         return i;
       } finally {

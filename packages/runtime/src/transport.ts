@@ -53,9 +53,11 @@ export type {
   Message,
   ResultsBatch,
   SerializedError,
+  SerializedResultsMessage,
   SharedDescriptor,
   ToHost,
 } from './wire/protocol.js';
 export { Op, Status } from './wire/protocol.js';
 export { RelayedCalls } from './wire/relay.js';
+export { deserializeResults } from './wire/serialized.js';
 export { PortTransport, type Transport } from './wire/transport.js';

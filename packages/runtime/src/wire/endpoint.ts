@@ -20,9 +20,11 @@ import {
   Op,
   type ResultsBatch,
   type SerializedError,
+  type SerializedResultsMessage,
   Status,
   type Transferable,
 } from './protocol.js';
+import { deserializeCalls, movedBy, serializeResults } from './serialized.js';
 import { PortTransport, type Transport } from './transport.js';
 
 /** Whatever runs the calls an endpoint receives: an actor's executor, or a forwarder. */
@@ -74,6 +76,8 @@ export class Endpoint {
   private closed = false;
   /** The call-state cells its caller shares (`Op.CallCells`); none from other callers. */
   private readonly cells = new CellChunks();
+  /** Its caller sent serialized calls (`Op.Serialized`): results go back serialized too. */
+  private answersSerialized = false;
 
   constructor(
     readonly transport: Transport,
@@ -209,6 +213,22 @@ export class Endpoint {
     this.transfers = [];
     this.moves = undefined;
     if (this.closed) return;
+    if (this.answersSerialized && moves === undefined && transfers.length === 0) {
+      let serialized: SerializedResultsMessage | undefined;
+      try {
+        serialized = serializeResults(batch);
+      } catch {
+        // Something the serializer refuses (a port, shared memory): sent as a batch below.
+      }
+      if (serialized !== undefined) {
+        try {
+          this.transport.post(serialized, movedBy(serialized));
+          return;
+        } catch {
+          // As a batch below, which finds what is wrong result by result.
+        }
+      }
+    }
     try {
       this.transport.post(batch, transfers);
     } catch {
@@ -340,6 +360,13 @@ export class Endpoint {
         break;
       case Op.CallCells:
         this.cells.add(message[1], message[2]);
+        break;
+      case Op.Serialized:
+        // Calls a relay passed on as their caller wrote them (results from here are answered).
+        if (message.length === 2) {
+          this.answersSerialized = true;
+          this.receive(deserializeCalls(message));
+        }
         break;
       case Op.Results:
       case Op.Drained:

@@ -44,6 +44,13 @@ export enum Op {
    * where a call id is an index: sent before the first call that uses it.
    */
   CallCells = 13,
+  /**
+   * caller → host: a batch of calls as V8's serializer wrote it (a relay passes on the bytes a
+   * remote caller sent, so that its own thread neither clones nor re-encodes them). host →
+   * caller: a batch of results so written, to a caller that sent such calls, with the ids of the
+   * calls it answers for good; a host answers so only when the whole batch can be written.
+   */
+  Serialized = 14,
 }
 
 /**
@@ -179,6 +186,17 @@ export type CancelMessage = readonly [Op.Cancel, ...callIds: number[]];
 /** `[Op.CallCells, chunk, cells]`: cells `chunk * CELLS_PER_CHUNK` on, over shared memory. */
 export type CallCellsMessage = readonly [Op.CallCells, chunk: number, cells: Int32Array];
 export type StreamCreditMessage = readonly [Op.StreamCredit, callId: number, n: number];
+/** `[Op.Serialized, bytes]`: a `CallsBatch`, serialized (a header, then the value). */
+export type SerializedCallsMessage = readonly [Op.Serialized, bytes: Uint8Array];
+/**
+ * `[Op.Serialized, bytes, answered]`: a `ResultsBatch`, serialized, and the ids of the calls it
+ * answers for good (every one but a stream's items).
+ */
+export type SerializedResultsMessage = readonly [
+  Op.Serialized,
+  bytes: Uint8Array,
+  answered: Float64Array,
+];
 
 /** What a host receives besides calls: from its callers and from its supervisor. */
 export type ControlMessage =
@@ -192,9 +210,9 @@ export type ControlMessage =
 /** What an endpoint keeps for itself (the cells of its link's calls). */
 export type LinkMessage = ConnectMessage | CallCellsMessage;
 /** Everything a caller (or a supervisor) sends to a host. */
-export type ToHost = CallsBatch | LinkMessage | ControlMessage;
+export type ToHost = CallsBatch | SerializedCallsMessage | LinkMessage | ControlMessage;
 /** Everything a host sends back. */
-export type FromHost = ResultsBatch | DrainedMessage | ExitingMessage;
+export type FromHost = ResultsBatch | SerializedResultsMessage | DrainedMessage | ExitingMessage;
 export type Message = ToHost | FromHost;
 
 /** An error as it crosses a thread: enough to rebuild it, with its class where known. */

@@ -13,6 +13,7 @@ import {
   type ToHost,
   type Transferable,
 } from './protocol.js';
+import { movedBy, serializedCalls } from './serialized.js';
 
 /**
  * The caller's half of cancelling, for calls relayed to a host in this process on behalf of a
@@ -43,9 +44,21 @@ export class RelayedCalls {
     private readonly post: (message: ToHost, transfers?: readonly Transferable[]) => void,
   ) {}
 
-  /** Sends a message of the caller to the host, after every message relayed before it. */
-  relay(message: ToHost, transfers?: readonly Transferable[]): void {
+  /**
+   * Sends a message of the caller to the host, after every message relayed before it. `bytes`,
+   * where given, are the message as the caller serialized it (a header, then the value): a batch
+   * of calls then goes to the host as those bytes (`Op.Serialized`), which this thread neither
+   * clones nor encodes again, and the host answers in kind.
+   */
+  relay(message: ToHost, transfers?: readonly Transferable[], bytes?: Uint8Array): void {
     if (message[0] === Op.Calls) {
+      if (bytes !== undefined && (transfers === undefined || transfers.length === 0)) {
+        this.flush();
+        this.sent(message);
+        const serialized = serializedCalls(bytes);
+        this.post(serialized, movedBy(serialized));
+        return;
+      }
       this.sent(message);
       if (this.outbox === undefined) this.outbox = message;
       else appendCalls(this.outbox, message);
@@ -97,6 +110,11 @@ export class RelayedCalls {
       if (status === Status.Yield || status === Status.YieldEncoded) return;
       this.cells.release(callId);
     });
+  }
+
+  /** Serialized results from the host (`Op.Serialized`): the ids of the calls answered for good. */
+  answeredIds(ids: Float64Array): void {
+    for (let i = 0; i < ids.length; i++) this.cells.release(ids[i] as number);
   }
 
   /**
