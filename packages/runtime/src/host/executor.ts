@@ -86,6 +86,18 @@ export interface ExecutorInit
  * replicas, async actors with maxConcurrency 1) the next call starts only when the previous one
  * has settled, even if it returned a promise.
  */
+/** A call whose method returned a promise, until it settles. */
+interface AwaitedCall {
+  settled: boolean;
+  readonly group: Group;
+  readonly endpoint: Endpoint;
+  readonly callId: number;
+  readonly methodId: number;
+  readonly stamp: number;
+  /** Why its result is refused (a thenable where no analysis decided the kind). */
+  readonly refused: ActorDefinitionError | undefined;
+}
+
 export class Executor implements Served, CallRunner {
   readonly actorName: string;
   private state = State.Loading;
@@ -543,28 +555,42 @@ export class Executor implements Served, CallRunner {
       callId,
       this.controllers.size > 0 && this.controllers.get(endpoint)?.has(callId) === true,
     );
-    let settled = false;
-    const done = (value: unknown, ok: boolean) => {
-      if (settled) return;
-      settled = true;
-      this.settleAndPump(
-        group,
-        endpoint,
-        callId,
-        refused ?? value,
-        ok && !refused,
-        methodId,
-        stamp,
-      );
+    // The call's state rides in one object, not in a named closure: the runtime's bundle keeps
+    // function names (error classes travel by name), which costs every named closure made per
+    // call a property definition, measured as a sixth of an async actor's thread.
+    const awaited: AwaitedCall = {
+      settled: false,
+      group,
+      endpoint,
+      callId,
+      methodId,
+      stamp,
+      refused,
     };
     try {
       subscribe(
-        (value) => done(value, true),
-        (error) => done(error, false),
+        (value) => this.awaited(awaited, value, true),
+        (error) => this.awaited(awaited, error, false),
       );
     } catch (error) {
-      done(error, false);
+      this.awaited(awaited, error, false);
     }
+  }
+
+  /** An awaited call's promise settled: the first outcome counts. */
+  private awaited(call: AwaitedCall, value: unknown, ok: boolean): void {
+    if (call.settled) return;
+    call.settled = true;
+    const { refused } = call;
+    this.settleAndPump(
+      call.group,
+      call.endpoint,
+      call.callId,
+      refused ?? value,
+      ok && !refused,
+      call.methodId,
+      call.stamp,
+    );
   }
 
   /**
