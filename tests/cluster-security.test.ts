@@ -15,7 +15,7 @@ import {
   usernamePasswordAuthenticator,
 } from '@nats-io/transport-node';
 import { connect, disconnect } from '@troupe/cluster';
-import { kill, spawn } from '@troupe/runtime';
+import { kill, listActors, spawn } from '@troupe/runtime';
 import fc from 'fast-check';
 import { Counter } from './cluster/app/dist/actors.js';
 import {
@@ -147,6 +147,42 @@ suite('a cluster under the example server configuration', () => {
     await bob.nc.flush();
     expect(bob.errors.join('\n')).toMatch(/permission.*publish.*troupe\.demo\.r\.alice\.x\.1/i);
     await bob.nc.close();
+  });
+
+  test("a driver's frames can call an actor, never order its host about", async () => {
+    // A relay passes on what callers send (calls, cancels, credit, terminate) and drops the
+    // rest: a host's cells, its supervisor's orders (exit, shutdown), bytes for its thread.
+    const { serialize, deserialize, Flags } = await import('../packages/cluster/dist/codec.js');
+    const { Op, Status } = await import('../packages/runtime/dist/transport.js');
+    const counter = spawn(Counter, { args: [10], name: 'ordered-about' });
+    expect(await counter.incr(1)).toBe(11);
+    const summary = listActors().find((a) => a.name === 'ordered-about');
+    const subject = `troupe.demo.a.${summary?.id}.${summary?.incarnation ?? 1}`;
+    const bob = await raw('bob', PASS.BOB_PASS);
+    const inbox = 'troupe.demo.r.bob.x';
+    const answers = bob.nc.subscribe(inbox, { max: 1 });
+    await bob.nc.flush();
+    const send = (message: unknown) =>
+      bob.nc.publish(subject, serialize(Flags.None, [1, message]), { reply: `${inbox}.1.0.0` });
+    send([Op.Exit]);
+    send([Op.Shutdown, 1]);
+    send([Op.CallCells, 0, [1, 2, 3]]);
+    send([Op.Serialized, new Uint8Array([1, 2, 3])]);
+    send([Op.Unify, {}]);
+    // Then a call of its own (method -1, ready()): answered after the frames before it.
+    send([Op.Calls, 1, -1, []]);
+    for await (const msg of answers) {
+      const { envelope } = deserialize(msg.data);
+      expect((envelope[1] as unknown[])[0]).toBe(Op.Results);
+      expect((envelope[1] as unknown[])[2]).toBe(Status.Ok);
+    }
+    await bob.nc.close();
+    // The actor lives on, the same instance with its state.
+    expect(await counter.incr(1)).toBe(12);
+    expect(listActors().find((a) => a.name === 'ordered-about')?.incarnation).toBe(
+      summary?.incarnation,
+    );
+    await kill(counter);
   });
 
   test('a wrong password is refused', async () => {
