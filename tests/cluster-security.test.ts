@@ -2,7 +2,9 @@
  * The cluster's security (issue 15) under packages/cluster/nats-server.example.conf: users from
  * creds files, nodes and drivers in two roles, each driver with its own inbox prefix. A driver
  * works; it cannot read another driver's results, forge the server's "no responders" on its
- * frames, receive calls meant for nodes or write node records; a wrong password is refused; the decoder survives any bytes (fast-check).
+ * frames, receive calls meant for nodes or write node records; its frames to an actor can call it
+ * but not order its host about; a wrong password is refused; the decoder survives any bytes
+ * (fast-check).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
