@@ -9,6 +9,7 @@ import {
   CELLS_PER_CHUNK,
   Op,
   type ResultsBatch,
+  type SerializedCallsMessage,
   Status,
   type ToHost,
   type Transferable,
@@ -38,6 +39,12 @@ export class RelayedCalls {
   /** Calls that arrived this tick, and what they move, sent at its end. */
   private outbox: CallsBatch | undefined;
   private transfers: Transferable[] | undefined;
+  /**
+   * The outbox as its caller wrote it, while it holds the calls of one message alone: sent as
+   * those bytes. A second message in the tick joins the first as a batch, which is cloned: one
+   * message to the host (and one answer back) rather than one for each.
+   */
+  private outboxBytes: SerializedCallsMessage | undefined;
   private scheduled = false;
 
   constructor(
@@ -47,22 +54,22 @@ export class RelayedCalls {
   /**
    * Sends a message of the caller to the host, after every message relayed before it. `bytes`,
    * where given, are the message as the caller serialized it (a header, then the value): a batch
-   * of calls then goes to the host as those bytes (`Op.Serialized`), which this thread neither
-   * clones nor encodes again, and the host answers in kind.
+   * of calls that is alone in its tick then goes to the host as those bytes (`Op.Serialized`),
+   * which this thread neither clones nor encodes again, and the host answers in kind.
    */
   relay(message: ToHost, transfers?: readonly Transferable[], bytes?: Uint8Array): void {
     if (message[0] === Op.Calls) {
-      if (bytes !== undefined && (transfers === undefined || transfers.length === 0)) {
-        this.flush();
-        this.sent(message);
-        const serialized = serializedCalls(bytes);
-        this.post(serialized, movedBy(serialized));
-        return;
-      }
       this.sent(message);
-      if (this.outbox === undefined) this.outbox = message;
-      else appendCalls(this.outbox, message);
-      if (transfers !== undefined && transfers.length > 0) {
+      const moves = transfers !== undefined && transfers.length > 0;
+      if (this.outbox === undefined) {
+        this.outbox = message;
+        // Copied now: the bytes lie in a network read, which is not this thread's to keep.
+        if (bytes !== undefined && !moves) this.outboxBytes = serializedCalls(bytes);
+      } else {
+        appendCalls(this.outbox, message);
+        this.outboxBytes = undefined;
+      }
+      if (moves) {
         this.transfers ??= [];
         this.transfers.push(...transfers);
       }
@@ -84,9 +91,12 @@ export class RelayedCalls {
     const batch = this.outbox;
     if (batch === undefined) return;
     const transfers = this.transfers;
+    const serialized = this.outboxBytes;
     this.outbox = undefined;
     this.transfers = undefined;
-    this.post(batch, transfers);
+    this.outboxBytes = undefined;
+    if (serialized !== undefined) this.post(serialized, movedBy(serialized));
+    else this.post(batch, transfers);
   };
 
   /** A batch of calls is about to go to the host: the cells of its ids go first. */
