@@ -20,6 +20,7 @@ import {
   type FromHost,
   forEachResult,
   type HandleDescriptor,
+  isStreamItem,
   type Message,
   Op,
   oneResult,
@@ -1191,7 +1192,7 @@ class RelayLink implements Receiver {
    * call fails with the reason (as `Endpoint` does with a refusing transport).
    */
   private answerOne(callId: number, status: Status, value: unknown): void {
-    const streaming = status === Status.Yield || status === Status.YieldEncoded;
+    const streaming = isStreamItem(status);
     if (this.failedStreams?.has(callId)) {
       // Its stream failed here: the host's later items and its end (or cancel) go no further.
       if (!streaming) this.failedStreams.delete(callId);

@@ -57,7 +57,7 @@ export type {
   SharedDescriptor,
   ToHost,
 } from './wire/protocol.js';
-export { Op, Status } from './wire/protocol.js';
+export { isStreamItem, Op, Status } from './wire/protocol.js';
 export { RelayedCalls } from './wire/relay.js';
 export { deserializeResults } from './wire/serialized.js';
 export { PortTransport, type Transport } from './wire/transport.js';

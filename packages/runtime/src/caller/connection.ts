@@ -29,10 +29,11 @@ import {
   CELLS_PER_CHUNK,
   type DrainedMessage,
   type ExitingMessage,
+  isStreamItem,
   type Message,
   Op,
   READY_METHOD,
-  Status,
+  type Status,
   type ToHost,
   type Transferable,
 } from '../wire/protocol.js';
@@ -406,7 +407,7 @@ export class Connection implements ActorRef {
   private readonly onResult = (callId: number, status: Status, value: unknown): void => {
     const call = this.pending.get(callId);
     if (call === undefined) {
-      if (status === Status.Yield || status === Status.YieldEncoded) return;
+      if (isStreamItem(status)) return;
       const detached = this.detached.get(callId);
       if (detached !== undefined) {
         // A call cancelled while running has ended: its cell, and its thread, are free.
@@ -419,7 +420,7 @@ export class Connection implements ActorRef {
       }
       return;
     }
-    if (status === Status.Yield || status === Status.YieldEncoded) {
+    if (isStreamItem(status)) {
       call.answer(status, value);
       return;
     }

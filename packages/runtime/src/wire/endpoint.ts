@@ -16,6 +16,7 @@ import {
   CELL_MASK,
   type ControlMessage,
   type FromHost,
+  isStreamItem,
   type Message,
   Op,
   type ResultsBatch,
@@ -265,7 +266,7 @@ export class Endpoint {
 
   private push(callId: number, status: Status, value: unknown): void {
     // Its final answer: this side is done with the call's cell.
-    if (this.cells.size > 0 && status !== Status.Yield && status !== Status.YieldEncoded) {
+    if (this.cells.size > 0 && !isStreamItem(status)) {
       this.cells.release(callId);
     }
     const wasEmpty = isEmpty(this.outbox);
@@ -305,7 +306,7 @@ export class Endpoint {
           return;
         }
         const reason = reasonOf(error);
-        if (status === Status.Yield || status === Status.YieldEncoded) {
+        if (isStreamItem(status)) {
           failedStreams ??= new Set();
           failedStreams.add(callId);
           this.postQuietly(oneResult(callId, Status.NotCloneable, reason));

@@ -120,6 +120,11 @@ export enum Status {
   Cancelled = 8,
 }
 
+/** Whether a result is an item of a stream (its call stays pending) rather than the call's answer. */
+export function isStreamItem(status: Status): boolean {
+  return status === Status.Yield || status === Status.YieldEncoded;
+}
+
 /**
  * Method id of the built-in call that settles once the actor is constructed (or rejects with the
  * constructor's error). Replica 0 of a threaded actor answers it with its `SharedFields`.

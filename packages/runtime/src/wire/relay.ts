@@ -7,10 +7,10 @@ import {
   CELL_MASK,
   CELL_SHIFT,
   CELLS_PER_CHUNK,
+  isStreamItem,
   Op,
   type ResultsBatch,
   type SerializedCallsMessage,
-  Status,
   type ToHost,
   type Transferable,
 } from './protocol.js';
@@ -117,7 +117,7 @@ export class RelayedCalls {
   /** Results from the host: the cells of calls answered for good are done with here. */
   answered(batch: ResultsBatch): void {
     forEachResult(batch, (callId, status) => {
-      if (status === Status.Yield || status === Status.YieldEncoded) return;
+      if (isStreamItem(status)) return;
       this.cells.release(callId);
     });
   }

@@ -1,12 +1,12 @@
 import v8 from 'node:v8';
-import { forEachResult } from './batch.js';
+import { countOf, forEachResult } from './batch.js';
 import {
   type CallsBatch,
+  isStreamItem,
   Op,
   type ResultsBatch,
   type SerializedCallsMessage,
   type SerializedResultsMessage,
-  Status,
 } from './protocol.js';
 
 /**
@@ -20,7 +20,7 @@ import {
 
 /** Calls serialized by a remote caller (a header, then the batch), in a buffer of their own. */
 export function serializedCalls(bytes: Uint8Array): SerializedCallsMessage {
-  // A copy (not \`slice\`, which on a Buffer is a view): the bytes usually lie in a larger buffer
+  // A copy (not `slice`, which on a Buffer is a view): the bytes usually lie in a larger buffer
   // (a network read), which a clone would copy whole and a transfer would take from its reader.
   return [Op.Serialized, new Uint8Array(bytes)];
 }
@@ -38,7 +38,7 @@ export function serializeResults(batch: ResultsBatch): SerializedResultsMessage 
   const bytes = writer.releaseBuffer();
   const answered: number[] = [];
   forEachResult(batch, (callId, status) => {
-    if (status !== Status.Yield && status !== Status.YieldEncoded) answered.push(callId);
+    if (!isStreamItem(status)) answered.push(callId);
   });
   return [
     Op.Serialized,
@@ -61,7 +61,7 @@ function read(bytes: Uint8Array, op: Op): unknown {
   const reader = new v8.Deserializer(bytes);
   reader.readHeader();
   const value = reader.readValue() as unknown;
-  if (!Array.isArray(value) || value[0] !== op || (value.length - 1) % 3 !== 0) {
+  if (!Array.isArray(value) || value[0] !== op || !Number.isInteger(countOf(value as never))) {
     throw new Error(`the serialized message is not a batch (op ${op})`);
   }
   return value;
