@@ -47,15 +47,17 @@ class Writer extends v8.Serializer {
 /** Bytes before a frame's message: the flags byte and the link. */
 export const PREFIX_BYTES = 5;
 
-function prefix(flags: Flags, link: number): Buffer {
+/** Writes a frame's prefix (its flags, then its link) at the start of `into`. */
+function writePrefix(into: Buffer, flags: Flags, link: number): void {
   if (!Number.isInteger(link) || link < 0 || link > 0xffffffff) {
     throw new Error(`a link id is a uint32 (got ${link})`);
   }
-  const bytes = Buffer.allocUnsafe(PREFIX_BYTES);
-  bytes[0] = flags;
-  bytes.writeUInt32LE(link, 1);
-  return bytes;
+  into[0] = flags;
+  into.writeUInt32LE(link, 1);
 }
+
+/** Where `serialize` writes a prefix before the serializer copies it in. */
+const scratch = Buffer.alloc(PREFIX_BYTES);
 
 /** The frame of `envelope` (whatever it holds that cannot cross machines throws `UnsendableError`). */
 export function serialize(
@@ -64,7 +66,8 @@ export function serialize(
 ): Buffer {
   const writer = new Writer();
   // The prefix, then the serializer's own header and the message: one buffer, no copy.
-  writer.writeRawBytes(prefix(flags, envelope[0]));
+  writePrefix(scratch, flags, envelope[0]);
+  writer.writeRawBytes(scratch);
   writer.writeHeader();
   writer.writeValue(envelope[1]);
   return writer.releaseBuffer();
@@ -73,7 +76,7 @@ export function serialize(
 /** The frame of a message already serialized (`bytes`: a header, then the value), for `link`. */
 export function frameOf(link: number, bytes: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(PREFIX_BYTES + bytes.length);
-  prefix(Flags.None, link).copy(frame, 0);
+  writePrefix(frame, Flags.None, link);
   frame.set(bytes, PREFIX_BYTES);
   return frame;
 }
