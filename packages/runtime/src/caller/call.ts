@@ -153,7 +153,7 @@ export interface CancelHow {
   graceMs?: number;
 }
 
-/** What a settled call holds instead of its promise's resolvers. */
+/** What a settled call holds instead of its promise's resolve function. */
 const SETTLED = (): void => {};
 
 export class Call {
