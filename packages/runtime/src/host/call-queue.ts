@@ -99,13 +99,13 @@ function newBlock(): Block {
  * Calls waiting to start in one of an actor's concurrency groups, in arrival order: four slots
  * and a queue time each in linked blocks of 512 calls, not an object each. An actor can have 200k
  * calls queued; an object per call (about 100 bytes) outlives the young generation and the
- * garbage collector copies it twice, while slots cost 40 bytes a call. Blocks, not one ring that doubles: doubling
- * a ring of 200k calls copied a million slots into fresh old-generation arrays, each store through
- * the write barrier (a quarter of the actor thread's time with 200k calls queued, against 5% with
- * 10k), while a block is written once and the queue grows by one block at a time. A drained block
- * is kept for the next one, so a queue that fills and empties allocates nothing. A cancelled call
- * stays in its place: the compare-and-swap when its turn comes skips it. Read the first call's
- * fields, then `shift`.
+ * garbage collector copies it twice, while slots and time cost 40 bytes a call. Blocks, not one
+ * ring that doubles: doubling a ring of 200k calls copied a million slots into fresh
+ * old-generation arrays, each store through the write barrier (a quarter of the actor thread's
+ * time with 200k calls queued, against 5% with 10k), while a block is written once and the queue
+ * grows by one block at a time. A drained block is kept for the next one, so a queue that fills
+ * and empties allocates nothing. A cancelled call stays in its place: the compare-and-swap when
+ * its turn comes skips it. Read the first call's fields, then `shift`.
  */
 export class WaitingCalls<E, T> {
   /** The block of the first call (undefined until the first push). */
