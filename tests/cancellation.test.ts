@@ -14,6 +14,7 @@ import {
   cancel,
   kill,
   listActors,
+  SharedCounter,
   shutdown,
   spawn,
   TimeoutError,
@@ -134,6 +135,35 @@ describe('a call that has not started', () => {
       }),
       { numRuns: 15 },
     );
+  });
+
+  test('property: on a threaded actor, calls cancelled before a thread started them free it', async () => {
+    const { Busy } = await import('./fixtures/dist/threaded.js');
+    const busy = spawn(Busy, {
+      maxConcurrency: 2,
+      args: [new SharedCounter(), new SharedCounter()],
+    });
+    await busy.ready();
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }), async (picks) => {
+        const before = await busy.count();
+        // Cancelled in the tick they were made: the first ones were handed to a thread (their
+        // batch not even sent), the rest wait for one; none has started.
+        const calls = picks.map(() => busy.bump());
+        const cancelled = picks.map((pick, i) => pick && cancel(calls[i] as Promise<number>));
+        expect(cancelled).toEqual(picks);
+        // Every call settles: a thread handed a call that never starts takes the next one.
+        const outcomes = await Promise.allSettled(calls);
+        outcomes.forEach((outcome, i) => {
+          if (picks[i]) {
+            expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(CancelledError);
+          } else expect(outcome.status).toBe('fulfilled');
+        });
+        expect(await busy.count()).toBe(before + picks.filter((pick) => !pick).length);
+      }),
+      { numRuns: 20 },
+    );
+    await kill(busy);
   });
 
   test('a serial call held on a never-settling argument, once cancelled, holds nothing back', async () => {

@@ -177,7 +177,12 @@ export class ThreadPoolActor extends ActorLifecycle {
       return CancelOutcome.Stopped;
     }
     // Its thread decides, and is freed when the call really ends (`finish`).
-    return replica.conn.cancel(call, false, recursive);
+    const outcome = replica.conn.cancel(call, false, recursive);
+    // Handed to the thread but not started there: it never starts (the host skips it, and the
+    // connection takes that answer as a skipped call's, not as this call's), so the thread is
+    // free for the next call now.
+    if (outcome === CancelOutcome.NotStarted) this.finish(replica, call);
+    return outcome;
   }
 
   private becomeIdle(replica: Replica): void {
