@@ -5,18 +5,26 @@
  * plain FIFO of its calls whatever the order of pushes and shifts. The costs themselves are
  * measured by `npm run bench` (the growth group), never asserted here.
  */
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import fc from 'fast-check';
-import { startCall } from '../packages/runtime/src/caller/call.js';
+import {
+  type Call,
+  callOf,
+  pooledCalls,
+  startCall,
+  startPlainCall,
+} from '../packages/runtime/src/caller/call.js';
+import { cancel } from '../packages/runtime/src/caller/calls.js';
 import { Connection } from '../packages/runtime/src/caller/connection.js';
 import { WaitingCalls } from '../packages/runtime/src/host/call-queue.js';
-import { countOf, forEachCall } from '../packages/runtime/src/wire/batch.js';
+import { countOf, forEachCall, oneResult } from '../packages/runtime/src/wire/batch.js';
 import {
   type ActorInfo,
   type CallsBatch,
   CELL_SHIFT,
   type Message,
   Op,
+  Status,
 } from '../packages/runtime/src/wire/protocol.js';
 import type { Transport } from '../packages/runtime/src/wire/transport.js';
 
@@ -29,7 +37,7 @@ class RecordingTransport implements Transport {
   post(message: Message): void {
     this.posted.push(message);
   }
-  listen(): void {}
+  listen(_onMessage: (message: Message) => void): void {}
   hold(): void {}
   close(): void {}
 
@@ -124,6 +132,169 @@ describe('a pending call', () => {
       ),
       { numRuns: 50 },
     );
+  });
+});
+
+/** A link whose host answers when the test says: it keeps what is posted, and delivers results. */
+class AnsweringTransport extends RecordingTransport {
+  private onMessage: ((message: Message) => void) | undefined;
+  override listen(onMessage: (message: Message) => void): void {
+    this.onMessage = onMessage;
+  }
+  answer(callId: number, status: Status, value: unknown): void {
+    this.onMessage?.(oneResult(callId, status, value));
+  }
+  /** The wire id of each call sent so far, by its one argument. */
+  ids(): Map<unknown, number> {
+    const ids = new Map<unknown, number>();
+    for (const batch of this.batches()) {
+      forEachCall(batch, (id, _target, args) => ids.set((args as unknown[])[0], id));
+    }
+    return ids;
+  }
+}
+
+type RecordOp =
+  | { kind: 'call' }
+  | { kind: 'answer'; pick: number; status: Status.Ok | Status.Cancelled | Status.Dropped }
+  | { kind: 'cancel'; pick: number };
+
+const recordOp: fc.Arbitrary<RecordOp> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant({ kind: 'call' as const }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('answer' as const),
+      pick: fc.nat(),
+      status: fc.constantFrom(
+        Status.Ok as const,
+        Status.Cancelled as const,
+        Status.Dropped as const,
+      ),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
+  },
+);
+
+/** What the model expects of one call: pending, or settled with a value or an error's name. */
+type Expected =
+  | { state: 'pending' }
+  | { state: 'fulfilled'; value: number }
+  | { state: 'rejected'; name: string };
+
+describe("settled calls' records (CallPool)", () => {
+  test('the records a burst left go within two looks once no call takes them', async () => {
+    // Calls leave at the end of their tick (a microtask): only the pool's timer is faked.
+    jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
+    try {
+      // The first test in this file to settle a plain call: the pool starts empty.
+      expect(pooledCalls()).toBe(0);
+      const transport = new AnsweringTransport();
+      const conn = new Connection(transport, info, true);
+      const burst = async (n: number, from: number) => {
+        const promises = Array.from({ length: n }, (_, k) => startPlainCall(conn, 0, [from + k]));
+        await Promise.resolve();
+        const ids = transport.ids();
+        for (let k = 0; k < n; k++) transport.answer(ids.get(from + k) as number, Status.Ok, k);
+        expect(await Promise.all(promises)).toEqual(Array.from({ length: n }, (_, k) => k));
+      };
+      await burst(500, 0);
+      expect(pooledCalls()).toBe(500);
+      // A burst between each two looks takes the records again: they stay.
+      for (let look = 1; look <= 3; look++) {
+        await burst(500, 1000 * look);
+        jest.advanceTimersByTime(1000);
+        expect(pooledCalls()).toBe(500);
+      }
+      // A look with no call: none was needed, all go.
+      jest.advanceTimersByTime(1000);
+      expect(pooledCalls()).toBe(0);
+      jest.advanceTimersByTime(1000);
+      expect(pooledCalls()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('property: a reused record never lets an old promise, its cancel or its answer touch the new call', async () => {
+    let reused = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(recordOp, { minLength: 1, maxLength: 60 }), async (ops) => {
+        const transport = new AnsweringTransport();
+        const conn = new Connection(transport, info, true);
+        const promises: Promise<unknown>[] = [];
+        const expected: Expected[] = [];
+        const records = new Set<Call>();
+        const outcomes: PromiseSettledResult<unknown>[][] = [];
+        const sent = async () => {
+          // Calls leave at the end of the tick: their wire ids are then known.
+          await Promise.resolve();
+          return transport.ids();
+        };
+        for (const op of ops) {
+          if (op.kind === 'call') {
+            const k = promises.length;
+            const promise = startPlainCall(conn, 0, [k]);
+            const record = callOf(promise) as Call;
+            if (records.has(record)) reused++;
+            records.add(record);
+            promises.push(promise);
+            expected.push({ state: 'pending' });
+            outcomes[k] = [];
+            promise.then(
+              (value) => outcomes[k]?.push({ status: 'fulfilled', value }),
+              (reason) => outcomes[k]?.push({ status: 'rejected', reason }),
+            );
+            continue;
+          }
+          if (promises.length === 0) continue;
+          const k = op.pick % promises.length;
+          const was = expected[k] as Expected;
+          if (op.kind === 'cancel') {
+            // Settled (its record perhaps another call's now): nothing happens.
+            expect(cancel(promises[k] as Promise<unknown>)).toBe(was.state === 'pending');
+            if (was.state === 'pending')
+              expected[k] = { state: 'rejected', name: 'CancelledError' };
+          } else {
+            const id = (await sent()).get(k) as number;
+            // A late answer (a cancelled call the host skipped) settles nothing.
+            transport.answer(id, op.status, k * 10);
+            if (was.state !== 'pending') continue;
+            if (op.status === Status.Ok) expected[k] = { state: 'fulfilled', value: k * 10 };
+            else {
+              const name = op.status === Status.Cancelled ? 'CancelledError' : 'ActorDiedError';
+              expected[k] = { state: 'rejected', name };
+            }
+          }
+        }
+        await sent();
+        await new Promise((resolve) => setImmediate(resolve));
+        expected.forEach((want, k) => {
+          const got = outcomes[k] as PromiseSettledResult<unknown>[];
+          if (want.state === 'pending') expect(got).toEqual([]);
+          else expect(got.length).toBe(1);
+          const outcome = got[0];
+          if (want.state === 'fulfilled')
+            expect(outcome).toEqual({ status: 'fulfilled', value: want.value });
+          if (want.state === 'rejected') {
+            expect(outcome?.status).toBe('rejected');
+            expect(((outcome as PromiseRejectedResult).reason as Error).name).toBe(want.name);
+          }
+        });
+        // Pending calls are still the calls their promises name; settled ones are no call's.
+        expected.forEach((want, k) => {
+          const call = callOf(promises[k] as Promise<unknown>);
+          if (want.state === 'pending') expect(call?.promise).toBe(promises[k]);
+          else expect(call).toBeUndefined();
+        });
+      }),
+      { numRuns: 200 },
+    );
+    // The property was about reuse: records were reused, many times.
+    expect(reused).toBeGreaterThan(100);
   });
 });
 

@@ -182,7 +182,7 @@ export class Connection implements ActorRef {
         // It never starts; its cell is done with once the host has skipped it.
         this.skipped.add(callId);
         this.forget(call);
-        return CancelOutcome.NotStarted;
+        return CancelOutcome.Withdrawn;
       }
       this.abort(recursive ? callId : -callId);
       // It waits for the host's answer after its abort handling.
@@ -430,6 +430,8 @@ export class Connection implements ActorRef {
     // The thread is freed first: an answer that sends the call again (a retry) queues it anew.
     this.onAnswered?.(call);
     call.answer(status, value);
+    // Nothing here holds it now: a settled plain call's record may be reused.
+    call.recycle();
   };
 }
 

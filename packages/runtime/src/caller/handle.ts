@@ -4,7 +4,7 @@ import type { CallOptions } from '../options.js';
 import type { ValueHandler } from '../wire/codec.js';
 import type { HandleDescriptor } from '../wire/protocol.js';
 import { PortTransport } from '../wire/transport.js';
-import { startCall } from './call.js';
+import { startPlainCall } from './call.js';
 import { checkCallOptions, invoke, mustHold, needsInvoke } from './calls.js';
 import { Connection } from './connection.js';
 import { handleMade } from './lineage.js';
@@ -55,7 +55,7 @@ function methodOf(ref: ActorRef, id: number) {
   const call = needsInvoke(ref, id)
     ? (...args: unknown[]) => invoke(ref, id, args)
     : (...args: unknown[]) =>
-        mustHold(ref, args) ? invoke(ref, id, args) : startCall(ref, id, args).promise;
+        mustHold(ref, args) ? invoke(ref, id, args) : startPlainCall(ref, id, args);
   return Object.assign(call, {
     options: (options: CallOptions) => {
       checkCallOptions(ref, id, options);

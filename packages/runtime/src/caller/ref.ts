@@ -8,6 +8,11 @@ export type { ActorInfo };
 export enum CancelOutcome {
   /** The call had not started, and now never will: it rejects at once. */
   NotStarted,
+  /**
+   * As `NotStarted`, and nothing of the ref's holds the call any more (its record may be reused
+   * once it has rejected).
+   */
+  Withdrawn,
   /** It was running synchronously (or awaiting without watching its signal): it rejects at once. */
   Stopped,
   /** It watches its `callSignal()`: it rejects once its actor answers, after its abort handling. */

@@ -163,7 +163,7 @@ export class ThreadPoolActor extends ActorLifecycle {
     if (waiting) {
       this.waiting.delete(call);
       (waiting.queue as CallQueue<Waiting>).remove(waiting);
-      return CancelOutcome.NotStarted;
+      return CancelOutcome.Withdrawn;
     }
     const replica = this.runningOn.get(call);
     if (replica === undefined) return CancelOutcome.NotStarted;
@@ -181,7 +181,9 @@ export class ThreadPoolActor extends ActorLifecycle {
     // Handed to the thread but not started there: it never starts (the host skips it, and the
     // connection takes that answer as a skipped call's, not as this call's), so the thread is
     // free for the next call now.
-    if (outcome === CancelOutcome.NotStarted) this.finish(replica, call);
+    if (outcome === CancelOutcome.NotStarted || outcome === CancelOutcome.Withdrawn) {
+      this.finish(replica, call);
+    }
     return outcome;
   }
 
