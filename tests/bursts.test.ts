@@ -219,6 +219,18 @@ describe("settled calls' records (CallPool)", () => {
     }
   });
 
+  test('keeps at most 262,144 records, however many calls a burst settles', async () => {
+    const transport = new AnsweringTransport();
+    const conn = new Connection(transport, info, true);
+    const n = (1 << 18) + 5000;
+    const promises = Array.from({ length: n }, (_, k) => startPlainCall(conn, 0, [k]));
+    await Promise.resolve();
+    const ids = transport.ids();
+    for (let k = 0; k < n; k++) transport.answer(ids.get(k) as number, Status.Ok, k);
+    await Promise.all(promises);
+    expect(pooledCalls()).toBe(1 << 18);
+  });
+
   test('property: a reused record never lets an old promise, its cancel or its answer touch the new call', async () => {
     let reused = 0;
     await fc.assert(
