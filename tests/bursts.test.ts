@@ -186,7 +186,7 @@ type Expected =
   | { state: 'rejected'; name: string };
 
 describe("settled calls' records (CallPool)", () => {
-  test('the records a burst left go within two looks once no call takes them', async () => {
+  test('the records a burst left go by halves, a look every 2 s, once no call takes them', async () => {
     // Calls leave at the end of their tick (a microtask): only the pool's timer is faked.
     jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick', 'setImmediate'] });
     try {
@@ -206,14 +206,18 @@ describe("settled calls' records (CallPool)", () => {
       // A burst between each two looks takes the records again: they stay.
       for (let look = 1; look <= 3; look++) {
         await burst(500, 1000 * look);
-        jest.advanceTimersByTime(1000);
+        jest.advanceTimersByTime(2000);
         expect(pooledCalls()).toBe(500);
       }
-      // A look with no call: none was needed, all go.
-      jest.advanceTimersByTime(1000);
-      expect(pooledCalls()).toBe(0);
-      jest.advanceTimersByTime(1000);
-      expect(pooledCalls()).toBe(0);
+      // Looks with no call: half of what no call took goes each time, down to none.
+      const left: number[] = [];
+      while (pooledCalls() > 0 && left.length < 20) {
+        jest.advanceTimersByTime(2000);
+        left.push(pooledCalls());
+      }
+      expect(left).toEqual([250, 125, 62, 31, 15, 7, 3, 1, 0]);
+      // Nothing left: the pool's timer is gone too.
+      expect(jest.getTimerCount()).toBe(0);
     } finally {
       jest.useRealTimers();
     }
