@@ -17,19 +17,28 @@ import {
 import { cancel } from '../packages/runtime/src/caller/calls.js';
 import { Connection } from '../packages/runtime/src/caller/connection.js';
 import { WaitingCalls } from '../packages/runtime/src/host/call-queue.js';
-import { countOf, forEachCall, oneResult } from '../packages/runtime/src/wire/batch.js';
+import {
+  appendCall,
+  countOf,
+  forEachCall,
+  forEachResult,
+  newCalls,
+  oneResult,
+} from '../packages/runtime/src/wire/batch.js';
+import { Endpoint, type Served } from '../packages/runtime/src/wire/endpoint.js';
 import {
   type ActorInfo,
   type CallsBatch,
   CELL_SHIFT,
   type Message,
   Op,
+  type ResultsBatch,
   Status,
 } from '../packages/runtime/src/wire/protocol.js';
 import type { Transport } from '../packages/runtime/src/wire/transport.js';
 
 /** Calls one batch may carry (wire/batch.ts). */
-const MAX_BATCH = 8192;
+const MAX_BATCH = 1024;
 
 /** A link that keeps what is posted on it, and never answers. */
 class RecordingTransport implements Transport {
@@ -58,7 +67,7 @@ const info: ActorInfo = {
 };
 
 describe('a burst of calls made in one tick', () => {
-  test('leaves in batches of at most 8192 calls, every call once and in order', async () => {
+  test('leaves in batches of at most 1024 calls, every call once and in order', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 3 * MAX_BATCH + 100 }), async (n) => {
         const transport = new RecordingTransport();
@@ -90,6 +99,40 @@ describe('a burst of calls made in one tick', () => {
             });
           }
         }
+      }),
+      { numRuns: 12 },
+    );
+  });
+});
+
+describe("a burst of results an actor's thread answers in one tick", () => {
+  test('leaves in batches of at most 1024 results, every result once and in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 3 * MAX_BATCH + 100 }), async (n) => {
+        const transport = new AnsweringTransport();
+        const served: Served = {
+          submit: (endpoint, callId, _target, args) => endpoint.reply(callId, args[0]),
+          control() {},
+        };
+        new Endpoint(transport, served, false);
+        const calls = newCalls();
+        for (let i = 1; i <= n; i++) appendCall(calls, i, 0, [i * 2]);
+        transport.deliver(calls);
+        const results = () =>
+          transport.posted.filter((m): m is ResultsBatch => m[0] === Op.Results);
+        // Full batches left while the calls were answered; the rest leaves at the end of the tick.
+        expect(results().length).toBe(Math.floor(n / MAX_BATCH));
+        await Promise.resolve();
+        const answered: number[] = [];
+        for (const batch of results()) {
+          expect(countOf(batch)).toBeGreaterThan(0);
+          expect(countOf(batch)).toBeLessThanOrEqual(MAX_BATCH);
+          forEachResult(batch, (id, status, value) => {
+            if (status !== Status.Ok || value !== id * 2) throw new Error(`result ${id}: ${value}`);
+            answered.push(id);
+          });
+        }
+        expect(answered).toEqual(Array.from({ length: n }, (_, i) => i + 1));
       }),
       { numRuns: 12 },
     );
@@ -142,7 +185,10 @@ class AnsweringTransport extends RecordingTransport {
     this.onMessage = onMessage;
   }
   answer(callId: number, status: Status, value: unknown): void {
-    this.onMessage?.(oneResult(callId, status, value));
+    this.deliver(oneResult(callId, status, value));
+  }
+  deliver(message: Message): void {
+    this.onMessage?.(message);
   }
   /** The wire id of each call sent so far, by its one argument. */
   ids(): Map<unknown, number> {

@@ -4,6 +4,7 @@ import {
   forEachCall,
   forEachResult,
   isEmpty,
+  isFull,
   newResults,
   oneResult,
 } from './batch.js';
@@ -271,7 +272,11 @@ export class Endpoint {
     }
     const wasEmpty = isEmpty(this.outbox);
     appendResult(this.outbox, callId, status, value);
-    if (!wasEmpty) return;
+    if (!wasEmpty) {
+      // A long run of answers in one tick leaves in batches of bounded size, as calls do.
+      if (isFull(this.outbox)) this.flush();
+      return;
+    }
     dirty.push(this);
     if (!flushScheduled) {
       flushScheduled = true;
