@@ -70,7 +70,7 @@ export function oneResult(callId: number, status: Status, value: unknown): Resul
  */
 const FULL = 1 + STRIDE * 1024;
 
-/** Whether a batch of calls should leave now rather than at the end of the tick. */
+/** Whether a batch of calls (or results) should leave now rather than at the end of the tick. */
 export function isFull(batch: CallsBatch | ResultsBatch): boolean {
   return batch.length >= FULL;
 }
