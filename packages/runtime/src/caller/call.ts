@@ -305,14 +305,7 @@ export class Call {
    * started): a plain call's record goes back to the pool. Its promise no longer finds it.
    */
   recycle(): void {
-    if (
-      !this.reusable ||
-      this.settlePromise !== SETTLED ||
-      this.extras !== undefined ||
-      watcher !== null
-    ) {
-      return;
-    }
+    if (!this.reusable || !this.settled || this.extras !== undefined || watcher !== null) return;
     this.reusable = false;
     this.promise = POOLED;
     this.args = NO_ARGS;

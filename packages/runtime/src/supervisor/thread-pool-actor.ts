@@ -180,10 +180,8 @@ export class ThreadPoolActor extends ActorLifecycle {
     const outcome = replica.conn.cancel(call, false, recursive);
     // Handed to the thread but not started there: it never starts (the host skips it, and the
     // connection takes that answer as a skipped call's, not as this call's), so the thread is
-    // free for the next call now.
-    if (outcome === CancelOutcome.NotStarted || outcome === CancelOutcome.Withdrawn) {
-      this.finish(replica, call);
-    }
+    // free for the next call now. A call its connection still holds frees it when answered.
+    if (outcome === CancelOutcome.Withdrawn) this.finish(replica, call);
     return outcome;
   }
 
