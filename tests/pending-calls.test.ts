@@ -100,11 +100,74 @@ describe('PendingCalls', () => {
     const table = new PendingCalls<number>();
     const late = table.add(-1);
     for (let i = 0; i < 200_000; i++) table.take(table.add(i));
-    // Bounded: the straggler moved aside, and the array restarted from its start.
-    const internals = table as unknown as { items: unknown[]; tail: number };
-    expect(internals.tail).toBeLessThan(2048);
+    // Bounded: the straggler moved aside, and the blocks moved on past it.
+    const internals = table as unknown as { blocks: unknown[] };
+    expect(internals.blocks.length).toBeLessThanOrEqual(2);
     expect(table.get(late)).toBe(-1);
     expect(table.take(late)).toBe(-1);
     expect(table.size).toBe(0);
+  });
+
+  test('calls answered late are found wherever they lay when the table moved on past them', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.nat({ max: 2999 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 3000 }),
+        (lateAt, n) => {
+          const table = new PendingCalls<number>();
+          const ids: number[] = [];
+          const late = new Set(lateAt.filter((i) => i < n));
+          const allFound = (): void => {
+            for (const i of late) {
+              if (table.get(ids[i] as number) !== i) throw new Error(`late call ${i} is lost`);
+            }
+          };
+          for (let i = 0; i < n; i++) ids.push(table.add(i));
+          // Every other call is answered, in sending order; then a later burst of calls.
+          for (let i = 0; i < n; i++) if (!late.has(i)) table.take(ids[i] as number);
+          allFound();
+          for (let i = n; i < n + 3000; i++) ids.push(table.add(i));
+          for (let i = n; i < n + 3000; i++) table.take(ids[i] as number);
+          allFound();
+          expect(table.takeAll()).toEqual([...late].sort((a, b) => a - b));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('a window of calls kept pending reuses its blocks rather than making new ones', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 64 }),
+        (window, answersAtOnce) => {
+          const table = new PendingCalls<number>();
+          const internals = table as unknown as { blocks: unknown[] };
+          const seen = new Set<unknown>();
+          const ids: number[] = [];
+          for (let i = 0; i < window; i++) ids.push(table.add(i));
+          let answered = 0;
+          while (ids.length < 30_000) {
+            // Answers come in sending order, a few at a time; each makes room for one more call.
+            for (let i = 0; i < answersAtOnce; i++) {
+              const id = ids[answered++] as number;
+              if (table.take(id) === undefined) throw new Error(`call ${id} was lost`);
+              ids.push(table.add(ids.length));
+            }
+            for (const block of internals.blocks) seen.add(block);
+          }
+          // The window spans at most this many blocks at a time; one more waits as a spare.
+          const spanned = Math.ceil(window / 1024) + 1;
+          expect(internals.blocks.length).toBeLessThanOrEqual(spanned);
+          expect(seen.size).toBeLessThanOrEqual(spanned + 1);
+          for (const id of ids.slice(answered)) {
+            if (table.get(id) === undefined) throw new Error(`call ${id} is not found`);
+          }
+          expect(table.size).toBe(window);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });

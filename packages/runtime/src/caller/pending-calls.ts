@@ -1,30 +1,45 @@
 /**
  * The calls a connection has sent and not yet seen answered, by wire id. Ids are handed out here,
- * one after the other, so the calls lie in an array in the order they were sent and an id finds
- * its call by subtraction. A `Map<number, Call>` did the same job at about 140 bytes of garbage
- * a call (its hash table grows while a pipelined burst is sent and shrinks as it is answered),
- * about a fifth of everything a pipelined call allocated: the young generation's collections
- * were most of the caller's time.
+ * one after the other, so the calls lie in the order they were sent and an id finds its call by
+ * subtraction. A `Map<number, Call>` did the same job at about 140 bytes of garbage a call (its
+ * hash table grows while a pipelined burst is sent and shrinks as it is answered), about a fifth
+ * of everything a pipelined call allocated: the young generation's collections were most of the
+ * caller's time.
  *
- * Answers mostly come in the order of sending, so the array's head moves on as they arrive. A
- * call answered late (a long call on an async actor among many short ones) would pin the head
- * and let the array grow with every later call: when the array holds far more slots than calls,
- * its oldest calls move to a small map, and the head moves on past them.
+ * The calls lie in blocks of 1024 slots, not in one array. One array had to be copied to move on
+ * (its answered front sliced off) and grown by copying as calls were added: with a window of calls
+ * kept pending, that was three or four slot copies a call and a fresh array every few thousand
+ * calls, which past 16k slots lives in large-object pages the kernel must map afresh (about a
+ * tenth of the caller's time at 10k or 200k calls kept pending). A block is written in place, a
+ * drained one is kept for the calls to come, and the list of blocks is short (200 for 200k calls).
+ *
+ * Answers mostly come in the order of sending, so the oldest pending id moves on as they arrive.
+ * A call answered late (a long call on an async actor among many short ones) would pin it and let
+ * the blocks grow with every later call: when they hold far more slots than calls, the oldest
+ * calls move to a small map, and the blocks move on past them.
  */
-/** Slots an emptied array keeps for the next burst (8 bytes each). */
-const MAX_KEPT = 1 << 16;
+
+/** Slots a block (8 KB: an ordinary young object). */
+const BLOCK = 1024;
+const SLOT_MASK = BLOCK - 1;
+const BLOCK_SHIFT = 10;
+/** Drained blocks kept for the calls to come (64k slots, 512 KB: a burst that size reuses them). */
+const MAX_SPARE = 64;
+
+type Block<C> = (C | undefined)[];
 
 export class PendingCalls<C> {
-  /**
-   * The calls from id `base` on, `undefined` where answered: `items[head]` has id `base`, and
-   * `items[tail]` is where the next call goes. Slots past `tail` are kept, empty, for reuse.
-   */
-  private items: (C | undefined)[] = [];
-  private head = 0;
-  private tail = 0;
-  private base = 1;
-  /** Calls older than `base` still unanswered. */
+  /** `blocks[k]` holds the calls with ids `origin + k * BLOCK` to the next block's first. */
+  private blocks: Block<C>[] = [];
+  /** The id of `blocks[0][0]`. */
+  private origin = 1;
+  /** No call in the blocks has an id below this one (older calls are stragglers, or answered). */
+  private oldest = 1;
+  /** The id the next call gets. */
+  private next = 1;
+  /** Calls older than `oldest` still unanswered. */
   private stragglers: Map<number, C> | undefined;
+  private spare: Block<C>[] = [];
   private live = 0;
 
   get size(): number {
@@ -33,25 +48,29 @@ export class PendingCalls<C> {
 
   /** Adds a call under the next id, and returns that id. */
   add(call: C): number {
-    const id = this.base + this.tail - this.head;
-    if (this.tail < this.items.length) this.items[this.tail] = call;
-    else this.items.push(call);
-    this.tail++;
+    const id = this.next++;
+    const at = id - this.origin;
+    const k = at >> BLOCK_SHIFT;
+    let block = this.blocks[k];
+    if (block === undefined) {
+      block = this.spare.pop() ?? new Array<C | undefined>(BLOCK).fill(undefined);
+      this.blocks.push(block);
+    }
+    block[at & SLOT_MASK] = call;
     this.live++;
     return id;
   }
 
   get(id: number): C | undefined {
-    if (id >= this.base) {
-      const i = this.head + (id - this.base);
-      return i < this.tail ? this.items[i] : undefined;
-    }
-    return this.stragglers?.get(id);
+    if (id < this.oldest) return this.stragglers?.get(id);
+    if (id >= this.next) return undefined;
+    const at = id - this.origin;
+    return (this.blocks[at >> BLOCK_SHIFT] as Block<C>)[at & SLOT_MASK];
   }
 
   /** Removes a call; the call, or `undefined` if `id` is not pending. */
   take(id: number): C | undefined {
-    if (id < this.base) {
+    if (id < this.oldest) {
       const call = this.stragglers?.get(id);
       if (call !== undefined) {
         (this.stragglers as Map<number, C>).delete(id);
@@ -59,67 +78,74 @@ export class PendingCalls<C> {
       }
       return call;
     }
-    const i = this.head + (id - this.base);
-    if (i >= this.tail) return undefined;
-    const call = this.items[i];
+    if (id >= this.next) return undefined;
+    const at = id - this.origin;
+    const block = this.blocks[at >> BLOCK_SHIFT] as Block<C>;
+    const call = block[at & SLOT_MASK];
     if (call === undefined) return undefined;
-    this.items[i] = undefined;
+    block[at & SLOT_MASK] = undefined;
     this.live--;
-    if (i === this.head) this.advance();
-    else if (this.tail - this.head > 4 * this.live + 1024) this.evictOldest();
+    if (id === this.oldest) this.advance();
+    else if (this.next - this.oldest > 4 * this.live + BLOCK) this.evictOldest();
     return call;
   }
 
   /** Removes every call, in the order they were sent. */
   takeAll(): C[] {
     const all: C[] = this.stragglers ? [...this.stragglers.values()] : [];
-    for (let i = this.head; i < this.tail; i++) {
-      const call = this.items[i];
+    for (let id = this.oldest; id < this.next; id++) {
+      const at = id - this.origin;
+      const call = (this.blocks[at >> BLOCK_SHIFT] as Block<C>)[at & SLOT_MASK];
       if (call !== undefined) all.push(call);
     }
-    this.base += this.tail - this.head;
-    this.items = [];
-    this.head = 0;
-    this.tail = 0;
+    this.blocks = [];
+    this.origin = this.next;
+    this.oldest = this.next;
     this.stragglers = undefined;
     this.live = 0;
     return all;
   }
 
-  /**
-   * Moves the head past answered calls. An emptied array is filled again from its start (a
-   * pipelined burst then allocates nothing here), unless a burst made it very large.
-   */
+  /** Moves `oldest` past answered calls, and hands the blocks it left behind to `spare`. */
   private advance(): void {
-    const items = this.items;
-    let head = this.head;
-    while (head < this.tail && items[head] === undefined) head++;
-    this.base += head - this.head;
-    if (head === this.tail) {
-      if (items.length > MAX_KEPT) this.items = [];
-      this.head = 0;
-      this.tail = 0;
-    } else if (head > 1024 && head * 2 > this.tail) {
-      this.items = items.slice(head, this.tail);
-      this.tail -= head;
-      this.head = 0;
-    } else {
-      this.head = head;
+    let id = this.oldest;
+    while (id < this.next) {
+      const at = id - this.origin;
+      if ((this.blocks[at >> BLOCK_SHIFT] as Block<C>)[at & SLOT_MASK] !== undefined) break;
+      id++;
+    }
+    this.oldest = id;
+    if (id === this.next) {
+      // Every call in the blocks answered: the next one starts the first block again.
+      while (this.blocks.length > 1) this.keep(this.blocks.pop() as Block<C>);
+      this.origin = id;
+      return;
+    }
+    while (id - this.origin >= BLOCK) {
+      this.keep(this.blocks.shift() as Block<C>);
+      this.origin += BLOCK;
     }
   }
 
-  /** The head is pinned by calls answered late: they wait in the map, the array moves on. */
+  /** Keeps a drained block (all its slots empty) for the calls to come. */
+  private keep(block: Block<C>): void {
+    if (this.spare.length < MAX_SPARE) this.spare.push(block);
+  }
+
+  /** `oldest` is pinned by calls answered late: they wait in the map, the blocks move on. */
   private evictOldest(): void {
-    const items = this.items;
-    const end = this.head + ((this.tail - this.head) >> 1);
+    const end = this.oldest + ((this.next - this.oldest) >> 1);
     this.stragglers ??= new Map();
-    for (let i = this.head; i < end; i++) {
-      const call = items[i];
-      if (call !== undefined) this.stragglers.set(this.base + (i - this.head), call);
-      items[i] = undefined;
+    for (let id = this.oldest; id < end; id++) {
+      const at = id - this.origin;
+      const block = this.blocks[at >> BLOCK_SHIFT] as Block<C>;
+      const call = block[at & SLOT_MASK];
+      if (call !== undefined) {
+        this.stragglers.set(id, call);
+        block[at & SLOT_MASK] = undefined;
+      }
     }
-    this.base += end - this.head;
-    this.head = end;
+    this.oldest = end;
     this.advance();
   }
 }
