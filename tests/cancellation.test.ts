@@ -88,6 +88,24 @@ describe('a call that has not started', () => {
     },
   );
 
+  test("its CancelledError's stack starts where the user called cancel(), not inside Troupe", async () => {
+    const counter = spawn(Counter);
+    await counter.ready();
+    // A named function, so that its frame can be looked for in the stack.
+    function cancelFromHere(call: Promise<unknown>): boolean {
+      return cancel(call);
+    }
+    const calls = Array.from({ length: 3 }, () => counter.add(1));
+    const outcomes = Promise.allSettled(calls);
+    expect(cancelFromHere(calls[2] as Promise<unknown>)).toBe(true);
+    const error = ((await outcomes)[2] as PromiseRejectedResult).reason as CancelledError;
+    expect(error).toBeInstanceOf(CancelledError);
+    const frames = (error.stack ?? '').split('\n').slice(1);
+    expect(frames[0]).toMatch(/cancelFromHere/);
+    expect(error.stack).toMatch(/^CancelledError: call 'add' on actor Counter#\d+ was cancelled/);
+    await kill(counter);
+  });
+
   threadsOnly('cancelled while the constructor runs, it never runs', async () => {
     const started = flags(1);
     const gate = flags(2);

@@ -7,6 +7,7 @@ import {
   spawn,
   UnknownMethodError,
 } from '@troupe/runtime';
+import { errorFrom } from '../packages/runtime/src/errors.js';
 import { BrokenConstructor, Faulty, QuotaError } from './fixtures/dist/errors.js';
 import { threadsOnly } from './support/transport.js';
 
@@ -116,4 +117,43 @@ describe('errors', () => {
       await expect(faulty.count()).rejects.toThrow(/call 'count' was not sent/);
     },
   );
+});
+
+describe('errorFrom (a stack that starts at the user’s call)', () => {
+  function entry(make: () => Error): Error {
+    return errorFrom(entry, make);
+  }
+  function userSite(make: () => Error): Error {
+    return entry(make);
+  }
+
+  test('leaves out the frames from the entry inward, and restores Error.stackTraceLimit', () => {
+    const limit = Error.stackTraceLimit;
+    const error = userSite(() => new TypeError('made inside'));
+    expect((error.stack ?? '').split('\n')[1]).toMatch(/userSite/);
+    expect(error.stack).toMatch(/^TypeError: made inside/);
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(() =>
+      userSite(() => {
+        throw new RangeError('the factory threw');
+      }),
+    ).toThrow('the factory threw');
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
+  test('where Error.stackTraceLimit is frozen, the error keeps its usual stack', () => {
+    const descriptor = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit');
+    Object.defineProperty(Error, 'stackTraceLimit', {
+      value: 10,
+      writable: false,
+      configurable: true,
+    });
+    try {
+      const error = userSite(() => new Error('frozen'));
+      expect(error.message).toBe('frozen');
+      expect(error.stack).toMatch(/userSite/);
+    } finally {
+      Object.defineProperty(Error, 'stackTraceLimit', descriptor as PropertyDescriptor);
+    }
+  });
 });

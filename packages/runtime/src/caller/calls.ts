@@ -1,6 +1,7 @@
 import {
   ActorDefinitionError,
   CancelledError,
+  errorFrom,
   PendingCallsLimitError,
   TimeoutError,
 } from '../errors.js';
@@ -253,5 +254,6 @@ export function cancel(promise: Promise<unknown>, options: CancelOptions = {}): 
   checkNumeric('cancel(call, options)', 'graceMs', options.graceMs, TIMEOUT_RANGE);
   const call = callOf(promise);
   if (call === undefined) return false;
-  return call.cancel((c) => cancelledError(c), options);
+  // The error's stack starts at the user's cancel(), not inside Troupe.
+  return call.cancel((c) => errorFrom(cancel, () => cancelledError(c)), options);
 }
