@@ -5,8 +5,8 @@ const REMOTE = Symbol.for('troupe.remote-error');
 /**
  * Makes an error whose stack starts where the user called `entry`, one of Troupe's exported
  * functions, as Node's own errors do: the frames inside Troupe say nothing about where the user's
- * code went wrong. Leaving them out also spares capturing and keeping them, which is most of what
- * a cancel costs (200k calls cancelled keep 200k errors alive until their promises are read).
+ * code went wrong. Leaving them out also spares keeping them (200k calls cancelled keep 200k
+ * errors alive until their promises are read): 3-5% of a cancel at 200k, measured.
  * Where `Error.stackTraceLimit` cannot be changed (frozen intrinsics), the stack is the usual one.
  */
 export function errorFrom<E extends Error>(entry: Function, make: () => E): E {
