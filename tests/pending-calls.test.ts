@@ -78,6 +78,11 @@ describe('PendingCalls', () => {
             case 'get': {
               const id = Math.abs(o.pick) % (lastId + 2);
               expect(table.get(id)).toBe(model.get(id));
+              // An id no call can have (a corrupt answer) finds nothing and takes nothing.
+              for (const odd of [id + 0.5, Number.NaN, -id - 1, Number.POSITIVE_INFINITY]) {
+                expect(table.get(odd)).toBeUndefined();
+                expect(table.take(odd)).toBeUndefined();
+              }
               break;
             }
             case 'takeAll':

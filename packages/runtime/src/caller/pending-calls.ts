@@ -62,6 +62,8 @@ export class PendingCalls<C> {
   }
 
   get(id: number): C | undefined {
+    // A fraction or NaN (a corrupt answer) would index a slot by its integer part: no call has it.
+    if (!Number.isInteger(id)) return undefined;
     if (id < this.oldest) return this.stragglers?.get(id);
     if (id >= this.next) return undefined;
     const at = id - this.origin;
@@ -70,6 +72,7 @@ export class PendingCalls<C> {
 
   /** Removes a call; the call, or `undefined` if `id` is not pending. */
   take(id: number): C | undefined {
+    if (!Number.isInteger(id)) return undefined;
     if (id < this.oldest) {
       const call = this.stragglers?.get(id);
       if (call !== undefined) {
