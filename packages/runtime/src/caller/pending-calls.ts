@@ -65,9 +65,7 @@ export class PendingCalls<C> {
     // A fraction or NaN (a corrupt answer) would index a slot by its integer part: no call has it.
     if (!Number.isInteger(id)) return undefined;
     if (id < this.oldest) return this.stragglers?.get(id);
-    if (id >= this.next) return undefined;
-    const at = id - this.origin;
-    return (this.blocks[at >> BLOCK_SHIFT] as Block<C>)[at & SLOT_MASK];
+    return id < this.next ? this.slot(id) : undefined;
   }
 
   /** Removes a call; the call, or `undefined` if `id` is not pending. */
@@ -82,11 +80,9 @@ export class PendingCalls<C> {
       return call;
     }
     if (id >= this.next) return undefined;
-    const at = id - this.origin;
-    const block = this.blocks[at >> BLOCK_SHIFT] as Block<C>;
-    const call = block[at & SLOT_MASK];
+    const call = this.slot(id);
     if (call === undefined) return undefined;
-    block[at & SLOT_MASK] = undefined;
+    this.clear(id);
     this.live--;
     if (id === this.oldest) this.advance();
     else if (this.next - this.oldest > 4 * this.live + BLOCK) this.evictOldest();
@@ -97,8 +93,7 @@ export class PendingCalls<C> {
   takeAll(): C[] {
     const all: C[] = this.stragglers ? [...this.stragglers.values()] : [];
     for (let id = this.oldest; id < this.next; id++) {
-      const at = id - this.origin;
-      const call = (this.blocks[at >> BLOCK_SHIFT] as Block<C>)[at & SLOT_MASK];
+      const call = this.slot(id);
       if (call !== undefined) all.push(call);
     }
     this.blocks = [];
@@ -112,11 +107,7 @@ export class PendingCalls<C> {
   /** Moves `oldest` past answered calls, and hands the blocks it left behind to `spare`. */
   private advance(): void {
     let id = this.oldest;
-    while (id < this.next) {
-      const at = id - this.origin;
-      if ((this.blocks[at >> BLOCK_SHIFT] as Block<C>)[at & SLOT_MASK] !== undefined) break;
-      id++;
-    }
+    while (id < this.next && this.slot(id) === undefined) id++;
     this.oldest = id;
     if (id === this.next) {
       // Every call in the blocks answered: the next one starts the first block again.
@@ -130,6 +121,18 @@ export class PendingCalls<C> {
     }
   }
 
+  /** The call in `id`'s slot (`id` from `origin` up to `next`). */
+  private slot(id: number): C | undefined {
+    const at = id - this.origin;
+    return (this.blocks[at >> BLOCK_SHIFT] as Block<C>)[at & SLOT_MASK];
+  }
+
+  /** Empties `id`'s slot (`id` from `origin` up to `next`). */
+  private clear(id: number): void {
+    const at = id - this.origin;
+    (this.blocks[at >> BLOCK_SHIFT] as Block<C>)[at & SLOT_MASK] = undefined;
+  }
+
   /** Keeps a drained block (all its slots empty) for the calls to come. */
   private keep(block: Block<C>): void {
     if (this.spare.length < MAX_SPARE) this.spare.push(block);
@@ -140,12 +143,10 @@ export class PendingCalls<C> {
     const end = this.oldest + ((this.next - this.oldest) >> 1);
     this.stragglers ??= new Map();
     for (let id = this.oldest; id < end; id++) {
-      const at = id - this.origin;
-      const block = this.blocks[at >> BLOCK_SHIFT] as Block<C>;
-      const call = block[at & SLOT_MASK];
+      const call = this.slot(id);
       if (call !== undefined) {
         this.stragglers.set(id, call);
-        block[at & SLOT_MASK] = undefined;
+        this.clear(id);
       }
     }
     this.oldest = end;
