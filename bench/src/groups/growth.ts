@@ -195,7 +195,7 @@ const SMALL_REPEATS = 3;
  * inherits from the case before it (finishing that case's garbage) can double it: it is measured
  * three times and its median kept, for every case alike.
  */
-async function measureOnce(measure: () => Promise<number>, n: number): Promise<number> {
+async function measureRound(measure: () => Promise<number>, n: number): Promise<number> {
   if (n !== SMALL) return measure();
   const samples: number[] = [];
   for (let i = 0; i < SMALL_REPEATS; i++) samples.push(await measure());
@@ -300,7 +300,7 @@ export async function run(settings: Settings): Promise<Figure[]> {
         if (c.scenario !== scenario || m.error !== undefined) continue;
         try {
           for (const n of [SMALL, LARGE]) {
-            const us = await measureOnce(() => c.measure(t.rt, handles[i], n), n);
+            const us = await measureRound(() => c.measure(t.rt, handles[i], n), n);
             if (round >= settings.warmup) m.samples[n]?.push(us);
           }
         } catch (error) {
